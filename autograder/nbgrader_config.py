@@ -1,0 +1,34 @@
+"""nbgrader settings of The ML Grind; plain `nbgrader ...` and `mlgrind` both read them."""
+import os
+
+c = get_config()  # noqa: F821
+
+course_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+c.CourseDirectory.course_id = "ml-grind"
+c.CourseDirectory.root = course_root
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+# Working folders, all git-ignored.
+c.CourseDirectory.submitted_directory = os.path.join("autograder", "submitted")
+c.CourseDirectory.autograded_directory = os.path.join("autograder", "autograded")
+c.CourseDirectory.feedback_directory = os.path.join("autograder", "feedback")
+c.CourseDirectory.db_url = os.environ.get(
+    "MLGRIND_DB_URL", "sqlite:///" + os.path.join(course_root, "autograder", "gradebook.db")
+)
+
+# One cell may run this long before its kernel is interrupted and the next cell runs.
+c.Execute.timeout = int(os.environ.get("MLGRIND_CELL_TIMEOUT", "60"))
+
+# A deleted test cell is put back and graded instead of silently scoring zero.
+c.OverwriteCells.add_missing_cells = True
+
+# Any stderr text zeroes a test cell; a NumPy warning in a correct answer should not.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\w*Warning: "
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Kernels warn about plain-TCP transport on every start; only errors are worth a learner's screen.
+c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]

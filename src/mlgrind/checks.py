@@ -1,0 +1,284 @@
+"""Checks for test cells that report every failure, each with its likely cause.
+
+A test cell opens a ``Checker`` and runs all its checks; on leaving the block it raises one
+``CheckFailed`` (an ``AssertionError``) listing every check that failed::
+
+    with Checker("standardize") as check:
+        out_BF = standardize(x_BF)
+        if check.shape("out", out_BF, (4, 3)):
+            check.close("out", out_BF, expected_BF)
+
+Each message says what was expected, what came and, where a pattern gives it away, why:
+``out is (3, 4), expected (4, 3): transposed?``. Nothing here knows any exercise's answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dis
+import numbers
+import re
+import types
+
+import numpy as np
+
+__all__ = [
+    "CheckFailed",
+    "Checker",
+    "ForbiddenCall",
+    "forbidden",
+    "has_loops",
+    "noncontiguous",
+    "shape_hint",
+]
+
+
+class CheckFailed(AssertionError):
+    """One or more checks of a test cell failed; the message lists them all."""
+
+
+class ForbiddenCall(AssertionError):
+    """A function that an exercise rules out was called."""
+
+
+def _mentions(text: str, word) -> bool:
+    """Whether ``text`` names ``word``: a number as a whole number (13 is not in 130), else any case."""
+    word = str(word)
+    if word.isdigit():
+        return re.search(rf"(?<!\d){word}(?!\d)", text) is not None
+    return word.lower() in text.lower()
+
+
+def _fmt_shape(shape) -> str:
+    return str(tuple(int(n) for n in shape))
+
+
+def shape_hint(actual: tuple, expected: tuple) -> str:
+    """The most likely cause of getting an array of shape ``actual`` instead of ``expected``."""
+    actual, expected = tuple(actual), tuple(expected)
+    if len(actual) == len(expected):
+        if len(actual) > 1 and actual == expected[::-1]:
+            return "transposed?"
+        if sorted(actual) == sorted(expected):
+            return "axes in the wrong order (a reshape where a transpose belongs?)"
+        if np.prod(actual) == np.prod(expected):
+            return "same number of elements: reshaped to the wrong shape?"
+        return "reduced or broadcast along the wrong axis?"
+    if len(actual) == len(expected) + 1:
+        for axis in range(len(actual)):
+            if actual[:axis] + actual[axis + 1 :] == expected:
+                if actual[axis] == 1:
+                    return f"an extra size-1 axis {axis}: keepdims=True where it should not be?"
+                return (
+                    f"an extra axis {axis} of size {actual[axis]}: did an (N,) and an (N, 1) "
+                    "broadcast against each other?"
+                )
+        return "one axis too many: something broadcast that should not have?"
+    if len(actual) + 1 == len(expected):
+        for axis in range(len(expected)):
+            if expected[:axis] + expected[axis + 1 :] == actual:
+                if expected[axis] == 1:
+                    return f"axis {axis} of size 1 is missing: keepdims=True forgotten?"
+                return f"axis {axis} is missing: reduced over an axis that should stay?"
+        return "one axis too few: reduced over an axis that should stay?"
+    if actual == () and expected:
+        return "a scalar came back: summed or averaged over everything?"
+    return f"{len(actual)} dims instead of {len(expected)}"
+
+
+def noncontiguous(x: np.ndarray) -> np.ndarray:
+    """A strided view holding the same values as ``x`` (not C-contiguous when ``x.size > 1``)."""
+    x = np.asarray(x)
+    buf = np.zeros(x.shape + (2,), dtype=x.dtype)
+    buf[..., 0] = x
+    return buf[..., 0]
+
+
+def _code_has_loop(code: types.CodeType) -> bool:
+    for ins in dis.get_instructions(code):
+        if ins.opname in ("FOR_ITER", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"):
+            return True
+        if ins.opname == "JUMP_ABSOLUTE" and isinstance(ins.argval, int) and ins.argval < ins.offset:
+            return True
+    return any(_code_has_loop(c) for c in code.co_consts if isinstance(c, types.CodeType))
+
+
+def has_loops(fn) -> bool:
+    """Whether ``fn`` contains a Python loop or comprehension (read from its bytecode)."""
+    return _code_has_loop(fn.__code__)
+
+
+def _code_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _code_names(const)
+    return names
+
+
+@contextlib.contextmanager
+def forbidden(module, *names):
+    """Make ``module.<name>`` raise ``ForbiddenCall`` inside the block; yields the calls made.
+
+    The list of calls survives a learner's ``try/except`` that swallows the exception.
+    """
+    calls: list[str] = []
+    saved = {name: getattr(module, name) for name in names}
+
+    def spy_for(name):
+        def spy(*args, **kwargs):
+            calls.append(name)
+            raise ForbiddenCall(f"{module.__name__}.{name} is not allowed in this exercise")
+
+        return spy
+
+    try:
+        for name in names:
+            setattr(module, name, spy_for(name))
+        yield calls
+    finally:
+        for name, original in saved.items():
+            setattr(module, name, original)
+
+
+class Checker:
+    """Collects failed checks of one test cell and raises them together at the end of the block."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.failures: list[str] = []
+        self.count = 0
+
+    def __enter__(self) -> "Checker":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc_type is None and self.failures:
+            raise CheckFailed(self.report())
+        if exc_type is not None and self.failures and not isinstance(exc, CheckFailed):
+            # Keep what was found before the learner's code raised.
+            self.failures.append(f"then raised {exc_type.__name__}: {exc}")
+            raise CheckFailed(self.report()) from exc
+        return False
+
+    def report(self) -> str:
+        """The first failure on the first line (what a score table shows), then every other one."""
+        first, rest = self.failures[0], self.failures[1:]
+        more = f" (+{len(rest)} more failed checks below)" if rest else ""
+        return "\n".join([f"{self.what}: {first}{more}"] + [f"- {msg}" for msg in rest])
+
+    def fail(self, message: str) -> bool:
+        self.failures.append(message)
+        return False
+
+    def true(self, condition, message: str) -> bool:
+        """Passes when ``condition`` holds; otherwise records ``message``."""
+        self.count += 1
+        return True if condition else self.fail(message)
+
+    def shape(self, name: str, actual, expected) -> bool:
+        """``actual`` is an array of shape ``expected``."""
+        self.count += 1
+        expected = tuple(expected)
+        if actual is None:
+            return self.fail(f"{name} is None, expected an array of shape {expected}: missing return?")
+        if isinstance(actual, numbers.Number):
+            got = ()
+        elif hasattr(actual, "shape"):
+            got = tuple(actual.shape)
+        else:
+            return self.fail(
+                f"{name} is a {type(actual).__name__}, expected an array of shape {expected}"
+            )
+        if got == expected:
+            return True
+        return self.fail(
+            f"{name} is {_fmt_shape(got)}, expected {_fmt_shape(expected)}: {shape_hint(got, expected)}"
+        )
+
+    def dtype(self, name: str, actual, expected) -> bool:
+        """``actual`` has dtype ``expected``."""
+        self.count += 1
+        got, want = np.asarray(actual).dtype, np.dtype(expected)
+        if got == want:
+            return True
+        return self.fail(f"{name} has dtype {got}, expected {want}: an intermediate upcast or a new array of the default dtype?")
+
+    def equal(self, name: str, actual, expected) -> bool:
+        """``actual == expected`` for plain values (tuples, strings, numbers)."""
+        self.count += 1
+        if type(actual) is type(expected) and actual == expected:
+            return True
+        if actual == expected or (isinstance(actual, list) and tuple(actual) == expected):
+            kind = type(expected).__name__
+            return self.fail(f"{name} is the {type(actual).__name__} {actual!r}, expected the {kind} {expected!r}")
+        return self.fail(f"{name} is {actual!r}, expected {expected!r}")
+
+    def close(self, name: str, actual, expected, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
+        """``actual`` has ``expected``'s shape and values within ``atol + rtol * |expected|``."""
+        expected = np.asarray(expected)
+        if not self.shape(name, actual, expected.shape):
+            return False
+        self.count += 1
+        got = np.asarray(actual, dtype=np.float64)
+        want = expected.astype(np.float64)
+        bad_nan = ~np.isfinite(got) & np.isfinite(want)
+        if bad_nan.any():
+            index = tuple(int(i) for i in np.argwhere(bad_nan)[0])
+            return self.fail(
+                f"{name} has {int(bad_nan.sum())} non-finite values, first at {list(index)}: "
+                f"{got[index]} (a division by zero, or exp of a large number?)"
+            )
+        err = np.abs(got - want)
+        bad = err > atol + rtol * np.abs(want)
+        if not bad.any():
+            return True
+        rel = err / np.maximum(np.abs(want), atol)
+        index = np.unravel_index(int(np.argmax(np.where(bad, rel, -1.0))), got.shape)
+        index = tuple(int(i) for i in index)
+        return self.fail(
+            f"{name} is wrong at {int(bad.sum())} of {got.size} elements; worst at {list(index)}: "
+            f"got {got[index]:.6g}, expected {want[index]:.6g} (relative error {rel[index]:.1e})"
+        )
+
+    def raises(self, exc_type, fn, *args, words: tuple = (), **kwargs):
+        """``fn(*args, **kwargs)`` raises ``exc_type`` whose message contains every one of ``words``."""
+        self.count += 1
+        call = f"{getattr(fn, '__name__', 'call')}{args!r}"
+        try:
+            result = fn(*args, **kwargs)
+        except exc_type as exc:
+            text = str(exc)
+            missing = [str(w) for w in words if not _mentions(text, w)]
+            if missing:
+                return self.fail(
+                    f"{call} raised {exc_type.__name__}({text!r}); the message should name "
+                    + ", ".join(missing)
+                )
+            return True
+        except Exception as exc:
+            return self.fail(f"{call} raised {type(exc).__name__}({exc}), expected {exc_type.__name__}")
+        return self.fail(f"{call} returned {result!r}, expected it to raise {exc_type.__name__}")
+
+    def not_called(self, calls: list, what: str = "") -> bool:
+        """No forbidden function was called (``calls`` comes from ``forbidden``)."""
+        self.count += 1
+        if not calls:
+            return True
+        names = ", ".join(sorted(set(calls)))
+        return self.fail(f"{what or self.what} called {names}, which this exercise rules out")
+
+    def avoids(self, fn, *names: str) -> bool:
+        """``fn``'s code does not mention any of ``names`` (e.g. ``broadcast_shapes``)."""
+        self.count += 1
+        used = sorted(_code_names(fn.__code__) & set(names))
+        if not used:
+            return True
+        return self.fail(f"{fn.__name__} uses {', '.join(used)}, which this exercise rules out")
+
+    def no_loops(self, fn) -> bool:
+        """``fn`` has no Python loop or comprehension."""
+        self.count += 1
+        if not has_loops(fn):
+            return True
+        return self.fail(f"{fn.__name__} uses a Python loop; this one is meant to be loop-free")

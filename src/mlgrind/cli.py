@@ -1,0 +1,73 @@
+"""The ``mlgrind`` command: build, grade and reset the course's notebooks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .course import Course, CourseError
+
+USAGE_ERROR = 2
+
+
+def _build(course: Course, args) -> int:
+    from .build import build
+
+    names = [course.resolve(args.assignment)] if args.assignment else course.assignments()
+    for assignment in names:
+        for line in build(course, assignment):
+            print(line)
+    return 0
+
+
+def _grade(course: Course, args) -> int:
+    from .grade import NotebookUnreadable, format_table, grade
+
+    assignment = course.resolve(args.assignment)
+    try:
+        report = grade(course, assignment)
+    except NotebookUnreadable as exc:
+        print(f"mlgrind grade: {exc}", file=sys.stderr)
+        return 1
+    print(report.to_json() if args.json else format_table(report))
+    return 0
+
+
+def _reset(course: Course, args) -> int:
+    from .reset import reset
+
+    assignment = course.resolve(args.assignment)
+    kept = reset(course, assignment)
+    if kept:
+        print(f"your attempt was kept as {kept.relative_to(course.root)}")
+    print(f"notebooks/{assignment}.ipynb restored from release/")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="mlgrind", description="The ML Grind: graded array-fluency practice.")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="regenerate release/ and notebooks/ from source/")
+    p.add_argument("assignment", nargs="?", help="an assignment id or number (default: all)")
+    p.set_defaults(run=_build)
+
+    p = sub.add_parser("grade", help="grade your notebook with the hidden tests")
+    p.add_argument("assignment", help="an assignment id or its number, e.g. 01")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.set_defaults(run=_grade)
+
+    p = sub.add_parser("reset", help="start an assignment afresh, keeping your attempt")
+    p.add_argument("assignment", help="an assignment id or its number, e.g. 01")
+    p.set_defaults(run=_reset)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        course = Course.here()
+        return args.run(course, args)
+    except CourseError as exc:
+        print(f"mlgrind {args.command}: {exc}", file=sys.stderr)
+        return USAGE_ERROR

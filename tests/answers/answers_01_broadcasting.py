@@ -1,0 +1,190 @@
+"""Wrong and alternative answers for 01_broadcasting, one solution cell each.
+
+Each entry names the solution cell it replaces, the test cell that grades it, and the code a
+learner might write. A wrong answer must lose exactly that test cell's points; an alternative
+correct answer must keep full marks.
+"""
+
+WRONG = {
+    "broadcast_left_aligned": ("broadcast_shape", "test_broadcast_shape", '''
+def broadcast_shape(*shapes):
+    ndim = max((len(s) for s in shapes), default=0)
+    result = [1] * ndim
+    for shape in shapes:
+        for axis, size in enumerate(tuple(shape) + (1,) * (ndim - len(shape))):
+            if size != 1 and result[axis] not in (1, size):
+                raise ValueError(f"axis {axis}: {result[axis]} vs {size}")
+            result[axis] = max(result[axis], size) if size != 1 else result[axis]
+    return tuple(result)
+'''),
+    "broadcast_max_never_raises": ("broadcast_shape", "test_broadcast_shape", '''
+def broadcast_shape(*shapes):
+    ndim = max((len(s) for s in shapes), default=0)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    return tuple(max(column) for column in zip(*padded))
+'''),
+    "broadcast_one_beats_zero": ("broadcast_shape", "test_broadcast_shape", '''
+def broadcast_shape(*shapes):
+    ndim = max((len(s) for s in shapes), default=0)
+    result = [1] * ndim
+    for shape in shapes:
+        padded = (1,) * (ndim - len(shape)) + tuple(shape)
+        for axis, size in enumerate(padded):
+            if size != result[axis] and 1 not in (size, result[axis]):
+                raise ValueError(f"axis {axis}: size {result[axis]} vs size {size}")
+            result[axis] = max(size, result[axis])
+    return tuple(result)
+'''),
+    "broadcast_calls_numpy": ("broadcast_shape", "test_broadcast_shape", '''
+def broadcast_shape(*shapes):
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError("axis ? clash")
+'''),
+    "predictions_no_right_align": ("predictions", "test_predictions", '''
+answers = [(9, 4, 3), (5, 4), (5, 4), (8, 7, 6, 5), (3,), (8, 4, 3), (0, 3), (4, 3, 2), (6, 6), "error"]
+'''),
+    "predictions_one_stretches_zero_away": ("predictions", "test_predictions", '''
+answers = [(9, 4, 3), (5, 4), "error", (8, 7, 6, 5), (3,), "error", (1, 3), (4, 3, 2), (6, 6), "error"]
+'''),
+    "standardize_per_row": ("standardize", "test_standardize", '''
+def standardize(x_BF, eps=1e-5):
+    mean_B1 = x_BF.mean(axis=1, keepdims=True)
+    var_B1 = x_BF.var(axis=1, keepdims=True)
+    return (x_BF - mean_B1) / np.sqrt(var_B1 + eps)
+'''),
+    "standardize_std_plus_eps": ("standardize", "test_standardize", '''
+def standardize(x_BF, eps=1e-5):
+    return (x_BF - x_BF.mean(axis=0, keepdims=True)) / (x_BF.std(axis=0, keepdims=True) + eps)
+'''),
+    "standardize_whole_array": ("standardize", "test_standardize", '''
+def standardize(x_BF, eps=1e-5):
+    return (x_BF - x_BF.mean()) / np.sqrt(x_BF.var() + eps)
+'''),
+    "standardize_in_place": ("standardize", "test_standardize", '''
+def standardize(x_BF, eps=1e-5):
+    x_BF -= x_BF.mean(axis=0, keepdims=True)
+    x_BF /= np.sqrt(x_BF.var(axis=0, keepdims=True) + eps)
+    return x_BF
+'''),
+    "standardize_loses_float32": ("standardize", "test_standardize", '''
+def standardize(x_BF, eps=1e-5):
+    out_BF = np.zeros(x_BF.shape)
+    for f in range(x_BF.shape[1]):
+        column = x_BF[:, f]
+        out_BF[:, f] = (column - column.mean()) / np.sqrt(column.var() + eps)
+    return out_BF
+'''),
+    "pairwise_transposed": ("pairwise_sq_dists", "test_pairwise_sq_dists", '''
+def pairwise_sq_dists(a_ND, b_MD):
+    return ((b_MD[:, None, :] - a_ND[None, :, :]) ** 2).sum(axis=-1)
+'''),
+    "pairwise_norms_without_keepdims": ("pairwise_sq_dists", "test_pairwise_sq_dists", '''
+def pairwise_sq_dists(a_ND, b_MD):
+    a2 = (a_ND ** 2).sum(axis=1)
+    b2 = (b_MD ** 2).sum(axis=1)
+    return a2 + b2 - 2 * a_ND @ b_MD.T
+'''),
+    "pairwise_sums_wrong_axis": ("pairwise_sq_dists", "test_pairwise_sq_dists", '''
+def pairwise_sq_dists(a_ND, b_MD):
+    return ((a_ND[:, None, :] - b_MD[None, :, :]) ** 2).sum(axis=1)
+'''),
+    "pairwise_loops": ("pairwise_sq_dists", "test_pairwise_sq_dists", '''
+def pairwise_sq_dists(a_ND, b_MD):
+    d_NM = np.zeros((len(a_ND), len(b_MD)))
+    for i in range(len(a_ND)):
+        for j in range(len(b_MD)):
+            d_NM[i, j] = np.sum((a_ND[i] - b_MD[j]) ** 2)
+    return d_NM
+'''),
+    "mse_the_original_bug": ("mse_loss", "test_mse_loss", '''
+def mse_loss(pred_N1, target_N):
+    return np.mean((pred_N1 - target_N) ** 2)
+'''),
+    "mse_sum_not_mean": ("mse_loss", "test_mse_loss", '''
+def mse_loss(pred_N1, target_N):
+    return np.sum((pred_N1[:, 0] - target_N) ** 2)
+'''),
+    "mse_keeps_an_axis": ("mse_loss", "test_mse_loss", '''
+def mse_loss(pred_N1, target_N):
+    return np.mean((pred_N1 - target_N[:, None]) ** 2, axis=0)
+'''),
+}
+
+ALTERNATIVE = {
+    "broadcast_zip_longest": ("broadcast_shape", '''
+from itertools import zip_longest
+
+def broadcast_shape(*shapes):
+    out = []
+    for i, column in enumerate(zip_longest(*[reversed(s) for s in shapes], fillvalue=1)):
+        sizes = {n for n in column if n != 1}
+        if len(sizes) > 1:
+            a, b = sorted(sizes)[:2]
+            raise ValueError(f"sizes {a} and {b} clash at axis -{i + 1}")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(reversed(out))
+'''),
+    "broadcast_pairwise_reduce": ("broadcast_shape", '''
+def _two(a, b):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for axis, (x, y) in enumerate(zip(a, b)):
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            raise ValueError(f"cannot broadcast: axis {axis} has size {x} in one shape and {y} in the other")
+    return tuple(out)
+
+def broadcast_shape(*shapes):
+    result = ()
+    for shape in shapes:
+        result = _two(result, shape)
+    return result
+'''),
+    "predictions_lists_and_capitals": ("predictions", '''
+answers = [[9, 4, 3], [5, 4], "Error", [8, 7, 6, 5], [3], "ERROR", [0, 3], [4, 3, 2], [6, 6], " error "]
+'''),
+    "standardize_loops": ("standardize", '''
+def standardize(x_BF, eps=1e-5):
+    out_BF = np.empty_like(x_BF)
+    B, F = x_BF.shape
+    for f in range(F):
+        mean = sum(x_BF[b, f] for b in range(B)) / B
+        var = sum((x_BF[b, f] - mean) ** 2 for b in range(B)) / B
+        for b in range(B):
+            out_BF[b, f] = (x_BF[b, f] - mean) / (var + eps) ** 0.5
+    return out_BF
+'''),
+    "standardize_moments": ("standardize", '''
+def standardize(x_BF, eps=1e-5):
+    B = x_BF.shape[0]
+    mean_F = x_BF.sum(axis=0) / B
+    centered_BF = x_BF - mean_F
+    var_F = (centered_BF * centered_BF).sum(axis=0) / B
+    return centered_BF / np.sqrt(var_F + eps)
+'''),
+    "pairwise_expansion": ("pairwise_sq_dists", '''
+def pairwise_sq_dists(a_ND, b_MD):
+    a2_N1 = (a_ND ** 2).sum(axis=1, keepdims=True)
+    b2_1M = (b_MD ** 2).sum(axis=1)[None, :]
+    return a2_N1 + b2_1M - 2 * a_ND @ b_MD.T
+'''),
+    "pairwise_einsum": ("pairwise_sq_dists", '''
+def pairwise_sq_dists(a_ND, b_MD):
+    diff_NMD = a_ND[:, None] - b_MD[None]
+    return np.einsum("nmd,nmd->nm", diff_NMD, diff_NMD)
+'''),
+    "mse_ravel": ("mse_loss", '''
+def mse_loss(pred_N1, target_N):
+    return ((pred_N1.ravel() - target_N) ** 2).mean()
+'''),
+    "mse_column_target": ("mse_loss", '''
+def mse_loss(pred_N1, target_N):
+    return float(np.mean((pred_N1 - target_N.reshape(-1, 1)) ** 2))
+'''),
+}

@@ -1,0 +1,124 @@
+"""Tests of the tests: real nbgrader grades wrong and alternative answers of every exercise.
+
+For each assignment with an ``answers/answers_<id>.py`` file, one class of simulated students is
+submitted and graded by a single plain ``nbgrader autograde`` run:
+
+- ``source``: the instructor's notebook, which must get full marks;
+- ``untouched``: the release notebook as a learner receives it, which must get zero;
+- one student per wrong answer, who must lose exactly the points of that exercise's test cell;
+- one student per alternative correct answer, who must keep full marks.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import REPO, copy_course, run
+
+ANSWERS = Path(__file__).parent / "answers"
+
+
+def load_answers(assignment: str):
+    path = ANSWERS / f"answers_{assignment}.py"
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ASSIGNMENTS = sorted(p.stem.removeprefix("answers_") for p in ANSWERS.glob("answers_*.py"))
+CASES = [
+    (a, kind, name)
+    for a in ASSIGNMENTS
+    for kind, table in (("wrong", load_answers(a).WRONG), ("alternative", load_answers(a).ALTERNATIVE))
+    for name in table
+]
+
+
+def replace_solution(nb, grade_id: str, code: str):
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.source = code.strip("\n")
+            return nb
+    raise KeyError(f"no cell {grade_id}")
+
+
+def submit(course: Path, assignment: str, student: str, nb) -> None:
+    folder = course / "autograder" / "submitted" / student / assignment
+    folder.mkdir(parents=True)
+    nbformat.write(nb, str(folder / f"{assignment}.ipynb"))
+
+
+def scores(course: Path, assignment: str) -> dict[str, dict[str, float]]:
+    """student -> grade_id -> score, read from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    url = f"sqlite:///{course}/autograder/gradebook.db"
+    out = {}
+    with Gradebook(url, "ml-grind") as gb:
+        for submission in gb.assignment_submissions(assignment):
+            notebook = submission.notebooks[0]
+            out[submission.student.id] = {g.name: float(g.score) for g in notebook.grades}
+        max_scores = {c.name: float(c.max_score) for c in gb.find_notebook(assignment, assignment).grade_cells}
+    return out, max_scores
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Every assignment's class of variants, graded once: assignment -> (scores, max_scores, log)."""
+    results = {}
+    for assignment in ASSIGNMENTS:
+        course = copy_course(tmp_path_factory.mktemp(assignment))
+        answers = load_answers(assignment)
+        source = REPO / "source" / assignment / f"{assignment}.ipynb"
+        submit(course, assignment, "source", nbformat.read(str(source), as_version=4))
+        release = REPO / "release" / assignment / f"{assignment}.ipynb"
+        submit(course, assignment, "untouched", nbformat.read(str(release), as_version=4))
+        for name, (solution_id, _test_id, code) in answers.WRONG.items():
+            nb = nbformat.read(str(source), as_version=4)
+            submit(course, assignment, f"wrong-{name}", replace_solution(nb, solution_id, code))
+        for name, (solution_id, code) in answers.ALTERNATIVE.items():
+            nb = nbformat.read(str(source), as_version=4)
+            submit(course, assignment, f"alternative-{name}", replace_solution(nb, solution_id, code))
+        generated = run(["nbgrader", "generate_assignment", assignment, "--force"], course)
+        assert generated.returncode == 0, generated.stderr
+        graded_run = run(["nbgrader", "autograde", assignment, "--force"], course)
+        assert graded_run.returncode == 0, graded_run.stderr[-3000:]
+        results[assignment] = (*scores(course, assignment), graded_run.stderr)
+    return results
+
+
+def _autograded_points(max_scores, grades):
+    return {k: v for k, v in grades.items() if k.startswith("test_")}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_source_gets_full_marks(graded, assignment):
+    got, max_scores, _ = graded[assignment]
+    for grade_id, score in _autograded_points(max_scores, got["source"]).items():
+        assert score == max_scores[grade_id], f"source loses points in {grade_id}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_release_gets_zero(graded, assignment):
+    got, _, _ = graded[assignment]
+    assert sum(got["untouched"].values()) == 0, got["untouched"]
+
+
+@pytest.mark.parametrize("assignment,kind,name", CASES)
+def test_answer(graded, assignment, kind, name):
+    got, max_scores, log = graded[assignment]
+    student = f"{kind}-{name}"
+    grades = _autograded_points(max_scores, got[student])
+    if kind == "alternative":
+        lost = {k: v for k, v in grades.items() if v != max_scores[k]}
+        assert not lost, f"a correct alternative answer lost points: {lost}"
+    else:
+        test_id = load_answers(assignment).WRONG[name][1]
+        assert grades[test_id] == 0, f"the wrong answer {name} still scored in {test_id}"
+        others = {k: v for k, v in grades.items() if k != test_id and v != max_scores[k]}
+        assert not others, f"the wrong answer {name} also lost points elsewhere: {others}"
