@@ -32,3 +32,12 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Kernels warn about plain-TCP transport on every start; only errors are worth a learner's screen.
 c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
+
+# nbgrader's own OverwriteCells fails a notebook whose deleted test cell followed a read-only cell.
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
+
+from mlgrind.preprocessors import OverwriteCells  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+]

@@ -22,12 +22,16 @@ def _build(course: Course, args) -> int:
 
 def _grade(course: Course, args) -> int:
     from .grade import NotebookUnreadable, format_table, grade
+    from .nbgrader_glue import StepFailed
 
     assignment = course.resolve(args.assignment)
     try:
         report = grade(course, assignment)
     except NotebookUnreadable as exc:
         print(f"mlgrind grade: {exc}", file=sys.stderr)
+        return 1
+    except StepFailed as exc:
+        print(f"mlgrind grade: nbgrader could not grade {assignment}: {exc}", file=sys.stderr)
         return 1
     print(report.to_json() if args.json else format_table(report))
     return 0

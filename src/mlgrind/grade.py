@@ -57,8 +57,12 @@ def read_notebook(path: Path):
     if not path.exists():
         raise NotebookUnreadable(f"{path} does not exist (mlgrind reset restores it)")
     try:
-        nb = nbformat.read(str(path), as_version=4)
-    except json.JSONDecodeError as exc:
+        text = path.read_text(encoding="utf-8")
+        json.loads(text)
+        nb = nbformat.reads(text, as_version=4)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            raise NotebookUnreadable(f"{path.name} is not UTF-8 text; nothing was graded") from None
         raise NotebookUnreadable(
             f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "nothing was graded"

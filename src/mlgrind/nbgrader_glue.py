@@ -10,12 +10,15 @@ import io
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from .course import Course
 from .fastimport import skip_slow_format_checkers
 
 skip_slow_format_checkers()
+# nbgrader's gradebook trips a harmless SQLAlchemy 2 warning on every autograde.
+warnings.filterwarnings("ignore", message=r".*not in session.*")
 
 from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 from nbgrader.coursedir import CourseDirectory  # noqa: E402

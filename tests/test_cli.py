@@ -1,0 +1,213 @@
+"""The learner's commands, run for real in a copy of the course: build, grade, reset."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import nbformat
+
+from conftest import REPO, run
+
+A = "01_broadcasting"
+
+
+def solved(course: Path, assignment: str = A):
+    """The release notebook with every solution cell answered as the source answers it."""
+    source = nbformat.read(str(course / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    nb = nbformat.read(str(course / "release" / assignment / f"{assignment}.ipynb"), as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = re.sub(r"\s*### (BEGIN|END) SOLUTION", "", answers[grade_id]).strip()
+    return nb
+
+
+def write_learner(course: Path, nb, assignment: str = A) -> Path:
+    path = course / "notebooks" / f"{assignment}.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def hidden_lines(assignment: str = A) -> list[str]:
+    """Every substantial line of hidden test code in the source notebook."""
+    text = (REPO / "source" / assignment / f"{assignment}.ipynb").read_text()
+    nb = nbformat.reads(text, as_version=4)
+    lines = []
+    for cell in nb.cells:
+        for block in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S):
+            lines += [ln.strip() for ln in block.splitlines() if len(ln.strip()) > 25]
+    assert lines
+    return lines
+
+
+def test_untouched_notebook_scores_zero_with_a_clear_table_and_is_not_modified(course):
+    learner = course / "notebooks" / f"{A}.ipynb"
+    before = digest(learner)
+    result = run(["mlgrind", "grade", "01"], course / "notebooks")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "score: 0 / 15 autograded points" in out
+    for grade_id in ["test_broadcast_shape", "test_predictions", "test_standardize", "test_pairwise_sq_dists", "test_mse_loss"]:
+        assert re.search(rf"{grade_id}\s+0/\d\s+(error|fail)", out), out
+    assert "not attempted yet" in out
+    assert "interview_answer" in out and "manual" in out
+    assert digest(learner) == before
+    assert not any(line in out for line in hidden_lines())
+
+
+def test_solved_notebook_gets_full_marks_as_json(course):
+    learner = write_learner(course, solved(course))
+    before = digest(learner)
+    result = run(["mlgrind", "grade", A, "--json"], course)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {"assignment", "student", "score", "max_score", "cells", "feedback"} <= set(report)
+    assert report["assignment"] == A
+    assert report["score"] == report["max_score"] == 15
+    statuses = {c["grade_id"]: c["status"] for c in report["cells"]}
+    assert statuses.pop("interview_answer") == "manual"
+    assert set(statuses.values()) == {"pass"}
+    for cell in report["cells"]:
+        assert set(cell) >= {"grade_id", "score", "max_score", "status", "message"}
+    assert Path(report["feedback"]).is_file()
+    assert report["notes"] == []
+    assert digest(learner) == before
+
+
+def test_wrong_answer_message_teaches_without_showing_hidden_tests(course):
+    nb = solved(course)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "pairwise_sq_dists":
+            cell.source = (
+                "def pairwise_sq_dists(a_ND, b_MD):\n"
+                "    return ((b_MD[:, None, :] - a_ND[None, :, :]) ** 2).sum(axis=-1)"
+            )
+    write_learner(course, nb)
+    result = run(["mlgrind", "grade", "01", "--json"], course)
+    report = json.loads(result.stdout)
+    cell = next(c for c in report["cells"] if c["grade_id"] == "test_pairwise_sq_dists")
+    assert cell["status"] == "fail" and cell["score"] == 0
+    assert "transposed?" in cell["message"]
+    assert report["score"] == 12
+    assert not any(line in result.stdout for line in hidden_lines())
+
+
+def test_stale_gradebook_is_regenerated_from_source(course):
+    write_learner(course, solved(course))
+    first = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
+    assert first["score"] == 15
+    source = course / "source" / A / f"{A}.ipynb"
+    nb = nbformat.read(str(source), as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_mse_loss":
+            cell.source = cell.source.replace(
+                "### END HIDDEN TESTS", "assert False, 'a newer hidden test'\n### END HIDDEN TESTS"
+            )
+    nbformat.write(nb, str(source))
+    second = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
+    cell = next(c for c in second["cells"] if c["grade_id"] == "test_mse_loss")
+    assert cell["status"] == "fail" and "a newer hidden test" in cell["message"]
+
+
+def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course):
+    nb = solved(course)
+    kept = []
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id == "test_standardize":
+            continue  # deleted
+        if grade_id == "check_broadcast_shape":
+            cell.source = "print('all good, promise')"
+        if grade_id == "test_mse_loss":
+            cell.source = "pass"
+        kept.append(cell)
+    nb.cells = kept
+    write_learner(course, nb)
+    result = run(["mlgrind", "grade", "01", "--json"], course)
+    report = json.loads(result.stdout)
+    notes = " ".join(report["notes"])
+    assert "test_standardize was deleted" in notes
+    assert "check_broadcast_shape was edited" in notes
+    assert "test_mse_loss was edited" in notes
+    assert report["score"] == 15  # restored cells graded the (correct) answers
+    assert "checksum" not in result.stdout + result.stderr
+
+
+def test_malformed_notebook_gets_one_clear_line_and_nothing_is_touched(course):
+    learner = course / "notebooks" / f"{A}.ipynb"
+    learner.write_text('{"cells": [ this is not json')
+    result = run(["mlgrind", "grade", "01"], course)
+    assert result.returncode == 1
+    assert "not valid JSON" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert learner.read_text() == '{"cells": [ this is not json'
+    assert not (course / "autograder" / "gradebook.db").exists()
+
+
+def test_unknown_assignment_and_no_course_are_usage_errors(course, tmp_path):
+    result = run(["mlgrind", "grade", "99"], course)
+    assert result.returncode == 2
+    assert "unknown assignment" in result.stderr and A in result.stderr
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    result = run(["mlgrind", "grade", "01"], outside)
+    assert result.returncode == 2 and "no ML Grind course found" in result.stderr
+
+
+def test_reset_restores_the_release_and_keeps_the_attempt(course):
+    learner = write_learner(course, solved(course))
+    attempt = learner.read_bytes()
+    result = run(["mlgrind", "reset", "1"], course / "notebooks")
+    assert result.returncode == 0, result.stderr
+    assert learner.read_bytes() == (course / "release" / A / f"{A}.ipynb").read_bytes()
+    kept = list((course / "notebooks").glob(f"{A}.attempt-*.ipynb"))
+    assert len(kept) == 1 and kept[0].read_bytes() == attempt
+    run(["mlgrind", "reset", "1"], course)
+    assert len(list((course / "notebooks").glob(f"{A}.attempt-*.ipynb"))) == 2
+
+
+def test_committed_release_and_notebooks_match_a_fresh_build(course):
+    """Drift: release/ and notebooks/ in the repo are exactly what `mlgrind build` makes from source/."""
+    for path in (course / "release").rglob("*"):
+        if path.is_file():
+            path.unlink()
+    for path in (course / "notebooks").glob("*.ipynb"):
+        path.unlink()
+    result = run(["mlgrind", "build"], course)
+    assert result.returncode == 0, result.stderr
+    for folder in ("release", "notebooks"):
+        built = {p.relative_to(course): p.read_bytes() for p in (course / folder).rglob("*") if p.is_file()}
+        committed = {
+            p.relative_to(REPO): p.read_bytes()
+            for p in (REPO / folder).rglob("*")
+            if p.is_file() and ".attempt-" not in p.name and ".ipynb_checkpoints" not in p.parts
+        }
+        assert built.keys() == committed.keys(), f"{folder}/ files differ; run `mlgrind build`"
+        stale = [str(k) for k in built if built[k] != committed[k]]
+        assert not stale, f"{', '.join(stale)} drifted from source/; run `mlgrind build`"
+
+
+def test_build_is_deterministic_and_keeps_a_learners_work(course):
+    learner = write_learner(course, solved(course))
+    work = learner.read_bytes()
+    release = course / "release" / A / f"{A}.ipynb"
+    before = release.read_bytes()
+    result = run(["mlgrind", "build", "01"], course)
+    assert result.returncode == 0, result.stderr
+    assert release.read_bytes() == before
+    kept = list((course / "notebooks").glob(f"{A}.attempt-*.ipynb"))
+    assert len(kept) == 1 and kept[0].read_bytes() == work
+    assert learner.read_bytes() == before
