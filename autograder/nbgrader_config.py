@@ -33,11 +33,22 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Kernels warn about plain-TCP transport on every start; only errors are worth a learner's screen.
 c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
 
-# nbgrader's own OverwriteCells fails a notebook whose deleted test cell followed a read-only cell.
-from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
-
-from mlgrind.preprocessors import OverwriteCells  # noqa: E402
-
+# Two of nbgrader's preprocessors replaced by the course's own (mlgrind/preprocessors.py): an
+# OverwriteCells that can re-add a test cell deleted below a read-only cell, and an Execute that can
+# use a kernel `mlgrind grade` started early. Named by import path so reading this file stays cheap.
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "mlgrind.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "mlgrind.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
 ]

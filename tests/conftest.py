@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from support import REPO, copy_course  # noqa: F401
+
 BIN = Path(sys.executable).parent
-COURSE_FILES = ["nbgrader_config.py", "autograder/nbgrader_config.py", "source", "release", "notebooks"]
-
-
-def copy_course(dest: Path) -> Path:
-    """Copy what a course needs (config, source, release, notebooks) into ``dest``."""
-    for name in COURSE_FILES:
-        src = REPO / name
-        target = dest / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, target, ignore=shutil.ignore_patterns("*.attempt-*", ".ipynb_checkpoints"))
-        else:
-            shutil.copy2(src, target)
-    return dest
 
 
 def env() -> dict:
@@ -46,9 +32,3 @@ def run(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.Complete
 def course(tmp_path: Path) -> Path:
     """A fresh copy of the course, to build and grade in without touching the repo."""
     return copy_course(tmp_path / "course")
-
-
-@pytest.fixture(scope="module")
-def module_course(tmp_path_factory) -> Path:
-    """One course copy shared by a module's tests (for the slow steps done once)."""
-    return copy_course(tmp_path_factory.mktemp("course"))

@@ -10,24 +10,13 @@ from pathlib import Path
 import nbformat
 
 from conftest import REPO, run
+from support import solved as _solved
 
 A = "01_broadcasting"
 
 
 def solved(course: Path, assignment: str = A):
-    """The release notebook with every solution cell answered as the source answers it."""
-    source = nbformat.read(str(course / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
-    answers = {
-        c.metadata["nbgrader"]["grade_id"]: c.source
-        for c in source.cells
-        if c.metadata.get("nbgrader", {}).get("solution")
-    }
-    nb = nbformat.read(str(course / "release" / assignment / f"{assignment}.ipynb"), as_version=4)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell.source = re.sub(r"\s*### (BEGIN|END) SOLUTION", "", answers[grade_id]).strip()
-    return nb
+    return _solved(course, assignment)
 
 
 def write_learner(course: Path, nb, assignment: str = A) -> Path:
@@ -143,6 +132,19 @@ def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course):
     assert "test_mse_loss was edited" in notes
     assert report["score"] == 15  # restored cells graded the (correct) answers
     assert "checksum" not in result.stdout + result.stderr
+
+
+def test_kernel_runs_where_and_as_plain_nbgrader_autograde_runs_it(course):
+    """The kernel `grade` starts early still runs in the autograded folder, marked as autograde."""
+    nb = solved(course)
+    probe = nbformat.v4.new_code_cell("import os\nprint('RUN', os.getcwd(), os.environ.get('NBGRADER_EXECUTION'))")
+    probe.id = "probe"
+    nb.cells.insert(2, probe)
+    write_learner(course, nb)
+    assert run(["mlgrind", "grade", "01"], course).returncode == 0
+    graded = course / "autograder" / "autograded" / "learner" / A
+    text = (graded / f"{A}.ipynb").read_text()
+    assert f"RUN {graded} autograde" in text
 
 
 def test_malformed_notebook_gets_one_clear_line_and_nothing_is_touched(course):

@@ -56,6 +56,8 @@ def _fmt_shape(shape) -> str:
 def shape_hint(actual: tuple, expected: tuple) -> str:
     """The most likely cause of getting an array of shape ``actual`` instead of ``expected``."""
     actual, expected = tuple(actual), tuple(expected)
+    if actual == () and expected:
+        return "a scalar came back: summed or averaged over everything?"
     if len(actual) == len(expected):
         if len(actual) > 1 and actual == expected[::-1]:
             return "transposed?"
@@ -81,8 +83,6 @@ def shape_hint(actual: tuple, expected: tuple) -> str:
                     return f"axis {axis} of size 1 is missing: keepdims=True forgotten?"
                 return f"axis {axis} is missing: reduced over an axis that should stay?"
         return "one axis too few: reduced over an axis that should stay?"
-    if actual == () and expected:
-        return "a scalar came back: summed or averaged over everything?"
     return f"{len(actual)} dims instead of {len(expected)}"
 
 
@@ -95,10 +95,12 @@ def noncontiguous(x: np.ndarray) -> np.ndarray:
 
 
 def _code_has_loop(code: types.CodeType) -> bool:
+    jumps = set(dis.hasjrel) | set(dis.hasjabs)
     for ins in dis.get_instructions(code):
-        if ins.opname in ("FOR_ITER", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"):
+        if ins.opname == "FOR_ITER" or "BACKWARD" in ins.opname:
             return True
-        if ins.opname == "JUMP_ABSOLUTE" and isinstance(ins.argval, int) and ins.argval < ins.offset:
+        # Any jump back to an earlier instruction is a loop (how it is spelled varies by Python version).
+        if ins.opcode in jumps and isinstance(ins.argval, int) and ins.argval < ins.offset:
             return True
     return any(_code_has_loop(c) for c in code.co_consts if isinstance(c, types.CodeType))
 

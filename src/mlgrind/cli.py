@@ -21,10 +21,20 @@ def _build(course: Course, args) -> int:
 
 
 def _grade(course: Course, args) -> int:
+    from . import warmkernel
+
+    assignment = course.resolve(args.assignment)
+    warmkernel.start(course)
+    try:
+        return _grade_with(course, assignment, args)
+    finally:
+        warmkernel.stop()
+
+
+def _grade_with(course: Course, assignment: str, args) -> int:
     from .grade import NotebookUnreadable, format_table, grade
     from .nbgrader_glue import StepFailed
 
-    assignment = course.resolve(args.assignment)
     try:
         report = grade(course, assignment)
     except NotebookUnreadable as exc:

@@ -7,6 +7,7 @@ feedback report is written. The learner's file is only read.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -99,20 +100,50 @@ def tampering(learner_nb, release_nb) -> list[str]:
     return notes
 
 
+def _stamp_path(course: Course, config) -> Path | None:
+    """Where the source digests the gradebook was last checked against are kept (SQLite only)."""
+    from .nbgrader_glue import db_url
+
+    url = db_url(config)
+    if not url.startswith("sqlite:///"):
+        return None
+    return Path(url[len("sqlite:///"):] + ".sources.json")
+
+
 def _ensure_gradebook(course: Course, config, assignment: str) -> bool:
-    """Load the hidden tests into the gradebook if it lacks them or holds older ones."""
+    """Load the hidden tests into the gradebook if it lacks them or holds older ones.
+
+    A digest of the source notebook, recorded beside the gradebook once it is known to match,
+    spares the full comparison on every grade.
+    """
     from nbgrader.converters import GenerateAssignment
 
     from .nbgrader_glue import gradebook_is_current, run_step
 
-    source_nb = nbformat.read(str(course.source_notebook(assignment)), as_version=4)
-    if gradebook_is_current(config, assignment, source_nb):
-        return False
-    # Generate into a scratch folder: the committed release/ is the build's job.
-    with tempfile.TemporaryDirectory(dir=course.autograder) as scratch:
-        config.CourseDirectory.release_directory = scratch
-        run_step(GenerateAssignment, config, assignment, force=True, create_assignment=True)
-    return True
+    source_bytes = course.source_notebook(assignment).read_bytes()
+    digest = hashlib.sha256(source_bytes).hexdigest()
+    stamp = _stamp_path(course, config)
+    stamps = {}
+    if stamp and stamp.exists() and stamp.with_suffix("").exists():
+        try:
+            stamps = json.loads(stamp.read_text())
+        except ValueError:
+            stamps = {}
+        if stamps.get(assignment) == digest:
+            return False
+    source_nb = nbformat.reads(source_bytes.decode("utf-8"), as_version=4)
+    generated = not gradebook_is_current(config, assignment, source_nb)
+    if generated:
+        # Generate into a scratch folder: the committed release/ is the build's job.
+        with tempfile.TemporaryDirectory(dir=course.autograder) as scratch:
+            config.CourseDirectory.release_directory = scratch
+            run_step(GenerateAssignment, config, assignment, force=True, create_assignment=True)
+    if stamp:
+        stamps[assignment] = digest
+        tmp = stamp.with_name(stamp.name + ".tmp")
+        tmp.write_text(json.dumps(stamps, indent=1))
+        tmp.replace(stamp)
+    return generated
 
 
 def _message(cell) -> tuple[str, str]:

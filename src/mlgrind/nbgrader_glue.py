@@ -1,4 +1,4 @@
-"""The course's nbgrader settings, loaded once, and the nbgrader steps ``mlgrind`` runs in-process.
+"""The nbgrader steps ``mlgrind`` runs in-process, and what it reads from the gradebook.
 
 Running nbgrader's converters in this process (instead of one ``nbgrader`` command per step) pays
 nbgrader's import cost once per ``mlgrind`` command.
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
-import sys
 import warnings
 from pathlib import Path
 
@@ -23,29 +21,12 @@ warnings.filterwarnings("ignore", message=r".*not in session.*")
 from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 from nbgrader.coursedir import CourseDirectory  # noqa: E402
 from traitlets.config import Config  # noqa: E402
-from traitlets.config.loader import PyFileConfigLoader  # noqa: E402
+
+from .config import load_config  # noqa: E402,F401
 
 
 class StepFailed(Exception):
     """An nbgrader step did not succeed; the message holds the tail of its log."""
-
-
-def _alembic_on_path() -> None:
-    # nbgrader migrates a new gradebook by running the `alembic` script that sits beside Python.
-    bin_dir = os.path.dirname(sys.executable)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-
-
-def load_config(course: Course, **overrides) -> Config:
-    """The course's ``nbgrader_config.py``, with ``overrides`` like ``CourseDirectory={...}``."""
-    _alembic_on_path()
-    config = PyFileConfigLoader("nbgrader_config.py", str(course.root)).load_config()
-    config.CourseDirectory.root = str(course.root)
-    for section, values in overrides.items():
-        for key, value in values.items():
-            config[section][key] = value
-    return config
 
 
 def run_step(app_class, config: Config, assignment: str, student: str = "", **attrs) -> str:

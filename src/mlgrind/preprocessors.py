@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+from jupyter_core.utils import run_sync
+from nbgrader.preprocessors import Execute as _NbgraderExecute
 from nbgrader.preprocessors import OverwriteCells as _NbgraderOverwriteCells
 
 
@@ -39,3 +43,36 @@ class OverwriteCells(_NbgraderOverwriteCells):
             position = next((present[name] + 1 for name in reversed(earlier) if name in present), 0)
             nb.cells.insert(position, cell)
         return nb, resources
+
+
+class Execute(_NbgraderExecute):
+    """nbgrader's Execute, able to run the notebook in a kernel started ahead of time.
+
+    A kernel takes about a second to boot; ``mlgrind grade`` starts one (``warmkernel``) before it
+    imports nbgrader, so the two overlap. Without such a kernel this is nbgrader's Execute.
+    """
+
+    _uses_warm_kernel = False
+
+    def create_kernel_manager(self):
+        from . import warmkernel
+
+        kernel_name = self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name")
+        km = warmkernel.take(kernel_name)
+        if km is None:
+            self._uses_warm_kernel = False
+            return super().create_kernel_manager()
+        self._uses_warm_kernel = True
+        self.km = km
+        return km
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        path = self.resources.get("metadata", {}).get("path")
+        if self._uses_warm_kernel and path:
+            # Run where nbgrader would have started the kernel: the notebook's own folder.
+            kc.execute(f"__import__('os').chdir({os.path.abspath(path)!r})", silent=True, store_history=False)
+        return kc
+
+    # nbclient binds its sync wrapper to the base class's coroutine; bind it to ours.
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)

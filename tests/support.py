@@ -1,0 +1,41 @@
+"""Helpers shared by the tests and the benchmarks: a throw-away course copy, a solved notebook."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+COURSE_FILES = ["nbgrader_config.py", "autograder/nbgrader_config.py", "source", "release", "notebooks"]
+
+
+def copy_course(dest: Path) -> Path:
+    """Copy what a course needs (config, source, release, notebooks) into ``dest``."""
+    for name in COURSE_FILES:
+        src = REPO / name
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, target, ignore=shutil.ignore_patterns("*.attempt-*", ".ipynb_checkpoints"))
+        else:
+            shutil.copy2(src, target)
+    return dest
+
+
+def solved(course: Path, assignment: str):
+    """The release notebook with every solution cell answered as the source answers it."""
+    source = nbformat.read(str(course / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    nb = nbformat.read(str(course / "release" / assignment / f"{assignment}.ipynb"), as_version=4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = re.sub(r"\s*### (BEGIN|END) SOLUTION", "", answers[grade_id]).strip()
+    return nb

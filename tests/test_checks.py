@@ -1,0 +1,428 @@
+"""Unit tests for mlgrind.checks: the Checker, its hints, forbidden calls, loop detection."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mlgrind.checks import (
+    CheckFailed,
+    Checker,
+    ForbiddenCall,
+    forbidden,
+    has_loops,
+    noncontiguous,
+    shape_hint,
+)
+
+
+def failures_of(check_call) -> list[str]:
+    """Run one check on a fresh Checker (outside a block) and return what it recorded."""
+    check = Checker("t")
+    check_call(check)
+    return check.failures
+
+
+# --- Checker: collecting failures -------------------------------------------------------------
+
+
+def test_checker_raises_nothing_when_every_check_passes():
+    with Checker("ok") as check:
+        assert check.true(True, "never shown")
+        assert check.shape("x", np.zeros((2, 3)), (2, 3))
+    assert check.failures == []
+    assert check.count == 2
+
+
+def test_checker_single_failure_is_one_line_with_what_prefix():
+    with pytest.raises(CheckFailed) as info:
+        with Checker("standardize") as check:
+            check.true(False, "first problem")
+            check.true(True, "fine")
+    assert str(info.value) == "standardize: first problem"
+
+
+def test_checker_collects_every_failure_into_one_report():
+    with pytest.raises(CheckFailed) as info:
+        with Checker("standardize") as check:
+            check.true(False, "first")
+            check.true(True, "passes")
+            check.true(False, "second")
+            check.true(False, "third")
+    lines = str(info.value).splitlines()
+    assert lines == [
+        "standardize: first (+2 more failed checks below)",
+        "- second",
+        "- third",
+    ]
+
+
+def test_check_failed_is_an_assertion_error():
+    assert issubclass(CheckFailed, AssertionError)
+    with pytest.raises(AssertionError):
+        with Checker("x") as check:
+            check.true(False, "boom")
+
+
+def test_checker_keeps_earlier_failures_when_body_then_raises():
+    with pytest.raises(CheckFailed) as info:
+        with Checker("fn") as check:
+            check.true(False, "out is wrong")
+            raise ValueError("bad input")
+    lines = str(info.value).splitlines()
+    assert lines[0] == "fn: out is wrong (+1 more failed checks below)"
+    assert lines[1] == "- then raised ValueError: bad input"
+    assert isinstance(info.value.__cause__, ValueError)
+
+
+def test_checker_lets_exception_through_when_nothing_failed_before():
+    with pytest.raises(ZeroDivisionError):
+        with Checker("fn") as check:
+            check.true(True, "fine")
+            1 / 0
+
+
+def test_check_methods_return_whether_they_passed():
+    check = Checker("t")
+    assert check.true(True, "m") is True
+    assert check.true(False, "m") is False
+    assert check.fail("m") is False
+
+
+# --- Checker.shape and shape_hint ---------------------------------------------------------------
+
+
+def test_shape_passes_for_matching_shape():
+    assert failures_of(lambda c: c.shape("out", np.zeros((4, 3)), (4, 3))) == []
+
+
+def test_shape_accepts_expected_as_a_list():
+    assert failures_of(lambda c: c.shape("out", np.zeros((4, 3)), [4, 3])) == []
+
+
+def test_shape_reversed_2d_says_transposed():
+    [msg] = failures_of(lambda c: c.shape("out", np.zeros((3, 4)), (4, 3)))
+    assert msg == "out is (3, 4), expected (4, 3): transposed?"
+
+
+def test_shape_square_where_vector_expected_mentions_n_and_n1_broadcast():
+    [msg] = failures_of(lambda c: c.shape("out", np.zeros((5, 5)), (5,)))
+    assert "(5, 5)" in msg and "(5,)" in msg
+    assert "(N,)" in msg and "(N, 1)" in msg and "broadcast" in msg
+
+
+def test_shape_missing_size_one_axis_mentions_keepdims():
+    [msg] = failures_of(lambda c: c.shape("mean", np.zeros(4), (4, 1)))
+    assert "(4,)" in msg and "(4, 1)" in msg
+    assert "keepdims" in msg
+
+
+def test_shape_of_none_suggests_missing_return():
+    [msg] = failures_of(lambda c: c.shape("out", None, (2, 2)))
+    assert "None" in msg and "(2, 2)" in msg
+    assert "missing return?" in msg
+
+
+def test_shape_of_list_names_its_type():
+    [msg] = failures_of(lambda c: c.shape("out", [1, 2], (2,)))
+    assert "list" in msg and "(2,)" in msg
+
+
+@pytest.mark.parametrize(
+    "scalar", [1.5, 3, np.float64(1.5), np.float32(1.5), np.int64(2), np.array(2.0)]
+)
+def test_shape_accepts_python_and_numpy_scalars_as_shape_empty(scalar):
+    assert failures_of(lambda c: c.shape("total", scalar, ())) == []
+
+
+def test_shape_scalar_where_array_expected_is_reported():
+    [msg] = failures_of(lambda c: c.shape("total", 2.0, (3,)))
+    assert "()" in msg and "(3,)" in msg and "scalar" in msg
+
+
+def test_shape_hint_extra_size_one_axis_suggests_keepdims_not_wanted():
+    assert "keepdims" in shape_hint((4, 1), (4,))
+
+
+def test_shape_hint_same_axes_other_order_for_3d():
+    assert "wrong order" in shape_hint((2, 4, 3), (2, 3, 4))
+
+
+def test_shape_hint_same_size_other_shape_suggests_reshape():
+    assert "reshaped" in shape_hint((2, 6), (3, 4))
+
+
+shapes = st.lists(st.integers(min_value=0, max_value=8), min_size=0, max_size=5).map(tuple)
+
+
+@given(actual=shapes, expected=shapes)
+def test_shape_hint_always_returns_a_nonempty_string(actual, expected):
+    hint = shape_hint(actual, expected)
+    assert isinstance(hint, str) and hint.strip()
+
+
+@given(shape=st.lists(st.integers(min_value=1, max_value=8), min_size=2, max_size=5).map(tuple))
+def test_shape_hint_reversed_nonpalindromic_shape_is_transposed(shape):
+    reversed_shape = shape[::-1]
+    if reversed_shape == shape:  # a palindrome reversed is the same shape: nothing to hint
+        return
+    assert shape_hint(reversed_shape, shape) == "transposed?"
+
+
+# --- Checker.close ------------------------------------------------------------------------------
+
+
+def test_close_passes_within_tolerance():
+    want = np.array([1.0, 2.0, 3.0])
+    assert failures_of(lambda c: c.close("out", want * (1 + 1e-9), want)) == []
+
+
+def test_close_passes_for_scalar():
+    assert failures_of(lambda c: c.close("total", 6.0, 6.0)) == []
+
+
+def test_close_reports_worst_element_index_got_expected_and_relative_error():
+    want = np.ones((2, 3))
+    got = want.copy()
+    got[0, 1] = 1.01  # small error
+    got[1, 2] = 3.0  # worst: relative error 2
+    [msg] = failures_of(lambda c: c.close("out", got, want))
+    assert "2 of 6 elements" in msg
+    assert "worst at [1, 2]" in msg
+    assert "got 3" in msg and "expected 1" in msg
+    assert "relative error 2.0e+00" in msg
+
+
+def test_close_reports_non_finite_values():
+    got = np.array([1.0, np.nan, np.inf])
+    [msg] = failures_of(lambda c: c.close("probs", got, np.ones(3)))
+    assert "2 non-finite values" in msg
+    assert "first at [1]" in msg and "nan" in msg
+
+
+def test_close_reports_wrong_shape_and_does_not_compare_values():
+    got = np.full((3, 2), np.nan)  # would be reported as non-finite if values were compared
+    [msg] = failures_of(lambda c: c.close("out", got, np.ones((2, 3))))
+    assert msg == "out is (3, 2), expected (2, 3): transposed?"
+
+
+def test_close_of_none_reports_missing_return():
+    [msg] = failures_of(lambda c: c.close("out", None, np.ones(2)))
+    assert "missing return?" in msg
+
+
+# --- Checker.dtype, equal, raises ---------------------------------------------------------------
+
+
+def test_dtype_passes_when_equal():
+    assert failures_of(lambda c: c.dtype("out", np.zeros(2, np.float32), np.float32)) == []
+
+
+def test_dtype_mismatch_names_both_dtypes():
+    [msg] = failures_of(lambda c: c.dtype("out", np.zeros(2), np.float32))
+    assert "float64" in msg and "float32" in msg
+
+
+def test_equal_passes_for_equal_values_of_same_type():
+    assert failures_of(lambda c: c.equal("shape", (2, 3), (2, 3))) == []
+    assert failures_of(lambda c: c.equal("name", "abc", "abc")) == []
+
+
+def test_equal_list_where_tuple_expected_names_both_types():
+    [msg] = failures_of(lambda c: c.equal("shape", [2, 3], (2, 3)))
+    assert "list" in msg and "tuple" in msg
+    assert "[2, 3]" in msg and "(2, 3)" in msg
+
+
+def test_equal_different_values_shows_both():
+    [msg] = failures_of(lambda c: c.equal("shape", (2, 4), (2, 3)))
+    assert msg == "shape is (2, 4), expected (2, 3)"
+
+
+def _raise(exc):
+    raise exc
+
+
+def test_raises_passes_for_right_type_and_words():
+    assert failures_of(lambda c: c.raises(ValueError, _raise, ValueError("shapes 3 and 4 differ"), words=(3, 4, "SHAPES"))) == []
+
+
+def test_raises_reports_wrong_exception_type():
+    [msg] = failures_of(lambda c: c.raises(ValueError, _raise, TypeError("nope")))
+    assert "TypeError" in msg and "expected ValueError" in msg
+
+
+def test_raises_reports_when_nothing_is_raised():
+    [msg] = failures_of(lambda c: c.raises(ValueError, lambda x: x * 2, 21))
+    assert "returned 42" in msg and "ValueError" in msg
+
+
+def test_raises_reports_missing_words():
+    [msg] = failures_of(lambda c: c.raises(ValueError, _raise, ValueError("bad shape"), words=("shape", 7, "axis")))
+    assert msg.endswith("the message should name 7, axis")
+
+
+def test_raises_number_word_does_not_match_inside_a_longer_number():
+    [msg] = failures_of(lambda c: c.raises(ValueError, _raise, ValueError("size 130"), words=(13,)))
+    assert "should name 13" in msg
+    assert failures_of(lambda c: c.raises(ValueError, _raise, ValueError("size 13."), words=(13,))) == []
+
+
+# --- forbidden ----------------------------------------------------------------------------------
+
+
+def fake_module():
+    # forbidden() names the module in its message, so the namespace needs a __name__.
+    return types.SimpleNamespace(__name__="fake", helper=lambda x: x + 1, other=lambda: "other")
+
+
+def test_forbidden_name_raises_forbidden_call_inside_block():
+    mod = fake_module()
+    with forbidden(mod, "helper") as calls:
+        with pytest.raises(ForbiddenCall, match="fake.helper"):
+            mod.helper(1)
+        assert mod.other() == "other"  # names not listed still work
+    assert calls == ["helper"]
+
+
+def test_forbidden_calls_survive_a_swallowed_exception():
+    mod = fake_module()
+    with forbidden(mod, "helper", "other") as calls:
+        try:
+            mod.helper(1)
+        except Exception:
+            pass
+        try:
+            mod.other()
+        except AssertionError:
+            pass
+    assert calls == ["helper", "other"]
+
+
+def test_forbidden_restores_originals_afterwards():
+    mod = fake_module()
+    helper = mod.helper
+    with forbidden(mod, "helper"):
+        assert mod.helper is not helper
+    assert mod.helper is helper
+    assert mod.helper(1) == 2
+
+
+def test_forbidden_restores_originals_when_block_raises():
+    mod = fake_module()
+    helper = mod.helper
+    with pytest.raises(RuntimeError):
+        with forbidden(mod, "helper"):
+            raise RuntimeError("learner code failed")
+    assert mod.helper is helper
+
+
+def test_forbidden_works_on_a_real_module():
+    mod = types.ModuleType("throwaway")
+    mod.f = lambda: 1
+    original = mod.f
+    with forbidden(mod, "f") as calls:
+        with pytest.raises(ForbiddenCall, match="throwaway.f"):
+            mod.f()
+    assert calls == ["f"] and mod.f is original
+
+
+def test_forbidden_numpy_broadcast_shapes_and_restored():
+    original = np.broadcast_shapes
+    with forbidden(np, "broadcast_shapes") as calls:
+        with pytest.raises(ForbiddenCall, match="numpy.broadcast_shapes"):
+            np.broadcast_shapes((2, 1), (3,))
+    assert calls == ["broadcast_shapes"]
+    assert np.broadcast_shapes is original
+    assert np.broadcast_shapes((2, 1), (3,)) == (2, 3)
+
+
+def test_not_called_reports_forbidden_names():
+    assert failures_of(lambda c: c.not_called([])) == []
+    [msg] = failures_of(lambda c: c.not_called(["b", "a", "b"], "my_fn"))
+    assert msg == "my_fn called a, b, which this exercise rules out"
+
+
+# --- has_loops, no_loops, avoids ----------------------------------------------------------------
+
+
+def uses_for(x):
+    total = 0
+    for v in x:
+        total += v
+    return total
+
+
+def uses_while(n):
+    while n > 0:
+        n -= 1
+    return n
+
+
+def uses_list_comprehension(x):
+    return [v * 2 for v in x]
+
+
+def uses_generator_expression(x):
+    return sum(v * 2 for v in x)
+
+
+def vectorised(x):
+    x = np.asarray(x, dtype=float)
+    return (x - x.mean(axis=0, keepdims=True)) / (x.std(axis=0) + 1e-8)
+
+
+def calls_a_looping_helper(x):
+    return uses_for(x) + 1
+
+
+@pytest.mark.parametrize("fn", [uses_for, uses_while, uses_list_comprehension, uses_generator_expression])
+def test_has_loops_finds_loops_and_comprehensions(fn):
+    assert has_loops(fn)
+
+
+@pytest.mark.parametrize("fn", [vectorised, calls_a_looping_helper])
+def test_has_loops_is_false_for_loop_free_code(fn):
+    assert not has_loops(fn)
+
+
+def test_no_loops_reports_function_name():
+    assert failures_of(lambda c: c.no_loops(vectorised)) == []
+    [msg] = failures_of(lambda c: c.no_loops(uses_for))
+    assert "uses_for" in msg and "loop" in msg
+
+
+def test_avoids_finds_names_in_nested_functions_and_lambdas():
+    def outer(a, b):
+        def inner():
+            return np.broadcast_shapes(a, b)
+
+        return inner()
+
+    def with_lambda(a, b):
+        return (lambda: np.broadcast_to(a, b))()
+
+    assert failures_of(lambda c: c.avoids(vectorised, "broadcast_shapes")) == []
+    [msg] = failures_of(lambda c: c.avoids(outer, "broadcast_shapes", "broadcast_to"))
+    assert "outer uses broadcast_shapes" in msg
+    [msg] = failures_of(lambda c: c.avoids(with_lambda, "broadcast_shapes", "broadcast_to"))
+    assert "with_lambda uses broadcast_to" in msg
+
+
+# --- noncontiguous ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_noncontiguous_keeps_values_and_dtype_but_not_layout(shape, dtype):
+    x = np.arange(np.prod(shape), dtype=dtype).reshape(shape)
+    y = noncontiguous(x)
+    assert y.dtype == x.dtype
+    assert y.shape == x.shape
+    np.testing.assert_array_equal(y, x)
+    assert not y.flags["C_CONTIGUOUS"]
+    assert not np.shares_memory(x, y)
