@@ -19,11 +19,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --editable '.[test]'
 	touch $@
 
-lab: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+LAB = PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
+	$(if $(filter 0,$(shell id -u)),--allow-root)
 
-lab-headless: LAB_ARGS += --no-browser
-lab-headless: lab
+lab: $(STAMP)
+	$(LAB) $(LAB_ARGS)
+
+lab-headless: $(STAMP)
+	$(LAB) --no-browser $(LAB_ARGS)
 
 build: $(STAMP)
 	$(BIN)/mlgrind build

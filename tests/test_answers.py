@@ -11,6 +11,7 @@ submitted and graded by a single plain ``nbgrader autograde`` run:
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def graded(tmp_path_factory):
         assert generated.returncode == 0, generated.stderr
         graded_run = run(["nbgrader", "autograde", assignment, "--force"], course)
         assert graded_run.returncode == 0, graded_run.stderr[-3000:]
-        results[assignment] = (*scores(course, assignment), graded_run.stderr)
+        results[assignment] = (*scores(course, assignment), course)
     return results
 
 
@@ -111,7 +112,7 @@ def test_untouched_release_gets_zero(graded, assignment):
 
 @pytest.mark.parametrize("assignment,kind,name", CASES)
 def test_answer(graded, assignment, kind, name):
-    got, max_scores, log = graded[assignment]
+    got, max_scores, _ = graded[assignment]
     student = f"{kind}-{name}"
     grades = _autograded_points(max_scores, got[student])
     if kind == "alternative":
@@ -122,3 +123,18 @@ def test_answer(graded, assignment, kind, name):
         assert grades[test_id] == 0, f"the wrong answer {name} still scored in {test_id}"
         others = {k: v for k, v in grades.items() if k != test_id and v != max_scores[k]}
         assert not others, f"the wrong answer {name} also lost points elsewhere: {others}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_plain_nbgrader_feedback_and_export(graded, assignment):
+    """The rest of an instructor's cycle works unchanged in the course root."""
+    got, max_scores, course = graded[assignment]
+    feedback = run(["nbgrader", "generate_feedback", assignment, "--force"], course)
+    assert feedback.returncode == 0, feedback.stderr[-2000:]
+    reports = list((course / "autograder" / "feedback").glob(f"*/{assignment}/{assignment}.html"))
+    assert len(reports) == len(got)
+    exported = run(["nbgrader", "export"], course)
+    assert exported.returncode == 0, exported.stderr[-2000:]
+    rows = list(csv.DictReader((course / "grades.csv").open()))
+    by_student = {row["student_id"]: float(row["raw_score"]) for row in rows if row["assignment"] == assignment}
+    assert by_student == {student: sum(cells.values()) for student, cells in got.items()}

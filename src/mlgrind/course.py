@@ -62,9 +62,10 @@ class Course:
         ids = self.assignments()
         if name in ids:
             return name
-        matches = [a for a in ids if a.split("_", 1)[0].lstrip("0") == name.lstrip("0")]
-        if name.strip("0") == "" and name:
-            matches = [a for a in ids if a.split("_", 1)[0].strip("0") == ""]
+        matches = []
+        if name.isdigit():
+            numbers = {a: a.split("_", 1)[0] for a in ids}
+            matches = [a for a, n in numbers.items() if n.isdigit() and int(n) == int(name)]
         if len(matches) == 1:
             return matches[0]
         raise CourseError(f"unknown assignment {name!r}; valid: {', '.join(ids) or '(none)'}")

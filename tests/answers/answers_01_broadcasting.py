@@ -160,6 +160,15 @@ def standardize(x_BF, eps=1e-5):
             out_BF[b, f] = (x_BF[b, f] - mean) / (var + eps) ** 0.5
     return out_BF
 '''),
+    "standardize_that_warns": ("standardize", '''
+import warnings
+
+def standardize(x_BF, eps=1e-5):
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        np.array([1.0]) / np.array([0.0])  # a NumPy RuntimeWarning on stderr, in the graded cell
+    return (x_BF - x_BF.mean(0)) / np.sqrt(x_BF.var(0) + eps)
+'''),
     "standardize_moments": ("standardize", '''
 def standardize(x_BF, eps=1e-5):
     B = x_BF.shape[0]
