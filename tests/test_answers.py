@@ -68,29 +68,37 @@ def scores(course: Path, assignment: str) -> dict[str, dict[str, float]]:
     return out, max_scores
 
 
+def grade_class(course: Path, assignment: str):
+    """Submit every variant of ``assignment`` and grade them all with one plain nbgrader run."""
+    answers = load_answers(assignment)
+    source = REPO / "source" / assignment / f"{assignment}.ipynb"
+    submit(course, assignment, "source", nbformat.read(str(source), as_version=4))
+    release = REPO / "release" / assignment / f"{assignment}.ipynb"
+    submit(course, assignment, "untouched", nbformat.read(str(release), as_version=4))
+    for name, (solution_id, _test_id, code) in answers.WRONG.items():
+        nb = nbformat.read(str(source), as_version=4)
+        submit(course, assignment, f"wrong-{name}", replace_solution(nb, solution_id, code))
+    for name, (solution_id, code) in answers.ALTERNATIVE.items():
+        nb = nbformat.read(str(source), as_version=4)
+        submit(course, assignment, f"alternative-{name}", replace_solution(nb, solution_id, code))
+    generated = run(["nbgrader", "generate_assignment", assignment, "--force"], course)
+    assert generated.returncode == 0, generated.stderr
+    graded_run = run(["nbgrader", "autograde", assignment, "--force"], course)
+    assert graded_run.returncode == 0, graded_run.stderr[-3000:]
+    return (*scores(course, assignment), course)
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Every assignment's class of variants, graded once: assignment -> (scores, max_scores, log)."""
-    results = {}
-    for assignment in ASSIGNMENTS:
-        course = copy_course(tmp_path_factory.mktemp(assignment))
-        answers = load_answers(assignment)
-        source = REPO / "source" / assignment / f"{assignment}.ipynb"
-        submit(course, assignment, "source", nbformat.read(str(source), as_version=4))
-        release = REPO / "release" / assignment / f"{assignment}.ipynb"
-        submit(course, assignment, "untouched", nbformat.read(str(release), as_version=4))
-        for name, (solution_id, _test_id, code) in answers.WRONG.items():
-            nb = nbformat.read(str(source), as_version=4)
-            submit(course, assignment, f"wrong-{name}", replace_solution(nb, solution_id, code))
-        for name, (solution_id, code) in answers.ALTERNATIVE.items():
-            nb = nbformat.read(str(source), as_version=4)
-            submit(course, assignment, f"alternative-{name}", replace_solution(nb, solution_id, code))
-        generated = run(["nbgrader", "generate_assignment", assignment, "--force"], course)
-        assert generated.returncode == 0, generated.stderr
-        graded_run = run(["nbgrader", "autograde", assignment, "--force"], course)
-        assert graded_run.returncode == 0, graded_run.stderr[-3000:]
-        results[assignment] = (*scores(course, assignment), course)
-    return results
+    """assignment -> (scores, max_scores, course folder); each assignment graded once, when first asked."""
+
+    class Cache(dict):
+        def __missing__(self, assignment):
+            course = copy_course(tmp_path_factory.mktemp(assignment))
+            self[assignment] = grade_class(course, assignment)
+            return self[assignment]
+
+    return Cache()
 
 
 def _autograded_points(max_scores, grades):
