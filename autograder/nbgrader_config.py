@@ -27,11 +27,28 @@ c.OverwriteCells.add_missing_cells = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning: "
 
+# Feedback shows a hidden test's failure message, never its source (see mlgrind/preprocessors.py).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "mlgrind.preprocessors.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Kernels warn about plain-TCP transport on every start; only errors are worth a learner's screen.
-c.Execute.extra_arguments = ["--IPKernelApp.log_level=ERROR"]
+# Each grading kernel may use this much address space (bytes; "4G"-style suffixes allowed), so a
+# memory blow-up in one submission raises MemoryError instead of starving the whole run.
+_units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+_memory = os.environ.get("MLGRIND_KERNEL_MEMORY", "4G").strip().upper()
+kernel_memory = int(float(_memory[:-1]) * _units[_memory[-1]]) if _memory[-1:] in _units else int(_memory)
+
+c.Execute.extra_arguments = [
+    # Kernels warn about plain-TCP transport on every start; only errors are worth a learner's screen.
+    "--IPKernelApp.log_level=ERROR",
+    "--IPKernelApp.exec_lines=__import__('resource').setrlimit("
+    f"__import__('resource').RLIMIT_AS, ({kernel_memory}, {kernel_memory}))",
+]
 
 # Two of nbgrader's preprocessors replaced by the course's own (mlgrind/preprocessors.py): an
 # OverwriteCells that can re-add a test cell deleted below a read-only cell, and an Execute that can

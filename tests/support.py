@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -39,3 +40,25 @@ def solved(course: Path, assignment: str):
         if grade_id in answers:
             cell.source = re.sub(r"\s*### (BEGIN|END) SOLUTION", "", answers[grade_id]).strip()
     return nb
+
+
+def hidden_lines(assignment: str) -> list[str]:
+    """Every substantial line of hidden test code in the source notebook that the release lacks."""
+    nb = nbformat.read(str(REPO / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
+    released = (REPO / "release" / assignment / f"{assignment}.ipynb").read_text(encoding="utf-8")
+    released_lines = {ln.strip() for cell in nbformat.reads(released, as_version=4).cells for ln in cell.source.splitlines()}
+    lines = []
+    for cell in nb.cells:
+        for block in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S):
+            lines += [ln.strip() for ln in block.splitlines() if len(ln.strip()) > 25]
+    return [ln for ln in lines if ln not in released_lines]
+
+
+def html_text(path: Path) -> str:
+    """The text a reader sees in an HTML file: tags removed, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
+
+
+def leaked_lines(assignment: str, text: str) -> list[str]:
+    """Hidden test lines of ``assignment`` that appear in ``text``."""
+    return [line for line in hidden_lines(assignment) if line in text]

@@ -10,6 +10,8 @@ from pathlib import Path
 import nbformat
 
 from conftest import REPO, run
+from support import hidden_lines as _hidden_lines
+from support import html_text, leaked_lines
 from support import solved as _solved
 
 A = "01_broadcasting"
@@ -17,6 +19,12 @@ A = "01_broadcasting"
 
 def solved(course: Path, assignment: str = A):
     return _solved(course, assignment)
+
+
+def hidden_lines(assignment: str = A) -> list[str]:
+    lines = _hidden_lines(assignment)
+    assert lines
+    return lines
 
 
 def write_learner(course: Path, nb, assignment: str = A) -> Path:
@@ -27,18 +35,6 @@ def write_learner(course: Path, nb, assignment: str = A) -> Path:
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def hidden_lines(assignment: str = A) -> list[str]:
-    """Every substantial line of hidden test code in the source notebook."""
-    text = (REPO / "source" / assignment / f"{assignment}.ipynb").read_text()
-    nb = nbformat.reads(text, as_version=4)
-    lines = []
-    for cell in nb.cells:
-        for block in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S):
-            lines += [ln.strip() for ln in block.splitlines() if len(ln.strip()) > 25]
-    assert lines
-    return lines
 
 
 def test_untouched_notebook_scores_zero_with_a_clear_table_and_is_not_modified(course):
@@ -91,6 +87,10 @@ def test_wrong_answer_message_teaches_without_showing_hidden_tests(course):
     assert "transposed?" in cell["message"]
     assert report["score"] == 12
     assert not any(line in result.stdout for line in hidden_lines())
+    feedback = html_text(Path(report["feedback"]))
+    assert "transposed?" in feedback
+    assert leaked_lines(A, feedback) == []
+    assert "_cases_list" not in feedback
 
 
 def test_stale_gradebook_is_regenerated_from_source(course):

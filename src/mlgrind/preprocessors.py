@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 
 from jupyter_core.utils import run_sync
 from nbgrader.preprocessors import Execute as _NbgraderExecute
+from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.preprocessors import OverwriteCells as _NbgraderOverwriteCells
 
 
@@ -76,3 +78,22 @@ class Execute(_NbgraderExecute):
 
     # nbclient binds its sync wrapper to the base class's coroutine; bind it to ours.
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+
+HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*", re.S | re.M)
+HIDDEN_NOTE = "# Hidden tests ran here; their code is not shown. What they found is below."
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """Feedback without hidden test code: each region is replaced by a note, and a failed test
+    cell's traceback (which quotes the failing line) by its exception's name and message."""
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or "### BEGIN HIDDEN TESTS" not in cell.source:
+            return cell, resources
+        cell.source = HIDDEN_TESTS.sub(HIDDEN_NOTE, cell.source)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        return cell, resources
