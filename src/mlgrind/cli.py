@@ -47,6 +47,15 @@ def _grade_with(course: Course, assignment: str, args) -> int:
     return 0
 
 
+def _autograde(course: Course, args) -> int:
+    from .classgrade import autograde_class
+
+    assignment = course.resolve(args.assignment)
+    summary = autograde_class(course, assignment, jobs=args.jobs, students=args.student or None)
+    print(summary.report())
+    return 1 if summary.counts()["failed"] else 0
+
+
 def _reset(course: Course, args) -> int:
     from .reset import reset
 
@@ -70,6 +79,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", help="an assignment id or its number, e.g. 01")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(run=_grade)
+
+    p = sub.add_parser("autograde", help="grade a class's submissions on several workers (instructors)")
+    p.add_argument("assignment", help="an assignment id or its number, e.g. 01")
+    p.add_argument("--jobs", "-j", type=int, default=2, help="worker processes (default: 2)")
+    p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.set_defaults(run=_autograde)
 
     p = sub.add_parser("reset", help="start an assignment afresh, keeping your attempt")
     p.add_argument("assignment", help="an assignment id or its number, e.g. 01")

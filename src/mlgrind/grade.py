@@ -155,8 +155,10 @@ def _message(cell) -> tuple[str, str]:
                 return "fail", evalue or "a check failed"
             if ename == "NotImplementedError":
                 return "error", "not attempted yet (NotImplementedError)"
-            if ename in ("CellTimeoutError", "DeadKernelError"):
-                return "error", f"{ename}: the cell ran too long or the kernel died"
+            if ename == "CellTimeoutError":
+                return "error", "CellTimeoutError: the cell ran past the time limit (an infinite loop?)"
+            if ename == "DeadKernelError":
+                return "error", f"DeadKernelError: {evalue}"
             return "error", f"{ename}: {evalue}" if evalue else ename
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream" and out.get("name") == "stderr":

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import re
 
+import nbformat
 from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute as _NbgraderExecute
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.preprocessors import OverwriteCells as _NbgraderOverwriteCells
@@ -48,10 +50,14 @@ class OverwriteCells(_NbgraderOverwriteCells):
 
 
 class Execute(_NbgraderExecute):
-    """nbgrader's Execute, able to run the notebook in a kernel started ahead of time.
+    """nbgrader's Execute, with two additions.
 
-    A kernel takes about a second to boot; ``mlgrind grade`` starts one (``warmkernel``) before it
-    imports nbgrader, so the two overlap. Without such a kernel this is nbgrader's Execute.
+    - It can run the notebook in a kernel started ahead of time: a kernel takes about a second to
+      boot, and ``mlgrind grade`` starts one (``warmkernel``) before it imports nbgrader, so the two
+      overlap. Without such a kernel it starts its own, as nbgrader does.
+    - A kernel that dies (``os._exit``, a crash) fails only the cell that killed it: the kernel is
+      restarted, the cells above are run again, and grading goes on. nbgrader alone stops there and
+      scores the whole notebook zero.
     """
 
     _uses_warm_kernel = False
@@ -68,16 +74,47 @@ class Execute(_NbgraderExecute):
         self.km = km
         return km
 
-    async def async_start_new_kernel_client(self):
-        kc = await super().async_start_new_kernel_client()
+    def _enter_notebook_folder(self, kc) -> None:
         path = self.resources.get("metadata", {}).get("path")
         if self._uses_warm_kernel and path:
             # Run where nbgrader would have started the kernel: the notebook's own folder.
             kc.execute(f"__import__('os').chdir({os.path.abspath(path)!r})", silent=True, store_history=False)
+
+    async def async_start_new_kernel_client(self):
+        kc = await super().async_start_new_kernel_client()
+        self._enter_notebook_folder(kc)
         return kc
 
     # nbclient binds its sync wrapper to the base class's coroutine; bind it to ours.
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    def preprocess_cell(self, cell, resources, index):
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename="DeadKernelError", evalue=DEAD_KERNEL_MESSAGE, traceback=[f"DeadKernelError: {DEAD_KERNEL_MESSAGE}"],
+            ))
+            self.log.warning("The kernel died in cell %s; restarting it and running the cells above again", index)
+            self._restart_and_replay(index)
+            return cell, self.resources
+
+    def _restart_and_replay(self, index: int) -> None:
+        run_sync(self.km.restart_kernel)(now=True)
+        run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
+        self._enter_notebook_folder(self.kc)
+        for earlier in self.nb.cells[:index]:
+            died = any(o.get("ename") == "DeadKernelError" for o in earlier.get("outputs", []))
+            if earlier.cell_type == "code" and not died:
+                run_sync(self.kc.execute_interactive)(
+                    earlier.source, store_history=False, output_hook=lambda msg: None, timeout=self.timeout
+                )
+
+
+DEAD_KERNEL_MESSAGE = (
+    "the kernel died while running this cell (os._exit, a crash, or running out of memory); "
+    "it was restarted, the cells above were run again, and grading went on"
+)
 
 
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*", re.S | re.M)
