@@ -1,0 +1,232 @@
+"""An instructor's whole cycle with a simulated class of 38, through real nbgrader and its exchange.
+
+generate_assignment -> release_assignment -> each student fetches and submits -> collect ->
+`mlgrind autograde --jobs 2` -> manual grades of the interview answer through the gradebook API (as the
+formgrader would) -> generate_feedback -> release_feedback -> each student fetches feedback -> export.
+The class holds correct, partially correct and untouched notebooks and every kind of odd submission;
+each odd one is reported, scores zero only where it could not be graded, and changes no one else's grade.
+"""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import BIN, copy_course, env, run
+from support import html_text, leaked_lines, solved
+from test_answers import load_answers, replace_solution
+
+A = "01_broadcasting"
+TIMEOUT = "5"
+
+
+def points(course: Path) -> dict[str, float]:
+    nb = nbformat.read(str(course / "source" / A / f"{A}.ipynb"), as_version=4)
+    return {
+        c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+
+
+def without(nb, grade_id):
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != grade_id]
+    return nb
+
+
+def with_source(nb, grade_id, source):
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.source = source
+    return nb
+
+
+def build_class(course: Path):
+    """student -> (how to write the submission, expected autograded score, manual score, note)."""
+    full = sum(v for k, v in points(course).items() if k.startswith("test_"))
+    pts = points(course)
+
+    def notebook(nb):
+        return lambda folder: nbformat.write(nb, str(folder / f"{A}.ipynb"))
+
+    students = {}
+    for i in range(10):
+        students[f"correct-{i:02d}"] = (notebook(solved(course, A)), full, 2, None)
+    students["untouched"] = (lambda folder: None, 0, 0, None)
+    for name, (solution_id, test_id, code) in load_answers(A).WRONG.items():
+        nb = replace_solution(solved(course, A), solution_id, code)
+        students[f"partial-{name}"] = (notebook(nb), full - pts[test_id], 1, None)
+    students["malformed"] = (lambda folder: (folder / f"{A}.ipynb").write_text('{"cells": [oops'), 0, None,
+                             "failed: NotJSONError")
+    loops = replace_solution(solved(course, A), "broadcast_shape", "while True:\n    pass")
+    students["infinite-loop"] = (notebook(loops), full - pts["test_broadcast_shape"], 2, "cell timed out")
+    hog = replace_solution(solved(course, A), "standardize", "big = np.ones((10**6, 10**6))")
+    students["memory-hog"] = (notebook(hog), full - pts["test_standardize"], 2, "out of memory")
+    dies = replace_solution(solved(course, A), "mse_loss", "import os\nos._exit(1)")
+    students["kernel-dies"] = (notebook(dies), full - pts["test_mse_loss"], 2, "kernel died")
+    spam_nb = solved(course, A)
+    spam_source = next(c.source for c in spam_nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "broadcast_shape")
+    spam = replace_solution(spam_nb, "broadcast_shape", spam_source + "\nfor i in range(100000):\n    print('spam', i)")
+    students["huge-output"] = (notebook(spam), full, 2, "output truncated")
+    students["deleted-test"] = (notebook(without(solved(course, A), "test_standardize")), full, 2,
+                                "cell test_standardize was deleted")
+    students["edited-test"] = (notebook(with_source(solved(course, A), "test_mse_loss", "pass")), full, 2,
+                               "cell test_mse_loss was edited")
+
+    def renamed(folder):
+        (folder / f"{A}.ipynb").unlink()
+        nbformat.write(solved(course, A), str(folder / "my_attempt.ipynb"))
+
+    def other_assignment(folder):
+        (folder / f"{A}.ipynb").unlink()
+        nbformat.write(solved(course, A), str(folder / "02_matmul_einsum.ipynb"))
+
+    students["renamed"] = (renamed, 0, None, "found: my_attempt.ipynb")
+    students["other-assignment"] = (other_assignment, 0, None, "found: 02_matmul_einsum.ipynb")
+    return students
+
+
+def make_unique(path: Path, student: str) -> None:
+    """Real students' files differ; nbgrader matches feedback to submissions by file hash."""
+    if path.exists() and path.read_text().startswith("{\n"):
+        nb = nbformat.read(str(path), as_version=4)
+        nb.metadata["submitted_by"] = student
+        nbformat.write(nb, str(path))
+
+
+def exchange_app(app_class, course: Path, exchange: Path, home: Path, student: str):
+    """One of nbgrader's exchange apps, as the student would run it in their own folder."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    config = Config()
+    config.CourseDirectory.course_id = "ml-grind"
+    config.CourseDirectory.root = str(home)
+    config.Exchange.root = str(exchange)
+    config.Exchange.assignment_dir = str(home)
+    config.Exchange.cache = str(home / ".nbgrader-cache")  # each student's own, as on their own account
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = A
+    coursedir.student_id = student
+    app = app_class(coursedir=coursedir, authenticator=Authenticator(config=config), config=config)
+    app.start()
+
+
+@pytest.fixture(scope="module")
+def cycle(tmp_path_factory):
+    from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeFetchFeedback, ExchangeSubmit
+
+    tmp = tmp_path_factory.mktemp("class")
+    course = copy_course(tmp / "course")
+    exchange = tmp / "exchange"
+    exchange.mkdir()
+    flag = f"--Exchange.root={exchange}"
+    students = build_class(course)
+
+    def nbgrader(*args):
+        result = run(["nbgrader", *args, flag], course)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result
+
+    nbgrader("generate_assignment", A, "--force")
+    nbgrader("release_assignment", A)
+    homes = {}
+    for student, (write, *_rest) in students.items():
+        home = tmp / "students" / student
+        home.mkdir(parents=True)
+        exchange_app(ExchangeFetchAssignment, course, exchange, home, student)
+        write(home / A)
+        make_unique(home / A / f"{A}.ipynb", student)
+        exchange_app(ExchangeSubmit, course, exchange, home, student)
+        homes[student] = home
+    nbgrader("collect", A)
+
+    environment = env()
+    environment["MLGRIND_CELL_TIMEOUT"] = TIMEOUT
+    graded = subprocess.run([str(BIN / "mlgrind"), "autograde", A, "--jobs", "2"],
+                            cwd=course, env=environment, capture_output=True, text=True, timeout=1200)
+
+    from nbgrader.api import Gradebook
+
+    url = f"sqlite:///{course}/autograder/gradebook.db"
+    with Gradebook(url, "ml-grind") as gb:
+        for student, (_write, _auto, manual, _note) in students.items():
+            if manual is None:
+                continue
+            grade = gb.find_grade("interview_answer", A, A, student)
+            grade.manual_score = manual
+        gb.db.commit()
+
+    nbgrader("generate_feedback", A, "--force")
+    nbgrader("release_feedback", A)
+    for student, home in homes.items():
+        exchange_app(ExchangeFetchFeedback, course, exchange, home, student)
+    nbgrader("export")
+    return course, students, homes, graded
+
+
+def test_every_students_exported_score_is_as_expected(cycle):
+    course, students, _homes, graded = cycle
+    rows = {r["student_id"]: r for r in csv.DictReader((course / "grades.csv").open()) if r["assignment"] == A}
+    assert set(rows) == set(students)
+    wrong = {
+        student: (float(rows[student]["raw_score"]), auto + (manual or 0))
+        for student, (_w, auto, manual, _n) in students.items()
+        if float(rows[student]["raw_score"]) != auto + (manual or 0)
+    }
+    assert not wrong, f"(exported, expected): {wrong}\n{graded.stdout}"
+
+
+def test_each_odd_submission_is_named_in_the_autograde_summary(cycle):
+    _course, students, _homes, graded = cycle
+    assert graded.returncode == 1  # some submissions could not be graded at all
+    lines = graded.stdout.splitlines()
+    for student, (_w, _a, _m, note) in students.items():
+        if note:
+            assert any(line.strip().startswith(f"{student}:") and note in line for line in lines), (student, graded.stdout)
+    assert "3 failed" in lines[0] and f"{len(students) - 3} graded" in lines[0]
+
+
+def test_feedback_explains_odd_cells_and_reaches_students(cycle):
+    course, students, homes, _graded = cycle
+    feedback = course / "autograder" / "feedback"
+    expected = {
+        "infinite-loop": "CellTimeoutError",
+        "memory-hog": "MemoryError",
+        "kernel-dies": "the kernel died while running this cell",
+        "huge-output": "Output truncated",
+        "deleted-test": "was missing from the submission",
+        "partial-pairwise_transposed": "transposed?",
+    }
+    for student, text in expected.items():
+        assert text in html_text(feedback / student / A / f"{A}.html"), student
+    for student, home in homes.items():
+        fetched = list((home / A / "feedback").glob(f"*/{A}.html"))
+        has_notebook = students[student][2] is not None
+        assert len(fetched) == (1 if has_notebook else 0), student
+
+
+def test_no_feedback_file_shows_a_hidden_test_line(cycle):
+    course, _students, homes, _graded = cycle
+    files = list((course / "autograder" / "feedback").rglob("*.html"))
+    files += [p for home in homes.values() for p in home.rglob("feedback/*/*.html")]
+    assert len(files) > 60
+    leaks = {str(p): leaked_lines(A, html_text(p))[:2] for p in files}
+    assert not {k: v for k, v in leaks.items() if v}
+
+
+def test_gradebook_stays_consistent(cycle):
+    from nbgrader.api import Gradebook
+
+    course, students, _homes, _graded = cycle
+    with Gradebook(f"sqlite:///{course}/autograder/gradebook.db", "ml-grind") as gb:
+        submissions = gb.assignment_submissions(A)
+        assert sorted(s.student.id for s in submissions) == sorted(students)
+        for submission in submissions:
+            assert len(submission.notebooks) == 1
+            assert len(submission.notebooks[0].grades) == len(points(course))
