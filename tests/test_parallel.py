@@ -1,0 +1,64 @@
+"""`mlgrind autograde --jobs 2` leaves exactly what serial `nbgrader autograde` leaves."""
+
+from __future__ import annotations
+
+import nbformat
+
+from conftest import copy_course, run
+from support import solved
+from test_answers import load_answers, replace_solution, submit
+
+A = "01_broadcasting"
+
+
+def make_class(course):
+    wrong = load_answers(A).WRONG
+    submit(course, A, "correct-1", solved(course, A))
+    submit(course, A, "correct-2", solved(course, A))
+    submit(course, A, "untouched", nbformat.read(str(course / "release" / A / f"{A}.ipynb"), as_version=4))
+    for name in ("pairwise_transposed", "standardize_per_row", "mse_the_original_bug"):
+        solution_id, _test_id, code = wrong[name]
+        submit(course, A, f"wrong-{name}", replace_solution(solved(course, A), solution_id, code))
+    submit(course, A, "kernel-dies", replace_solution(solved(course, A), "mse_loss", "import os\nos._exit(1)"))
+    bad = course / "autograder" / "submitted" / "malformed" / A
+    bad.mkdir(parents=True)
+    (bad / f"{A}.ipynb").write_text("{not json")
+
+
+def gradebook_state(course):
+    from nbgrader.api import Gradebook
+
+    state = {}
+    with Gradebook(f"sqlite:///{course}/autograder/gradebook.db", "ml-grind") as gb:
+        for submission in gb.assignment_submissions(A):
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    key = (submission.student.id, notebook.name, grade.name)
+                    state[key] = (grade.auto_score, grade.score, grade.needs_manual_grade)
+    return state
+
+
+def autograded_state(course):
+    """Per autograded notebook: each cell's source, output kinds and error names/messages."""
+    state = {}
+    for path in sorted((course / "autograder" / "autograded").rglob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        state[str(path.relative_to(course))] = [
+            (cell.source, [(o.get("output_type"), o.get("ename"), o.get("evalue")) for o in cell.get("outputs", [])])
+            for cell in nb.cells
+        ]
+    return state
+
+
+def test_parallel_autograde_equals_serial_nbgrader(tmp_path):
+    serial, parallel = copy_course(tmp_path / "serial"), copy_course(tmp_path / "parallel")
+    for course in (serial, parallel):
+        make_class(course)
+        assert run(["nbgrader", "generate_assignment", A, "--force"], course).returncode == 0
+    plain = run(["nbgrader", "autograde", A, "--force"], serial)
+    ours = run(["mlgrind", "autograde", A, "--jobs", "2"], parallel)
+    assert plain.returncode == ours.returncode == 1  # the malformed one, in both
+    assert "malformed: failed: NotJSONError" in ours.stdout
+    assert gradebook_state(parallel) == gradebook_state(serial)
+    assert autograded_state(parallel) == autograded_state(serial)
+    assert len(autograded_state(serial)) == 7
