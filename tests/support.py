@@ -62,3 +62,12 @@ def html_text(path: Path) -> str:
 def leaked_lines(assignment: str, text: str) -> list[str]:
     """Hidden test lines of ``assignment`` that appear in ``text``."""
     return [line for line in hidden_lines(assignment) if line in text]
+
+
+def replace_solution(nb, grade_id: str, code: str):
+    """``nb`` with the cell ``grade_id`` holding ``code`` instead."""
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.source = code.strip("\n")
+            return nb
+    raise KeyError(f"no cell {grade_id}")

@@ -19,6 +19,7 @@ import nbformat
 import pytest
 
 from conftest import REPO, copy_course, run
+from support import replace_solution
 
 ANSWERS = Path(__file__).parent / "answers"
 
@@ -38,14 +39,6 @@ CASES = [
     for kind, table in (("wrong", load_answers(a).WRONG), ("alternative", load_answers(a).ALTERNATIVE))
     for name in table
 ]
-
-
-def replace_solution(nb, grade_id: str, code: str):
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
-            cell.source = code.strip("\n")
-            return nb
-    raise KeyError(f"no cell {grade_id}")
 
 
 def submit(course: Path, assignment: str, student: str, nb) -> None:

@@ -17,8 +17,8 @@ import nbformat
 import pytest
 
 from conftest import BIN, copy_course, env, run
-from support import html_text, leaked_lines, solved
-from test_answers import load_answers, replace_solution
+from support import html_text, leaked_lines, replace_solution, solved
+from test_answers import load_answers
 
 A = "01_broadcasting"
 TIMEOUT = "5"

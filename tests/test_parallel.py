@@ -5,8 +5,8 @@ from __future__ import annotations
 import nbformat
 
 from conftest import copy_course, run
-from support import solved
-from test_answers import load_answers, replace_solution, submit
+from support import replace_solution, solved
+from test_answers import load_answers, submit
 
 A = "01_broadcasting"
 
