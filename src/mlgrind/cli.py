@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .course import Course, CourseError
 
@@ -31,12 +32,12 @@ def _grade(course: Course, args) -> int:
         warmkernel.stop()
 
 
-def _grade_with(course: Course, assignment: str, args) -> int:
+def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
     from .grade import NotebookUnreadable, format_table, grade
     from .nbgrader_glue import StepFailed
 
     try:
-        report = grade(course, assignment)
+        report = grade(course, assignment, notebook, student="editor" if notebook is not None else "learner")
     except NotebookUnreadable as exc:
         print(f"mlgrind grade: {exc}", file=sys.stderr)
         return 1
@@ -54,6 +55,27 @@ def _autograde(course: Course, args) -> int:
     summary = autograde_class(course, assignment, jobs=args.jobs, students=args.student or None)
     print(summary.report())
     return 1 if summary.counts()["failed"] else 0
+
+
+def _scaffold(course: Course, args) -> int:
+    from .editor import scaffold
+
+    for line in scaffold(course, course.resolve(args.assignment), Path(args.out), force=args.force):
+        print(line)
+    return 0
+
+
+def _check(course: Course, args) -> int:
+    from . import warmkernel
+    from .editor import as_notebook, find_module
+
+    assignment = course.resolve(args.assignment)
+    module = find_module(assignment, Path(args.path))
+    warmkernel.start(course)
+    try:
+        return _grade_with(course, assignment, args, notebook=as_notebook(course, assignment, module))
+    finally:
+        warmkernel.stop()
 
 
 def _reset(course: Course, args) -> int:
@@ -85,6 +107,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, default=2, help="worker processes (default: 2)")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.set_defaults(run=_autograde)
+
+    p = sub.add_parser("scaffold", help="write an assignment as a .py module with its quick checks")
+    p.add_argument("assignment", help="an assignment id or its number, e.g. 04")
+    p.add_argument("--out", default=".", help="folder to write <assignment>/ into (default: here)")
+    p.add_argument("--force", action="store_true", help="replace an existing module (a backup is kept)")
+    p.set_defaults(run=_scaffold)
+
+    p = sub.add_parser("check", help="grade your editor-mode module with the hidden tests")
+    p.add_argument("assignment", help="an assignment id or its number, e.g. 04")
+    p.add_argument("path", nargs="?", default=".", help="the module, or a folder holding it (default: here)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.set_defaults(run=_check)
 
     p = sub.add_parser("reset", help="start an assignment afresh, keeping your attempt")
     p.add_argument("assignment", help="an assignment id or its number, e.g. 01")

@@ -166,7 +166,7 @@ def _message(cell) -> tuple[str, str]:
     return "fail", "no points, no error message"
 
 
-def collect_results(config, assignment: str, autograded_nb) -> list[CellResult]:
+def collect_results(config, assignment: str, autograded_nb, student: str = STUDENT) -> list[CellResult]:
     """Per graded cell, in notebook order: score from the gradebook, message from the outputs."""
     from nbgrader.api import Gradebook
 
@@ -179,7 +179,7 @@ def collect_results(config, assignment: str, autograded_nb) -> list[CellResult]:
             by_id[meta["grade_id"]] = cell
     results = []
     with Gradebook(db_url(config), config.CourseDirectory.course_id) as gb:
-        submission = gb.find_submission_notebook(assignment, assignment, STUDENT)
+        submission = gb.find_submission_notebook(assignment, assignment, student)
         grades = {g.name: g for g in submission.grades}
         order = [c.name for c in gb.find_notebook(assignment, assignment).grade_cells]
         order.sort(key=lambda name: list(by_id).index(name) if name in by_id else len(by_id))
@@ -200,30 +200,33 @@ def collect_results(config, assignment: str, autograded_nb) -> list[CellResult]:
     return results
 
 
-def grade(course: Course, assignment: str) -> Report:
-    """Self-grade ``notebooks/<assignment>.ipynb``; the learner's file is never written."""
+def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT) -> Report:
+    """Self-grade ``notebooks/<assignment>.ipynb`` (or the given ``notebook``); nothing of the learner's is written."""
     from nbgrader.converters import Autograde, GenerateFeedback
 
     from .nbgrader_glue import load_config, run_step
 
     learner = course.learner_notebook(assignment)
-    learner_nb = read_notebook(learner)
+    learner_nb = notebook if notebook is not None else read_notebook(learner)
 
     config = load_config(course)
     _ensure_gradebook(course, config, assignment)
 
-    submitted = Path(course.root, config.CourseDirectory.submitted_directory, STUDENT, assignment)
+    submitted = Path(course.root, config.CourseDirectory.submitted_directory, student, assignment)
     if submitted.exists():
         shutil.rmtree(submitted)
     submitted.mkdir(parents=True)
-    shutil.copyfile(learner, submitted / learner.name)
+    if notebook is None:
+        shutil.copyfile(learner, submitted / learner.name)
+    else:
+        nbformat.write(notebook, str(submitted / learner.name))
 
-    run_step(Autograde, config, assignment, STUDENT, force=True, create_student=True)
-    run_step(GenerateFeedback, config, assignment, STUDENT, force=True)
+    run_step(Autograde, config, assignment, student, force=True, create_student=True)
+    run_step(GenerateFeedback, config, assignment, student, force=True)
 
-    autograded_dir = Path(course.root, config.CourseDirectory.autograded_directory, STUDENT, assignment)
+    autograded_dir = Path(course.root, config.CourseDirectory.autograded_directory, student, assignment)
     autograded_nb = nbformat.read(str(autograded_dir / learner.name), as_version=4)
-    cells = collect_results(config, assignment, autograded_nb)
+    cells = collect_results(config, assignment, autograded_nb, student)
     auto = [c for c in cells if c.status != "manual"]
 
     notes = []
@@ -231,10 +234,10 @@ def grade(course: Course, assignment: str) -> Report:
     if release.exists():
         notes = tampering(learner_nb, nbformat.read(str(release), as_version=4))
 
-    feedback = Path(course.root, config.CourseDirectory.feedback_directory, STUDENT, assignment, f"{assignment}.html")
+    feedback = Path(course.root, config.CourseDirectory.feedback_directory, student, assignment, f"{assignment}.html")
     return Report(
         assignment=assignment,
-        student=STUDENT,
+        student=student,
         score=sum(c.score for c in auto),
         max_score=sum(c.max_score for c in auto),
         cells=cells,

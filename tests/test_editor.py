@@ -1,0 +1,109 @@
+"""Editor mode: a scaffold module, its quick checks, and `mlgrind check` with the notebook's hidden tests."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import REPO, copy_course, run
+from support import replace_solution, solved
+from test_answers import ASSIGNMENTS, load_answers, scores, submit
+
+from mlgrind.course import Course
+from mlgrind.editor import as_notebook, module_files, module_name
+
+A = "01_broadcasting"
+
+
+def solution_lines(assignment: str) -> list[str]:
+    nb = nbformat.read(str(REPO / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
+    lines = []
+    for cell in nb.cells:
+        for block in re.findall(r"### BEGIN SOLUTION(.*?)### END SOLUTION", cell.source, re.S):
+            lines += [ln.strip() for ln in block.splitlines() if len(ln.strip()) > 12]
+    return lines
+
+
+@pytest.mark.parametrize("assignment", sorted(p.name for p in (REPO / "source").iterdir() if p.is_dir()))
+def test_scaffold_holds_no_solution_and_its_quick_checks_fail(course, tmp_path, assignment):
+    out = tmp_path / "grind"
+    result = run(["mlgrind", "scaffold", assignment, "--out", str(out)], course)
+    assert result.returncode == 0, result.stderr
+    folder = out / assignment
+    name = module_name(assignment)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["README.md", f"{name}.py", f"test_{name}.py"])
+    text = "\n".join(p.read_text() for p in folder.iterdir())
+    assert [ln for ln in solution_lines(assignment) if ln in text] == []
+    quick = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", folder],
+                           cwd=folder, capture_output=True, text=True)
+    assert quick.returncode == 1 and "NotImplementedError" in quick.stdout
+
+
+def test_scaffold_never_overwrites_a_learners_module(course, tmp_path):
+    out = tmp_path / "grind"
+    assert run(["mlgrind", "scaffold", "01", "--out", str(out)], course).returncode == 0
+    module = out / A / "broadcasting.py"
+    module.write_text("# my work\n")
+    again = run(["mlgrind", "scaffold", "01", "--out", str(out)], course)
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert module.read_text() == "# my work\n"
+    forced = run(["mlgrind", "scaffold", "01", "--out", str(out), "--force"], course)
+    assert forced.returncode == 0
+    kept = list((out / A).glob("broadcasting.attempt-*.py"))
+    assert len(kept) == 1 and kept[0].read_text() == "# my work\n"
+
+
+def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(course, tmp_path):
+    out = tmp_path / "grind"
+    assert run(["mlgrind", "scaffold", "01", "--out", str(out)], course).returncode == 0
+    untouched = json.loads(run(["mlgrind", "check", "01", str(out), "--json"], course).stdout)
+    assert untouched["score"] == 0 and untouched["max_score"] == 15
+
+    module = out / A / "broadcasting.py"
+    module.write_text(module_files(solved(course, A), A)["broadcasting.py"])
+    quick = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=out / A,
+                           capture_output=True, text=True)
+    assert quick.returncode == 0, quick.stdout
+    by_check = json.loads(run(["mlgrind", "check", "01", str(module), "--json"], course).stdout)
+    nbformat.write(solved(course, A), str(course / "notebooks" / f"{A}.ipynb"))
+    by_grade = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
+    assert by_check["score"] == by_grade["score"] == 15
+    assert [(c["grade_id"], c["status"]) for c in by_check["cells"]] == [
+        (c["grade_id"], c["status"]) for c in by_grade["cells"]
+    ]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_wrong_and_alternative_answers_score_the_same_through_check(tmp_path, assignment):
+    """Every answer variant, written as a module and graded through `check`'s conversion, scores as its notebook does."""
+    course = copy_course(tmp_path / "course")
+    answers = load_answers(assignment)
+    name = module_name(assignment)
+    variants = {f"wrong-{k}": (sid, code) for k, (sid, _t, code) in answers.WRONG.items()}
+    variants |= {f"alternative-{k}": (sid, code) for k, (sid, code) in answers.ALTERNATIVE.items()}
+    variants["source"] = (None, None)
+    for student, (solution_id, code) in variants.items():
+        nb = solved(course, assignment)
+        if solution_id:
+            nb = replace_solution(nb, solution_id, code)
+        module = tmp_path / "modules" / student / f"{name}.py"
+        module.parent.mkdir(parents=True)
+        module.write_text(module_files(nb, assignment)[f"{name}.py"])
+        submit(course, assignment, student, as_notebook(Course(course), assignment, module))
+    assert run(["nbgrader", "generate_assignment", assignment, "--force"], course).returncode == 0
+    assert run(["nbgrader", "autograde", assignment, "--force"], course).returncode == 0
+    got, max_scores = scores(course, assignment)
+    full = {k: v for k, v in max_scores.items() if k.startswith("test_")}
+    for student in variants:
+        lost = {k for k in full if got[student][k] != full[k]}
+        if student.startswith("wrong-"):
+            test_id = answers.WRONG[student.removeprefix("wrong-")][1]
+            expected = set(test_id) if isinstance(test_id, tuple) else {test_id}
+            assert lost == expected, (student, lost)
+        else:
+            assert lost == set(), (student, lost)
