@@ -117,19 +117,26 @@ def exchange_app(app_class, course: Path, exchange: Path, home: Path, student: s
     app.start()
 
 
-@pytest.fixture(scope="module")
-def cycle(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def cycle(request, tmp_path_factory):
+    """The whole cycle, once on the SQLite gradebook and once on PostgreSQL (same expected scores)."""
     from nbgrader.exchange.default import ExchangeFetchAssignment, ExchangeFetchFeedback, ExchangeSubmit
 
     tmp = tmp_path_factory.mktemp("class")
     course = copy_course(tmp / "course")
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres").database()
+        db_env = {"MLGRIND_DB_URL": url}
+    else:
+        url = f"sqlite:///{course}/autograder/gradebook.db"
+        db_env = {}
     exchange = tmp / "exchange"
     exchange.mkdir()
     flag = f"--Exchange.root={exchange}"
     students = build_class(course)
 
     def nbgrader(*args):
-        result = run(["nbgrader", *args, flag], course)
+        result = run(["nbgrader", *args, flag], course, **db_env)
         assert result.returncode == 0, result.stderr[-3000:]
         return result
 
@@ -146,14 +153,12 @@ def cycle(tmp_path_factory):
         homes[student] = home
     nbgrader("collect", A)
 
-    environment = env()
-    environment["MLGRIND_CELL_TIMEOUT"] = TIMEOUT
+    environment = env(MLGRIND_CELL_TIMEOUT=TIMEOUT, **db_env)
     graded = subprocess.run([str(BIN / "mlgrind"), "autograde", A, "--jobs", "2"],
                             cwd=course, env=environment, capture_output=True, text=True, timeout=1200)
 
     from nbgrader.api import Gradebook
 
-    url = f"sqlite:///{course}/autograder/gradebook.db"
     with Gradebook(url, "ml-grind") as gb:
         for student, (_write, _auto, manual, _note) in students.items():
             if manual is None:
@@ -167,11 +172,11 @@ def cycle(tmp_path_factory):
     for student, home in homes.items():
         exchange_app(ExchangeFetchFeedback, course, exchange, home, student)
     nbgrader("export")
-    return course, students, homes, graded
+    return course, students, homes, graded, url
 
 
 def test_every_students_exported_score_is_as_expected(cycle):
-    course, students, _homes, graded = cycle
+    course, students, _homes, graded, _url = cycle
     rows = {r["student_id"]: r for r in csv.DictReader((course / "grades.csv").open()) if r["assignment"] == A}
     assert set(rows) == set(students)
     wrong = {
@@ -183,7 +188,7 @@ def test_every_students_exported_score_is_as_expected(cycle):
 
 
 def test_each_odd_submission_is_named_in_the_autograde_summary(cycle):
-    _course, students, _homes, graded = cycle
+    _course, students, _homes, graded, _url = cycle
     assert graded.returncode == 1  # some submissions could not be graded at all
     lines = graded.stdout.splitlines()
     for student, (_w, _a, _m, note) in students.items():
@@ -193,7 +198,7 @@ def test_each_odd_submission_is_named_in_the_autograde_summary(cycle):
 
 
 def test_feedback_explains_odd_cells_and_reaches_students(cycle):
-    course, students, homes, _graded = cycle
+    course, students, homes, _graded, _url = cycle
     feedback = course / "autograder" / "feedback"
     expected = {
         "infinite-loop": "CellTimeoutError",
@@ -212,7 +217,7 @@ def test_feedback_explains_odd_cells_and_reaches_students(cycle):
 
 
 def test_no_feedback_file_shows_a_hidden_test_line(cycle):
-    course, _students, homes, _graded = cycle
+    course, _students, homes, _graded, _url = cycle
     files = list((course / "autograder" / "feedback").rglob("*.html"))
     files += [p for home in homes.values() for p in home.rglob("feedback/*/*.html")]
     assert len(files) > 60
@@ -223,8 +228,8 @@ def test_no_feedback_file_shows_a_hidden_test_line(cycle):
 def test_gradebook_stays_consistent(cycle):
     from nbgrader.api import Gradebook
 
-    course, students, _homes, _graded = cycle
-    with Gradebook(f"sqlite:///{course}/autograder/gradebook.db", "ml-grind") as gb:
+    course, students, _homes, _graded, url = cycle
+    with Gradebook(url, "ml-grind") as gb:
         submissions = gb.assignment_submissions(A)
         assert sorted(s.student.id for s in submissions) == sorted(students)
         for submission in submissions:
