@@ -23,7 +23,7 @@ def server_bin() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -38,7 +38,7 @@ class Cluster:
             raise RuntimeError("PostgreSQL's server programs are not installed (Debian package: postgresql)")
         self.folder = folder
         self.data = folder / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.count = 0
         self.as_postgres = os.geteuid() == 0
 

@@ -17,6 +17,7 @@ import nbformat
 import pytest
 
 from conftest import BIN, copy_course, env, run
+from pgcluster import _free_port as free_port
 from support import html_text, leaked_lines, replace_solution, solved
 from test_answers import load_answers
 
@@ -235,3 +236,16 @@ def test_gradebook_stays_consistent(cycle):
         for submission in submissions:
             assert len(submission.notebooks) == 1
             assert len(submission.notebooks[0].grades) == len(points(course))
+
+
+def test_an_unreachable_postgresql_gradebook_gets_one_line_and_no_password(postgres, course):
+    wrong_password = postgres.database().replace("grader%20p%40ss", "not-the-password")
+    closed_port = f"postgresql+psycopg://postgres:secret%40pw@127.0.0.1:{free_port()}/gradebook"
+    for url in (wrong_password, closed_port):
+        for command in (["mlgrind", "grade", "01"], ["mlgrind", "autograde", "01"]):
+            result = run(command, course, MLGRIND_DB_URL=url)
+            assert result.returncode == 1, result.stderr
+            assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+            assert "cannot reach the gradebook at postgresql+psycopg://postgres:***@127.0.0.1" in result.stderr
+            assert "not-the-password" not in result.stderr and "secret" not in result.stderr
+    assert not (course / "autograder" / "gradebook.db").exists()

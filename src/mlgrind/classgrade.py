@@ -19,7 +19,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .course import Course, CourseError
-from .nbgrader_glue import Gradebook, MissingEntry, StepFailed, db_url, load_config, run_step
+from .nbgrader_glue import Gradebook, MissingEntry, StepFailed, check_gradebook, db_url, load_config, run_step
 
 RETRIES = 5
 
@@ -167,6 +167,7 @@ def autograde_class(course: Course, assignment: str, jobs: int = 2, students: li
                     progress: bool = True) -> ClassSummary:
     """Grade every submitted student of ``assignment`` (or just ``students``) on ``jobs`` workers."""
     config = load_config(course)
+    check_gradebook(config)
     students = students or submitted_students(course, config, assignment)
     summary = ClassSummary(assignment)
     if not students:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .config import GradebookUnreachable
 from .course import Course, CourseError
 
 USAGE_ERROR = 2
@@ -134,3 +135,6 @@ def main(argv: list[str] | None = None) -> int:
     except CourseError as exc:
         print(f"mlgrind {args.command}: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    except GradebookUnreachable as exc:
+        print(f"mlgrind {args.command}: {exc}", file=sys.stderr)
+        return 1

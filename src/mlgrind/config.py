@@ -11,6 +11,10 @@ from traitlets.config.loader import PyFileConfigLoader
 from .course import Course
 
 
+class GradebookUnreachable(Exception):
+    """The gradebook's database cannot be reached; the message names it, password hidden."""
+
+
 def _alembic_on_path() -> None:
     # nbgrader migrates a new gradebook by running the `alembic` script that sits beside Python.
     bin_dir = os.path.dirname(sys.executable)

@@ -204,12 +204,13 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
     """Self-grade ``notebooks/<assignment>.ipynb`` (or the given ``notebook``); nothing of the learner's is written."""
     from nbgrader.converters import Autograde, GenerateFeedback
 
-    from .nbgrader_glue import load_config, run_step
+    from .nbgrader_glue import check_gradebook, load_config, run_step
 
     learner = course.learner_notebook(assignment)
     learner_nb = notebook if notebook is not None else read_notebook(learner)
 
     config = load_config(course)
+    check_gradebook(config)
     _ensure_gradebook(course, config, assignment)
 
     submitted = Path(course.root, config.CourseDirectory.submitted_directory, student, assignment)

@@ -22,11 +22,34 @@ from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 from nbgrader.coursedir import CourseDirectory  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
-from .config import load_config  # noqa: E402,F401
+from .config import GradebookUnreachable, load_config  # noqa: E402,F401
 
 
 class StepFailed(Exception):
     """An nbgrader step did not succeed; the message holds the tail of its log."""
+
+
+def check_gradebook(config: Config) -> None:
+    """Fail early, in one line, when a database server behind ``db_url`` is down or refuses us."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    url = db_url(config)
+    if url.startswith("sqlite"):
+        return
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        shown = "(an unreadable database URL)"
+    try:
+        engine = create_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise GradebookUnreachable(f"cannot reach the gradebook at {shown}: {reason}") from None
 
 
 def run_step(app_class, config: Config, assignment: str, student: str = "", **attrs) -> str:
