@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: lab lab-headless test build venv
+.PHONY: lab lab-headless test build venv browser
 
 venv: $(STAMP)
 
@@ -31,5 +31,18 @@ lab-headless: $(STAMP)
 build: $(STAMP)
 	$(BIN)/mlgrind build
 
-test: $(STAMP)
+# The browser test drives Debian's Chromium through Playwright (Playwright's own browser download is
+# not needed). As root, install it once; without root the test skips and says why (under CI it fails).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser test (once)..."; \
+		log=$$(mktemp); \
+		if apt-get update -qq >$$log 2>&1 && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >>$$log 2>&1; \
+		then rm -f $$log; \
+		else tail -n 5 $$log >&2; echo "chromium could not be installed (log: $$log); the browser test will skip" >&2; fi; \
+	fi
+
+test: $(STAMP) browser
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)

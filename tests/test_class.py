@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from conftest import BIN, copy_course, env, run
-from pgcluster import _free_port as free_port
+from pgcluster import free_port
 from support import html_text, leaked_lines, replace_solution, solved
 from test_answers import load_answers
 
