@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: lab lab-headless test build venv browser
+.PHONY: lab lab-headless test build venv browser postgres hub-proxy
 
 venv: $(STAMP)
 
@@ -44,5 +44,24 @@ browser:
 		else tail -n 5 $$log >&2; echo "chromium could not be installed (log: $$log); the browser test will skip" >&2; fi; \
 	fi
 
-test: $(STAMP) browser
+# The class tests need a PostgreSQL server (Debian's package) and JupyterHub's proxy (from npm, kept
+# beside the environment). Installed once when missing; without root or npm those tests skip and say why.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's postgresql for the gradebook tests (once)..."; \
+		log=$$(mktemp); \
+		if apt-get update -qq >$$log 2>&1 && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >>$$log 2>&1; \
+		then rm -f $$log; \
+		else tail -n 5 $$log >&2; echo "postgresql could not be installed (log: $$log)" >&2; fi; \
+	fi
+
+PROXY := $(VENV)/node/node_modules/.bin/configurable-http-proxy
+hub-proxy: $(STAMP)
+	@if [ ! -x $(PROXY) ] && command -v npm >/dev/null; then \
+		echo "Installing configurable-http-proxy for JupyterHub (once)..."; \
+		mkdir -p $(VENV)/node && npm install --silent --no-audit --no-fund --prefix $(VENV)/node configurable-http-proxy@5 >/dev/null; \
+	fi
+
+test: $(STAMP) browser postgres hub-proxy
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
