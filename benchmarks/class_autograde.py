@@ -1,14 +1,16 @@
 """Grading a class: serial `nbgrader autograde` against `mlgrind autograde --jobs 2`, at several sizes.
 
 For each class size N the script builds N submissions of 01_broadcasting (mixed correct and wrong
-answers) in two throw-away course copies, grades one copy with plain serial nbgrader and the other
-with `mlgrind autograde --jobs 2`, and prints both times, the speed-up and the seconds per
-submission. Usage: python benchmarks/class_autograde.py [--sizes 10 40 160] [--jobs 2]
+answers) in throw-away course copies, grades one copy with plain serial nbgrader and another with
+`mlgrind autograde --jobs 2` (both on SQLite), and, when PostgreSQL's server is installed, a third
+with `--jobs 2` on a throw-away PostgreSQL gradebook. It prints the times, the speed-up over serial
+and the seconds per submission. Usage: python benchmarks/class_autograde.py [--sizes 10 40 160] [--jobs 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -21,6 +23,7 @@ from tqdm import tqdm
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 sys.path[:0] = [str(TESTS), str(TESTS / "answers")]
 from answers_01_broadcasting import WRONG  # noqa: E402
+from pgcluster import Cluster, server_bin  # noqa: E402
 from support import copy_course, replace_solution, solved  # noqa: E402
 
 ASSIGNMENT = "01_broadcasting"
@@ -40,9 +43,13 @@ def make_class(course: Path, size: int) -> None:
         nbformat.write(nb, str(folder / f"{ASSIGNMENT}.ipynb"))
 
 
-def timed(args: list[str], cwd: Path) -> float:
+def timed(args: list[str], cwd: Path, db_url: str = "") -> float:
+    environment = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    environment.pop("MLGRIND_DB_URL", None)
+    if db_url:
+        environment["MLGRIND_DB_URL"] = db_url
     start = time.perf_counter()
-    subprocess.run(args, cwd=cwd, capture_output=True)
+    subprocess.run(args, cwd=cwd, capture_output=True, env=environment)
     return time.perf_counter() - start
 
 
@@ -51,27 +58,36 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 40, 160])
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
+    jobs = ["autograde", ASSIGNMENT, "--jobs", str(args.jobs)]
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for size in tqdm(args.sizes, desc="class sizes"):
-            courses = {}
-            for kind in ("serial", "parallel"):
-                course = copy_course(Path(tmp) / f"{kind}-{size}")
-                make_class(course, size)
-                subprocess.run([str(BIN / "nbgrader"), "generate_assignment", ASSIGNMENT, "--force"],
-                               cwd=course, check=True, capture_output=True)
-                courses[kind] = course
-            serial = timed([str(BIN / "nbgrader"), "autograde", ASSIGNMENT, "--force"], courses["serial"])
-            parallel = timed([str(BIN / "mlgrind"), "autograde", ASSIGNMENT, "--jobs", str(args.jobs)],
-                             courses["parallel"])
-            rows.append((size, serial, parallel))
+        cluster = Cluster(Path(tempfile.mkdtemp(prefix="mlgrind-pg-"))).start() if server_bin() else None
+        try:
+            for size in tqdm(args.sizes, desc="class sizes"):
+                kinds = ["serial", "sqlite"] + (["postgresql"] if cluster else [])
+                courses, urls = {}, {}
+                for kind in kinds:
+                    course = copy_course(Path(tmp) / f"{kind}-{size}")
+                    make_class(course, size)
+                    urls[kind] = cluster.database() if kind == "postgresql" else ""
+                    timed([str(BIN / "nbgrader"), "generate_assignment", ASSIGNMENT, "--force"], course, urls[kind])
+                    courses[kind] = course
+                serial = timed([str(BIN / "nbgrader"), "autograde", ASSIGNMENT, "--force"], courses["serial"])
+                sqlite = timed([str(BIN / "mlgrind"), *jobs], courses["sqlite"])
+                pg = timed([str(BIN / "mlgrind"), *jobs], courses["postgresql"], urls["postgresql"]) if cluster else None
+                rows.append((size, serial, sqlite, pg))
+        finally:
+            if cluster:
+                cluster.stop()
 
-    print(f"{'N':>5}  {'serial s':>9}  {'jobs=' + str(args.jobs) + ' s':>9}  {'speed-up':>8}  "
-          f"{'s/sub serial':>12}  {'s/sub jobs':>10}")
-    for size, serial, parallel in rows:
-        print(f"{size:>5}  {serial:>9.1f}  {parallel:>9.1f}  {serial / parallel:>7.2f}x  "
-              f"{serial / size:>12.2f}  {parallel / size:>10.2f}")
+    j = args.jobs
+    print(f"{'N':>5}  {'serial s':>9}  {f'jobs={j} s':>9}  {'speed-up':>8}  {'s/sub serial':>12}  "
+          f"{f's/sub jobs={j}':>12}  {f'PostgreSQL jobs={j} s':>20}")
+    for size, serial, sqlite, pg in rows:
+        pg_text = f"{pg:>9.1f} ({serial / pg:.2f}x)" if pg else "not installed"
+        print(f"{size:>5}  {serial:>9.1f}  {sqlite:>9.1f}  {serial / sqlite:>7.2f}x  {serial / size:>12.2f}  "
+              f"{sqlite / size:>12.2f}  {pg_text:>20}")
 
 
 if __name__ == "__main__":
