@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -46,6 +47,9 @@ def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
         print(f"mlgrind grade: nbgrader could not grade {assignment}: {exc}", file=sys.stderr)
         return 1
     print(report.to_json() if args.json else format_table(report))
+    from .progress import record_grade
+
+    record_grade(course, assignment, report.score, report.max_score, via="check" if notebook is not None else "grade")
     return 0
 
 
@@ -77,6 +81,32 @@ def _check(course: Course, args) -> int:
         return _grade_with(course, assignment, args, notebook=as_notebook(course, assignment, module))
     finally:
         warmkernel.stop()
+
+
+def _drill(course: Course, args) -> int:
+    import json
+    import random
+
+    from . import drill_session, progress
+    from .drills import questions
+
+    try:
+        seed = args.seed if args.seed is not None else random.randrange(10**6)
+        qs = questions(args.topic, args.count, seed, args.level)
+    except ValueError as error:
+        raise CourseError(str(error)) from None
+    if args.json:
+        print("[\n" + ",\n".join(json.dumps(q.to_dict()) for q in qs) + "\n]")
+        return 0
+    drill_session.run(qs, record=lambda q, ok: progress.record_drill(course, q.topic, ok))
+    return 0
+
+
+def _progress(course: Course, args) -> int:
+    from .progress import report
+
+    print(report(course))
+    return 0
 
 
 def _reset(course: Course, args) -> int:
@@ -121,6 +151,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(run=_check)
 
+    p = sub.add_parser("drill", help="answer random shape questions from memory")
+    p.add_argument("topic", nargs="?", help="broadcasting, matmul, reshape or einsum (default: all, in turn)")
+    p.add_argument("--count", "-n", type=int, default=10, help="how many questions (default: 10)")
+    p.add_argument("--seed", type=int, default=None, help="the same seed asks the same questions")
+    p.add_argument("--level", type=int, choices=(1, 2, 3), default=2, help="1 easy to 3 hard (default: 2)")
+    p.add_argument("--json", action="store_true", help="print the questions with their answers instead")
+    p.set_defaults(run=_drill)
+
+    p = sub.add_parser("progress", help="your self-grades, drills, and what to do next")
+    p.set_defaults(run=_progress)
+
     p = sub.add_parser("reset", help="start an assignment afresh, keeping your attempt")
     p.add_argument("assignment", help="an assignment id or its number, e.g. 01")
     p.set_defaults(run=_reset)
@@ -128,6 +169,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `mlgrind drill --json | head` ends quietly
     args = parser().parse_args(argv)
     try:
         course = Course.here()

@@ -1,0 +1,194 @@
+"""Seeded shape questions for fast recall: broadcasting, matmul, reshape/view chains and einsum.
+
+A question is an expression over ``np`` and named arrays, and the shapes of those arrays. Its
+answer is whatever NumPy itself gives when the expression runs on empty arrays of those shapes (the
+shape of the result, or ``"error"``), never our own rule code, so a drill cannot teach a wrong rule::
+
+    >>> q = question("broadcasting", seed=1)
+    >>> q.to_dict()["answer"] == list(q.evaluate()) or q.answer == "error"
+    True
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+TOPICS = ("broadcasting", "matmul", "reshape", "einsum")
+LEVELS = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class Question:
+    topic: str
+    expr: str
+    shapes: dict  # name -> tuple
+    answer: tuple | str  # a shape, or "error"
+
+    def evaluate(self):
+        """Run ``expr`` on empty arrays of ``shapes``: the result's shape, or ``"error"``."""
+        arrays = {name: np.empty(shape) for name, shape in self.shapes.items()}
+        try:
+            with np.errstate(all="ignore"):  # empty arrays hold garbage; only the shape matters
+                return tuple(np.shape(eval(self.expr, {"np": np, "__builtins__": {}}, arrays)))  # noqa: S307
+        except (ValueError, TypeError, IndexError, np.exceptions.AxisError):
+            return "error"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["shapes"] = {k: list(v) for k, v in self.shapes.items()}
+        data["answer"] = self.answer if self.answer == "error" else list(self.answer)
+        return data
+
+    def prompt(self) -> str:
+        given = ", ".join(f"{name}.shape = {tuple(shape)}" for name, shape in self.shapes.items())
+        return f"{given}\n  {self.expr}  ->"
+
+
+def _ask(topic: str, expr: str, **shapes) -> Question:
+    q = Question(topic, expr, {k: tuple(v) for k, v in shapes.items()}, "error")
+    return Question(topic, expr, q.shapes, q.evaluate())
+
+
+def _sizes(rng: random.Random, ndim: int, low: int = 2, high: int = 9) -> list[int]:
+    return [rng.randint(low, high) for _ in range(ndim)]
+
+
+def _broadcasting(rng: random.Random, level: int) -> Question:
+    ndim = rng.randint(1, 2 + level)
+    full = _sizes(rng, ndim)
+    operands = 3 if level == 3 and rng.random() < 0.4 else 2
+    shapes = []
+    for _ in range(operands):
+        shape = full[ndim - rng.randint(1, ndim):]
+        shape = [1 if rng.random() < 0.4 else n for n in shape]
+        shapes.append(shape)
+    if all(shape == shapes[0] for shape in shapes):  # identical shapes teach nothing: stretch one axis
+        shapes[-1] = shapes[-1][1:] if len(shapes[-1]) > 1 and rng.random() < 0.5 else [1] * len(shapes[-1])
+    if rng.random() < 0.25 + 0.05 * level:  # a clash: one size that is neither 1 nor its column's
+        victim = rng.randrange(operands)
+        if shapes[victim]:
+            axis = rng.randrange(len(shapes[victim]))
+            shapes[victim][axis] = full[ndim - len(shapes[victim]) + axis] + 1
+    names = "abc"[:operands]
+    return _ask("broadcasting", " + ".join(names), **dict(zip(names, shapes)))
+
+
+def _matmul(rng: random.Random, level: int) -> Question:
+    m, k, n = _sizes(rng, 3)
+    batch = _sizes(rng, rng.randint(0, level))
+    kind = rng.choice(["mat", "mat", "vec-left", "vec-right", "vec-vec"] if level > 1 else ["mat", "vec-right"])
+    a = {"mat": batch + [m, k], "vec-left": [k], "vec-right": batch + [m, k], "vec-vec": [k]}[kind]
+    b = {"mat": [k, n], "vec-left": batch + [k, n], "vec-right": [k], "vec-vec": [k]}[kind]
+    if kind == "mat" and batch and rng.random() < 0.5:  # batch dims on both sides, some broadcast
+        b = [1 if rng.random() < 0.5 else s for s in batch[-rng.randint(1, len(batch)):]] + b
+    if rng.random() < 0.25:
+        (a if rng.random() < 0.5 else b)[-1 if rng.random() < 0.5 else 0] += 1
+    return _ask("matmul", "a @ b", a=a, b=b)
+
+
+def _reshape(rng: random.Random, level: int) -> Question:
+    x, y, z = _sizes(rng, 3, 2, 6)
+    shape = [x, y, z][: rng.randint(2, 3)]
+    size = int(np.prod(shape))
+    steps = []
+    for _ in range(rng.randint(1, level)):
+        move = rng.choice(["reshape", "reshape-1", "transpose", "expand", "squeeze", "flatten"])
+        if move == "reshape":
+            first = rng.choice([d for d in range(1, size + 1) if size % d == 0] + [size + 1])
+            steps.append(f".reshape({first}, {size // first if size % first == 0 else first + 1})")
+        elif move == "reshape-1":
+            first = rng.choice([shape[0], shape[-1], 2, 3])
+            steps.append(f".reshape({first}, -1)")
+        elif move == "transpose":
+            steps.append(".T" if rng.random() < 0.5 else ".swapaxes(0, -1)")
+        elif move == "expand":
+            steps.append("[:, None]" if rng.random() < 0.5 else "[None]")
+        elif move == "squeeze":
+            steps.append(f".squeeze({rng.choice([0, -1])})")
+        else:
+            steps.append(".reshape(-1)")
+    return _ask("reshape", "x" + "".join(steps), x=shape)
+
+
+EINSUMS = [
+    ("i,j->ij", lambda s: ([s["i"]], [s["j"]])),
+    ("i,i->", lambda s: ([s["i"]], [s["i"]])),
+    ("ij,jk->ik", lambda s: ([s["i"], s["j"]], [s["j"], s["k"]])),
+    ("bij,bjk->bik", lambda s: ([s["b"], s["i"], s["j"]], [s["b"], s["j"], s["k"]])),
+    ("bd,de,be->b", lambda s: ([s["b"], s["d"]], [s["d"], s["e"]], [s["b"], s["e"]])),
+    ("bhqd,bhkd->bhqk", lambda s: ([s["b"], s["h"], s["q"], s["d"]], [s["b"], s["h"], s["k"], s["d"]])),
+    ("ij->ji", lambda s: ([s["i"], s["j"]],)),
+    ("bij->bj", lambda s: ([s["b"], s["i"], s["j"]],)),
+    ("ii->i", lambda s: ([s["i"], s["i"]],)),
+]
+
+
+def _einsum(rng: random.Random, level: int) -> Question:
+    spec, build = rng.choice(EINSUMS[: 4 + 2 * level])
+    sizes = {letter: rng.randint(2, 7) for letter in "bdehijkq"}
+    shapes = [list(s) for s in build(sizes)]
+    if rng.random() < 0.25:  # a contracted or shared letter that disagrees
+        victim = rng.choice(shapes)
+        victim[rng.randrange(len(victim))] += 1
+    names = "abc"[: len(shapes)]
+    return _ask("einsum", f"np.einsum({spec!r}, {', '.join(names)})", **dict(zip(names, shapes)))
+
+
+GENERATORS = {"broadcasting": _broadcasting, "matmul": _matmul, "reshape": _reshape, "einsum": _einsum}
+
+
+def question(topic: str, seed: int, level: int = 2) -> Question:
+    """The ``seed``-th question of ``topic`` at ``level`` (1 easy to 3 hard); the same every time."""
+    if topic not in GENERATORS:
+        raise ValueError(f"unknown topic {topic!r}; valid: {', '.join(TOPICS)}")
+    return GENERATORS[topic](random.Random(f"{topic}:{level}:{seed}"), level)
+
+
+def questions(topic: str | None, count: int, seed: int, level: int = 2) -> list[Question]:
+    """``count`` questions of ``topic`` (or of all topics, in turn), from ``seed`` on."""
+    topics = [topic] if topic else list(TOPICS)
+    return [question(topics[i % len(topics)], seed + i, level) for i in range(count)]
+
+
+def parse_answer(text: str) -> tuple | str:
+    """``9,4,3`` / ``(9, 4, 3)`` / ``[9 4 3]`` -> (9, 4, 3); ``error`` -> "error"; ``()``/``scalar`` -> ()."""
+    text = text.strip().lower()
+    if text in ("error", "err", "e", "x"):
+        return "error"
+    if text in ("()", "scalar", "", "[]"):
+        if text == "":
+            raise ValueError("type a shape such as 9,4,3 or the word error")
+        return ()
+    parts = [p for p in re.split(r"[\s,()\[\]x×]+", text) if p]
+    if not parts or not all(p.isdigit() for p in parts):
+        raise ValueError(f"{text!r} is not a shape: type sizes such as 9,4,3, () for a scalar, or error")
+    return tuple(int(p) for p in parts)
+
+
+def explain(q: Question) -> str:
+    """Why the answer is what it is, in the words of the shape-flow plans where they apply."""
+    from . import shapeflow
+
+    shapes = list(q.shapes.values())
+    try:
+        if q.topic == "broadcasting":
+            plan = shapeflow.broadcast(*shapes)
+        elif q.topic == "matmul":
+            plan = shapeflow.matmul(*shapes)
+        elif q.topic == "einsum":
+            spec = q.expr.split("'")[1]
+            plan = shapeflow.einsum(spec, *shapes)
+        else:
+            plan = None
+    except ValueError as error:
+        return str(error)
+    steps = getattr(plan, "steps", None)
+    if steps:
+        return "\n".join(steps) if not isinstance(steps, str) else steps
+    if q.answer == "error":
+        return f"NumPy raises an error running {q.expr} on these shapes."
+    return f"NumPy gives {q.answer} for {q.expr}."

@@ -1,0 +1,71 @@
+"""What a learner has done: self-grades per assignment and drill answers per topic.
+
+Kept in a small SQLite file beside the gradebook (``autograder/progress.db``, git-ignored), apart
+from the notebooks so ``reset`` never touches it; each record is one transaction, so a crash
+mid-write loses at most that record.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+
+from .course import Course
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS grades (assignment TEXT, score REAL, max_score REAL, via TEXT, at REAL);
+CREATE TABLE IF NOT EXISTS drills (topic TEXT, correct INTEGER, at REAL);
+"""
+
+
+def _connect(course: Course) -> sqlite3.Connection:
+    path = Path(course.autograder) / "progress.db"
+    connection = sqlite3.connect(path, timeout=10)
+    connection.executescript(SCHEMA)
+    return connection
+
+
+def record_grade(course: Course, assignment: str, score: float, max_score: float, via: str = "grade") -> None:
+    with closing(_connect(course)) as db, db:
+        db.execute("INSERT INTO grades VALUES (?, ?, ?, ?, ?)", (assignment, score, max_score, via, time.time()))
+
+
+def record_drill(course: Course, topic: str, correct: bool) -> None:
+    with closing(_connect(course)) as db, db:
+        db.execute("INSERT INTO drills VALUES (?, ?, ?)", (topic, int(correct), time.time()))
+
+
+def _when(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(at))
+
+
+def report(course: Course) -> str:
+    """Each assignment's best and latest self-grade, drills per topic, and what to do next."""
+    with closing(_connect(course)) as db:
+        grades = db.execute("SELECT assignment, score, max_score, at FROM grades ORDER BY at").fetchall()
+        drills = db.execute("SELECT topic, COUNT(*), SUM(correct) FROM drills GROUP BY topic ORDER BY topic").fetchall()
+    rows = [("assignment", "best", "latest", "when")]
+    next_up = None
+    for assignment in course.assignments():
+        mine = [g for g in grades if g[0] == assignment]
+        if not mine:
+            rows.append((assignment, "-", "-", "not graded yet"))
+            next_up = next_up or assignment
+            continue
+        best = max(mine, key=lambda g: g[1] / g[2] if g[2] else 0)
+        latest = mine[-1]
+        rows.append((assignment, f"{best[1]:g}/{best[2]:g}", f"{latest[1]:g}/{latest[2]:g}", _when(latest[3])))
+        if best[1] < best[2]:
+            next_up = next_up or assignment
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.append("")
+    if drills:
+        done = ", ".join(f"{topic} {right}/{count} ({100 * right / count:.0f}%)" for topic, count, right in drills)
+        lines.append(f"drills: {done}")
+    else:
+        lines.append("drills: none yet (mlgrind drill)")
+    lines.append(f"next: {next_up}" if next_up else "next: every assignment is at full marks; keep drilling")
+    return "\n".join(lines)

@@ -1,0 +1,132 @@
+"""Drills: answers NumPy agrees with, a terminal session driven by keystrokes, and progress kept."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pexpect
+import pytest
+
+from conftest import BIN, env, run
+from mlgrind.drills import LEVELS, TOPICS, parse_answer, question, questions
+
+
+def numpy_says(q) -> tuple | str:
+    """The answer NumPy gives, by the most direct NumPy route for each topic."""
+    arrays = [np.zeros(shape) for shape in q.shapes.values()]
+    try:
+        if q.topic == "broadcasting":
+            return tuple(np.broadcast_shapes(*(a.shape for a in arrays)))
+        if q.topic == "matmul":
+            return tuple(np.matmul(*arrays).shape)
+        if q.topic == "einsum":
+            return tuple(np.einsum(q.expr.split("'")[1], *arrays).shape)
+        return tuple(eval(q.expr, {"np": np}, {"x": arrays[0]}).shape)  # noqa: S307
+    except (ValueError, TypeError, IndexError, np.exceptions.AxisError):
+        return "error"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_thousands_of_seeded_answers_agree_with_numpy(topic):
+    asked = [question(topic, seed, level) for level in LEVELS for seed in range(400)]
+    wrong = [q for q in asked if q.answer != numpy_says(q)]
+    assert not wrong, wrong[:3]
+    errors = sum(q.answer == "error" for q in asked) / len(asked)
+    assert 0.05 < errors < 0.6, f"{errors:.0%} of {topic} questions are errors"
+    assert len({(q.expr, tuple(q.shapes.items())) for q in asked}) > 0.5 * len(asked)
+
+
+def test_questions_are_reproducible_and_serialise():
+    first = [q.to_dict() for q in questions(None, 12, seed=5)]
+    assert first == [q.to_dict() for q in questions(None, 12, seed=5)]
+    assert {q["topic"] for q in first} == set(TOPICS)
+    for q in json.loads(json.dumps(first)):
+        assert set(q) == {"topic", "expr", "shapes", "answer"}
+        assert q["answer"] == "error" or isinstance(q["answer"], list)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("9,4,3", (9, 4, 3)), ("(9, 4, 3)", (9, 4, 3)), ("[9 4 3]", (9, 4, 3)), (" error ", "error"),
+    ("()", ()), ("scalar", ()), ("7", (7,)),
+])
+def test_answers_are_read_as_people_type_them(text, expected):
+    assert parse_answer(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "nine", "9,four", "9.5,2"])
+def test_malformed_answers_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_answer(text)
+
+
+def spawn(course, *args):
+    return pexpect.spawn(str(BIN / "mlgrind"), ["drill", *args], cwd=str(course), env=env(),
+                         encoding="utf-8", timeout=30)
+
+
+def answers(course, *args):
+    result = run(["mlgrind", "drill", *args, "--json"], course)
+    assert result.returncode == 0, result.stderr
+    return [q["answer"] for q in json.loads(result.stdout)]
+
+
+def typed(answer) -> str:
+    return "error" if answer == "error" else ",".join(map(str, answer)) or "()"
+
+
+def test_a_terminal_session_scores_explains_and_is_saved(course):
+    args = ["broadcasting", "--count", "5", "--seed", "11"]
+    expected = answers(course, *args)
+    child = spawn(course, *args)
+    for number, answer in enumerate(expected, 1):
+        child.expect(r"->")
+        if number == 4:
+            child.sendline("1,2,3,4,5,6,7" if answer == "error" else "error")
+            child.expect("not quite")
+        else:
+            if number == 5:
+                child.sendline("nine by four")
+                child.expect("is not a shape")
+                child.expect(r"->")
+            child.sendline(typed(answer))
+            child.expect("right")
+    child.expect(r"score: 4/5\s+best streak: 3")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    progress = run(["mlgrind", "progress"], course).stdout
+    assert "broadcasting 4/5 (80%)" in progress
+
+
+@pytest.mark.parametrize("how", ["eof", "ctrl-c"])
+def test_a_closed_terminal_ends_cleanly_with_the_score_saved(course, how):
+    args = ["matmul", "--count", "5", "--seed", "2"]
+    first = answers(course, *args)[0]
+    child = spawn(course, *args)
+    child.expect(r"->")
+    child.sendline(typed(first))
+    child.expect("right")
+    child.expect(r"->")
+    child.sendeof() if how == "eof" else child.sendintr()
+    child.expect("stopped early")
+    child.expect(r"score: 1/1")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "Traceback" not in child.before
+    assert "matmul 1/1 (100%)" in run(["mlgrind", "progress"], course).stdout
+
+
+def test_unknown_topic_is_a_usage_error(course):
+    result = run(["mlgrind", "drill", "calculus"], course)
+    assert result.returncode == 2 and "valid: broadcasting, matmul, reshape, einsum" in result.stderr
+
+
+def test_progress_reflects_a_grade_and_survives_reset(course):
+    assert run(["mlgrind", "grade", "01"], course).returncode == 0
+    report = run(["mlgrind", "progress"], course).stdout
+    assert "01_broadcasting" in report and "0/15" in report and "next: 01_broadcasting" in report
+    assert run(["mlgrind", "reset", "01"], course).returncode == 0
+    assert "0/15" in run(["mlgrind", "progress"], course).stdout
+    assert os.path.exists(course / "autograder" / "progress.db")
