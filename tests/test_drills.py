@@ -130,3 +130,22 @@ def test_progress_reflects_a_grade_and_survives_reset(course):
     assert run(["mlgrind", "reset", "01"], course).returncode == 0
     assert "0/15" in run(["mlgrind", "progress"], course).stdout
     assert os.path.exists(course / "autograder" / "progress.db")
+
+
+def test_drill_widget_checks_explains_moves_on_and_saves(course, monkeypatch):
+    from mlgrind.drillwidget import DrillWidget
+
+    monkeypatch.chdir(course / "notebooks")
+    widget = DrillWidget("broadcasting", seed=4)
+    first = widget.prompt.value
+    widget.answer.value = "four by two"
+    assert "is not a shape" in widget.feedback.value and widget.asked == 0
+    widget.answer.value = typed(widget.current.answer)
+    assert "right" in widget.feedback.value and widget.score.value.startswith("score 1/1")
+    widget.next.click()
+    assert widget.prompt.value != first and widget.feedback.value == ""
+    widget.answer.value = "1,2,3,4,5,6,7,8"
+    assert "NumPy gives" in widget.feedback.value and "score 1/2" in widget.score.value
+    assert "broadcasting 1/2 (50%)" in run(["mlgrind", "progress"], course).stdout
+    with pytest.raises(ValueError, match="valid: broadcasting"):
+        DrillWidget("calculus")

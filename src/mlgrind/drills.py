@@ -58,14 +58,14 @@ def _sizes(rng: random.Random, ndim: int, low: int = 2, high: int = 9) -> list[i
 
 
 def _broadcasting(rng: random.Random, level: int) -> Question:
-    ndim = rng.randint(1, 2 + level)
+    ndim = rng.randint(1 + level, 2 + level)
     full = _sizes(rng, ndim)
     operands = 3 if level == 3 and rng.random() < 0.4 else 2
     shapes = []
-    for _ in range(operands):
-        shape = full[ndim - rng.randint(1, ndim):]
-        shape = [1 if rng.random() < 0.4 else n for n in shape]
-        shapes.append(shape)
+    for i in range(operands):
+        length = ndim if i == 0 else rng.randint(1, ndim)  # the first spans every axis, others may be shorter
+        shapes.append([1 if rng.random() < 0.35 else n for n in full[ndim - length:]])
+    rng.shuffle(shapes)
     if all(shape == shapes[0] for shape in shapes):  # identical shapes teach nothing: stretch one axis
         shapes[-1] = shapes[-1][1:] if len(shapes[-1]) > 1 and rng.random() < 0.5 else [1] * len(shapes[-1])
     if rng.random() < 0.25 + 0.05 * level:  # a clash: one size that is neither 1 nor its column's
