@@ -1,0 +1,391 @@
+"""Wrong and alternative answers for 02_matmul_einsum, one solution cell each.
+
+Each entry names the solution cell it replaces, the test cell that grades it, and the code a
+learner might write. A wrong answer must lose exactly that test cell's points; an alternative
+correct answer must keep full marks.
+"""
+
+WRONG = {
+    "shape_keeps_promoted_ones": ("matmul_shape", "test_matmul_shape", '''
+def matmul_shape(a_shape, b_shape):
+    if not a_shape or not b_shape:
+        raise ValueError("0-d operand")
+    a_shape = (1,) + tuple(a_shape) if len(a_shape) == 1 else tuple(a_shape)
+    b_shape = tuple(b_shape) + (1,) if len(b_shape) == 1 else tuple(b_shape)
+    if a_shape[-1] != b_shape[-2]:
+        raise ValueError(f"K={a_shape[-1]} vs K={b_shape[-2]}")
+    ba, bb = a_shape[:-2], b_shape[:-2]
+    n = max(len(ba), len(bb))
+    ba, bb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+    batch = []
+    for x, y in zip(ba, bb):
+        if x != y and 1 not in (x, y):
+            raise ValueError(f"batch sizes {x} vs {y}")
+        batch.append(x if y == 1 else y)
+    return tuple(batch) + (a_shape[-2], b_shape[-1])
+'''),
+    "shape_batch_not_broadcast": ("matmul_shape", "test_matmul_shape", '''
+def matmul_shape(a_shape, b_shape):
+    if not a_shape or not b_shape:
+        raise ValueError("0-d operand")
+    a_vec, b_vec = len(a_shape) == 1, len(b_shape) == 1
+    a_shape = (1,) + tuple(a_shape) if a_vec else tuple(a_shape)
+    b_shape = tuple(b_shape) + (1,) if b_vec else tuple(b_shape)
+    if a_shape[-1] != b_shape[-2]:
+        raise ValueError(f"K={a_shape[-1]} vs K={b_shape[-2]}")
+    batch = a_shape[:-2] if len(a_shape) >= len(b_shape) else b_shape[:-2]
+    return batch + (() if a_vec else a_shape[-2:-1]) + (() if b_vec else b_shape[-1:])
+'''),
+    "shape_k_of_one_stretches": ("matmul_shape", "test_matmul_shape", '''
+def matmul_shape(a_shape, b_shape):
+    if not a_shape or not b_shape:
+        raise ValueError("0-d operand")
+    a_vec, b_vec = len(a_shape) == 1, len(b_shape) == 1
+    a_shape = (1,) + tuple(a_shape) if a_vec else tuple(a_shape)
+    b_shape = tuple(b_shape) + (1,) if b_vec else tuple(b_shape)
+    if a_shape[-1] != b_shape[-2] and 1 not in (a_shape[-1], b_shape[-2]):
+        raise ValueError(f"K={a_shape[-1]} vs K={b_shape[-2]}")
+    ba, bb = a_shape[:-2], b_shape[:-2]
+    n = max(len(ba), len(bb))
+    ba, bb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+    batch = []
+    for x, y in zip(ba, bb):
+        if x != y and 1 not in (x, y):
+            raise ValueError(f"batch sizes {x} vs {y}")
+        batch.append(x if y == 1 else y)
+    return tuple(batch) + (() if a_vec else a_shape[-2:-1]) + (() if b_vec else b_shape[-1:])
+'''),
+    "shape_calls_np_matmul": ("matmul_shape", "test_matmul_shape", '''
+def matmul_shape(a_shape, b_shape):
+    return np.matmul(np.empty(a_shape), np.empty(b_shape)).shape
+'''),
+    "shape_uses_the_at_operator": ("matmul_shape", "test_matmul_shape", '''
+def matmul_shape(a_shape, b_shape):
+    return (np.zeros(a_shape) @ np.zeros(b_shape)).shape
+'''),
+    "shape_error_without_sizes": ("matmul_shape", "test_matmul_shape", '''
+def matmul_shape(a_shape, b_shape):
+    if not a_shape or not b_shape:
+        raise ValueError("0-d operand")
+    a_vec, b_vec = len(a_shape) == 1, len(b_shape) == 1
+    a_shape = (1,) + tuple(a_shape) if a_vec else tuple(a_shape)
+    b_shape = tuple(b_shape) + (1,) if b_vec else tuple(b_shape)
+    if a_shape[-1] != b_shape[-2]:
+        raise ValueError("inner dimensions do not match")
+    ba, bb = a_shape[:-2], b_shape[:-2]
+    n = max(len(ba), len(bb))
+    ba, bb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+    batch = []
+    for x, y in zip(ba, bb):
+        if x != y and 1 not in (x, y):
+            raise ValueError("batch shapes do not broadcast")
+        batch.append(x if y == 1 else y)
+    return tuple(batch) + (() if a_vec else a_shape[-2:-1]) + (() if b_vec else b_shape[-1:])
+'''),
+    "batched_calls_np_matmul": ("batched_matmul", "test_batched_matmul", '''
+def batched_matmul(a, b):
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError("K differs")
+    return np.matmul(a, b)
+'''),
+    "batched_uses_the_at_operator": ("batched_matmul", "test_batched_matmul", '''
+def batched_matmul(a, b):
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError("K differs")
+    return a @ b
+'''),
+    "batched_at_hidden_in_a_helper": ("batched_matmul", "test_batched_matmul", '''
+def _mm(x, y):
+    return x @ y
+
+def batched_matmul(a, b):
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError("K differs")
+    return _mm(a, b)
+'''),
+    "batched_k_of_one_stretches": ("batched_matmul", "test_batched_matmul", '''
+def batched_matmul(a, b):
+    return (a[..., :, :, None] * b[..., None, :, :]).sum(axis=-2)
+'''),
+    "batched_sums_wrong_axis": ("batched_matmul", "test_batched_matmul", '''
+def batched_matmul(a, b):
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError("K differs")
+    return (a[..., :, :, None] * b[..., None, :, :]).sum(axis=-1)
+'''),
+    "batched_three_dims_only": ("batched_matmul", "test_batched_matmul", '''
+def batched_matmul(a, b):
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError("K differs")
+    return (a[:, :, :, None] * b[:, None, :, :]).sum(axis=2)
+'''),
+    "batched_upcasts_to_float64": ("batched_matmul", "test_batched_matmul", '''
+def batched_matmul(a, b):
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError("K differs")
+    return np.sum(a[..., :, :, None] * b[..., None, :, :], axis=-2, dtype=np.float64)
+'''),
+    "outer_transposed": ("outer", "test_outer", '''
+def outer(u_M, v_N):
+    return np.einsum("m,n->nm", u_M, v_N)
+'''),
+    "outer_without_einsum": ("outer", "test_outer", '''
+def outer(u_M, v_N):
+    return np.outer(u_M, v_N)
+'''),
+    "outer_is_an_inner_product": ("outer", "test_outer", '''
+def outer(u_M, v_N):
+    return np.einsum("i,i->", u_M, v_N)
+'''),
+    "bmm_transposed_output": ("bmm", "test_bmm", '''
+def bmm(a_BMK, b_BKN):
+    return np.einsum("bmk,bkn->bnm", a_BMK, b_BKN)
+'''),
+    "bmm_sums_the_batch": ("bmm", "test_bmm", '''
+def bmm(a_BMK, b_BKN):
+    return np.einsum("bmk,bkn->mn", a_BMK, b_BKN)
+'''),
+    "bmm_without_einsum": ("bmm", "test_bmm", '''
+def bmm(a_BMK, b_BKN):
+    return a_BMK @ b_BKN
+'''),
+    "bilinear_sums_the_batch": ("bilinear", "test_bilinear", '''
+def bilinear(x_BD, w_DE, y_BE):
+    return np.einsum("bd,de,be->", x_BD, w_DE, y_BE)
+'''),
+    "bilinear_keeps_e": ("bilinear", "test_bilinear", '''
+def bilinear(x_BD, w_DE, y_BE):
+    return np.einsum("bd,de,be->be", x_BD, w_DE, y_BE)
+'''),
+    "bilinear_without_einsum": ("bilinear", "test_bilinear", '''
+def bilinear(x_BD, w_DE, y_BE):
+    return np.sum((x_BD @ w_DE) * y_BE, axis=1)
+'''),
+    "scores_missing_scale": ("attention_scores", "test_attention_scores", '''
+def attention_scores(q_BHQD, k_BHKD):
+    return np.einsum("bhqd,bhkd->bhqk", q_BHQD, k_BHKD)
+'''),
+    "scores_transposed": ("attention_scores", "test_attention_scores", '''
+def attention_scores(q_BHQD, k_BHKD):
+    return np.einsum("bhqd,bhkd->bhkq", q_BHQD, k_BHKD) / np.sqrt(q_BHQD.shape[-1])
+'''),
+    "scores_divided_by_d": ("attention_scores", "test_attention_scores", '''
+def attention_scores(q_BHQD, k_BHKD):
+    return np.einsum("bhqd,bhkd->bhqk", q_BHQD, k_BHKD) / q_BHQD.shape[-1]
+'''),
+    "scores_scaled_by_key_count": ("attention_scores", "test_attention_scores", '''
+def attention_scores(q_BHQD, k_BHKD):
+    return np.einsum("bhqd,bhkd->bhqk", q_BHQD, k_BHKD) / np.sqrt(k_BHKD.shape[-2])
+'''),
+    "project_heads_no_transpose": ("project_heads", "test_project_heads", '''
+def project_heads(x_BLD, w_DHK):
+    return np.einsum("bld,dhk->blhk", x_BLD, w_DHK)
+'''),
+    "project_heads_transposed_output": ("project_heads", "test_project_heads", '''
+def project_heads(x_BLD, w_DHK):
+    return np.einsum("bld,dhk->bhkl", x_BLD, w_DHK)
+'''),
+    "project_heads_reshape_not_transpose": ("project_heads", "test_project_heads", '''
+def project_heads(x_BLD, w_DHK):
+    B, L, D = x_BLD.shape
+    H, K = w_DHK.shape[1:]
+    return np.einsum("bld,dhk->blhk", x_BLD, w_DHK).reshape(B, H, L, K)
+'''),
+    "project_heads_legacy_copy": ("project_heads", "test_project_heads", '''
+def project_heads(x_BLD, w_DHK):
+    B, L, D = x_BLD.shape
+    H, K = w_DHK.shape[1], w_DHK.shape[2]
+    y = (x_BLD.reshape(B * L, D) @ w_DHK.reshape(D, H * K)).reshape(B, L, H, K)
+    return y.transpose(0, 2, 1, 3)
+'''),
+    "flops_without_the_two": ("matmul_flops", "test_matmul_flops", '''
+def matmul_flops(a_shape, b_shape):
+    M = 1 if len(a_shape) == 1 else a_shape[-2]
+    K = a_shape[-1]
+    N = 1 if len(b_shape) == 1 else b_shape[-1]
+    ba, bb = tuple(a_shape[:-2]), tuple(b_shape[:-2])
+    n = max(len(ba), len(bb))
+    ba, bb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+    batch = 1
+    for x, y in zip(ba, bb):
+        batch *= x if y == 1 else y
+    return batch * M * K * N
+'''),
+    "flops_ignore_the_batch": ("matmul_flops", "test_matmul_flops", '''
+def matmul_flops(a_shape, b_shape):
+    M = 1 if len(a_shape) == 1 else a_shape[-2]
+    N = 1 if len(b_shape) == 1 else b_shape[-1]
+    return 2 * M * a_shape[-1] * N
+'''),
+    "flops_batch_of_a_only": ("matmul_flops", "test_matmul_flops", '''
+import math
+
+def matmul_flops(a_shape, b_shape):
+    M = 1 if len(a_shape) == 1 else a_shape[-2]
+    N = 1 if len(b_shape) == 1 else b_shape[-1]
+    return 2 * math.prod(a_shape[:-2]) * M * a_shape[-1] * N
+'''),
+    "flops_vector_as_a_matrix": ("matmul_flops", "test_matmul_flops", '''
+import math
+
+def matmul_flops(a_shape, b_shape):
+    M, K, N = a_shape[-2 if len(a_shape) > 1 else 0], a_shape[-1], b_shape[-1]
+    ba, bb = tuple(a_shape[:-2]), tuple(b_shape[:-2])
+    n = max(len(ba), len(bb))
+    ba, bb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+    return 2 * math.prod(x if y == 1 else y for x, y in zip(ba, bb)) * M * K * N
+'''),
+    "bytes_without_the_output": ("matmul_bytes", "test_matmul_bytes", '''
+import math
+
+def matmul_bytes(a_shape, b_shape, itemsize):
+    return itemsize * (math.prod(a_shape) + math.prod(b_shape))
+'''),
+    "bytes_broadcast_operand_per_copy": ("matmul_bytes", "test_matmul_bytes", '''
+import math
+
+def matmul_bytes(a_shape, b_shape, itemsize):
+    a_shape, b_shape = tuple(a_shape), tuple(b_shape)
+    M = () if len(a_shape) == 1 else a_shape[-2:-1]
+    N = () if len(b_shape) == 1 else b_shape[-1:]
+    ba, bb = a_shape[:-2], b_shape[:-2]
+    n = max(len(ba), len(bb))
+    ba, bb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+    batch = math.prod(x if y == 1 else y for x, y in zip(ba, bb))
+    a_read = batch * math.prod(a_shape[-2:])
+    b_read = batch * math.prod(b_shape[-2:])
+    return itemsize * (a_read + b_read + batch * math.prod(M + N))
+'''),
+    "bytes_counts_elements": ("matmul_bytes", "test_matmul_bytes", '''
+import math
+
+def matmul_bytes(a_shape, b_shape, itemsize):
+    a_shape, b_shape = tuple(a_shape), tuple(b_shape)
+    M = () if len(a_shape) == 1 else a_shape[-2:-1]
+    N = () if len(b_shape) == 1 else b_shape[-1:]
+    ba, bb = a_shape[:-2], b_shape[:-2]
+    n = max(len(ba), len(bb))
+    ba, bb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+    batch = math.prod(x if y == 1 else y for x, y in zip(ba, bb))
+    return math.prod(a_shape) + math.prod(b_shape) + batch * math.prod(M + N)
+'''),
+}
+
+ALTERNATIVE = {
+    "shape_zip_longest": ("matmul_shape", '''
+from itertools import zip_longest
+
+def matmul_shape(a_shape, b_shape):
+    if len(a_shape) < 1 or len(b_shape) < 1:
+        raise ValueError("matmul: a 0-d operand has no axis to contract")
+    a = list(a_shape) if len(a_shape) > 1 else [1, a_shape[0]]
+    b = list(b_shape) if len(b_shape) > 1 else [b_shape[0], 1]
+    if a[-1] != b[-2]:
+        raise ValueError(f"a has K={a[-1]} but b has K={b[-2]}")
+    batch = []
+    for x, y in zip_longest(reversed(a[:-2]), reversed(b[:-2]), fillvalue=1):
+        if x != y and x != 1 and y != 1:
+            raise ValueError(f"batch sizes {x} and {y} clash")
+        batch.append(y if x == 1 else x)
+    out = batch[::-1]
+    if len(a_shape) > 1:
+        out.append(a[-2])
+    if len(b_shape) > 1:
+        out.append(b[-1])
+    return tuple(out)
+'''),
+    "shape_reuses_a_broadcast_helper": ("matmul_shape", '''
+def _broadcast(s, t):
+    n = max(len(s), len(t))
+    s, t = (1,) * (n - len(s)) + tuple(s), (1,) * (n - len(t)) + tuple(t)
+    out = []
+    for axis, (x, y) in enumerate(zip(s, t)):
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            raise ValueError(f"batch axis {axis}: {x} vs {y}")
+    return tuple(out)
+
+def matmul_shape(a_shape, b_shape):
+    a_shape, b_shape = tuple(a_shape), tuple(b_shape)
+    if 0 in (len(a_shape), len(b_shape)):
+        raise ValueError("scalars cannot be matrix-multiplied")
+    if len(a_shape) == 1 and len(b_shape) == 1:
+        if a_shape != b_shape:
+            raise ValueError(f"K={a_shape[0]} vs K={b_shape[0]}")
+        return ()
+    if len(a_shape) == 1:
+        return matmul_shape((1,) + a_shape, b_shape)[:-2] + b_shape[-1:]
+    if len(b_shape) == 1:
+        return matmul_shape(a_shape, b_shape + (1,))[:-1]
+    if a_shape[-1] != b_shape[-2]:
+        raise ValueError(f"K={a_shape[-1]} vs K={b_shape[-2]}")
+    return _broadcast(a_shape[:-2], b_shape[:-2]) + (a_shape[-2], b_shape[-1])
+'''),
+    "batched_swapaxes": ("batched_matmul", '''
+def batched_matmul(a, b):
+    K_a, K_b = a.shape[-1], b.shape[-2]
+    if K_a != K_b:
+        raise ValueError(f"K={K_a} vs K={K_b}")
+    b_NK = np.swapaxes(b, -1, -2)
+    return np.sum(a[..., :, None, :] * b_NK[..., None, :, :], axis=-1)
+'''),
+    "batched_expand_dims": ("batched_matmul", '''
+def batched_matmul(a, b):
+    assert a.ndim >= 2 and b.ndim >= 2
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError("contracted sizes differ")
+    return (np.expand_dims(a, -1) * np.expand_dims(b, -3)).sum(-2)
+'''),
+    "outer_implicit_and_sublists": ("outer", '''
+def outer(u_M, v_N):
+    out = np.einsum("i,j", u_M, v_N)
+    return np.einsum(out, [0, 1], [0, 1])
+'''),
+    "bmm_ellipsis_optimize": ("bmm", '''
+def bmm(a_BMK, b_BKN):
+    return np.einsum("...ij,...jk->...ik", a_BMK, b_BKN, optimize=True)
+'''),
+    "bilinear_einsum_after_matmul": ("bilinear", '''
+def bilinear(x_BD, w_DE, y_BE):
+    return np.einsum("be,be->b", x_BD @ w_DE, y_BE)
+'''),
+    "scores_scale_q_first": ("attention_scores", '''
+import math
+
+def attention_scores(q_BHQD, k_BHKD):
+    q_BHQD = q_BHQD * (1.0 / math.sqrt(q_BHQD.shape[-1]))
+    return np.einsum("...qd,...kd->...qk", q_BHQD, k_BHKD)
+'''),
+    "project_heads_then_transpose": ("project_heads", '''
+def project_heads(x_BLD, w_DHK):
+    q_BLHK = np.einsum("btd,dnk->btnk", x_BLD, w_DHK)
+    return np.transpose(q_BLHK, (0, 2, 1, 3))
+'''),
+    "flops_from_output_elements": ("matmul_flops", '''
+def matmul_flops(a_shape, b_shape):
+    a = list(a_shape) if len(a_shape) > 1 else [1] + list(a_shape)
+    b = list(b_shape) if len(b_shape) > 1 else list(b_shape) + [1]
+    batch_a, batch_b = a[:-2], b[:-2]
+    while len(batch_a) < len(batch_b):
+        batch_a.insert(0, 1)
+    while len(batch_b) < len(batch_a):
+        batch_b.insert(0, 1)
+    outputs = int(np.prod([y if x == 1 else x for x, y in zip(batch_a, batch_b)], dtype=np.int64))
+    outputs *= a[-2] * b[-1]
+    return 2 * a[-1] * outputs
+'''),
+    "bytes_with_numpy_prod": ("matmul_bytes", '''
+def matmul_bytes(a_shape, b_shape, itemsize):
+    a = np.array(a_shape if len(a_shape) > 1 else (1,) + tuple(a_shape), dtype=np.int64)
+    b = np.array(b_shape if len(b_shape) > 1 else tuple(b_shape) + (1,), dtype=np.int64)
+    n = max(len(a), len(b)) - 2
+    batch_a = np.concatenate([np.ones(n - (len(a) - 2), np.int64), a[:-2]])
+    batch_b = np.concatenate([np.ones(n - (len(b) - 2), np.int64), b[:-2]])
+    batch = np.where(batch_a == 1, batch_b, batch_a)
+    out = np.prod(batch) * a[-2] * b[-1]
+    return int(itemsize * (np.prod(a_shape) + np.prod(b_shape) + out))
+'''),
+}
