@@ -18,6 +18,7 @@ the rules the course's widgets show openly; NumPy is the oracle in tests/test_sh
 
 from __future__ import annotations
 
+import operator
 import string
 from dataclasses import dataclass
 
@@ -53,9 +54,9 @@ def input_names(count: int) -> tuple[str, ...]:
 
 def _shape(shape, what: str) -> Shape:
     try:
-        out = tuple(int(n) for n in shape)
+        out = tuple(operator.index(n) for n in shape)  # whole numbers only, as NumPy wants
     except TypeError:
-        raise ShapeError(f"{what} must be a tuple of sizes, got {shape!r}") from None
+        raise ShapeError(f"{what} must be a tuple of whole numbers, got {shape!r}") from None
     if any(n < 0 for n in out):
         raise ShapeError(f"{what} {out} has a negative size")
     return out
@@ -129,7 +130,8 @@ def _clash_message(plan: BroadcastPlan, names: tuple[str, ...], what: str = "sha
     listed = " and ".join(f"{n} {s}" for n, s in zip(names, plan.shapes))
     parts = []
     for axis in plan.conflicts:
-        first, second = axis.conflict[0], next(i for i in axis.conflict if axis.sizes[i] != axis.sizes[axis.conflict[0]])
+        first = axis.conflict[0]
+        second = next(i for i in axis.conflict if axis.sizes[i] != axis.sizes[first])
         parts.append(
             f"axis {axis.index}: size {axis.sizes[first]} ({names[first]}) vs size {axis.sizes[second]} "
             f"({names[second]})"
@@ -261,6 +263,7 @@ class EinsumPlan:
 
     spec: str
     shapes: tuple[Shape, ...]
+    terms: tuple[str, ...]  # each operand's subscripts as written, e.g. "...ij"
     inputs: tuple[tuple[str, ...], ...]  # each operand's labels, one per axis ("..." for each ellipsis axis)
     output: tuple[str, ...]  # the output's labels, one per axis
     explicit: bool  # "->" given; else the output is every once-seen letter, sorted
@@ -269,8 +272,14 @@ class EinsumPlan:
     result: Shape | None
     steps: tuple[str, ...]
 
-    def role(self, letter: str) -> str:
-        return BATCH if letter == ELLIPSIS else next(x.role for x in self.letters if x.letter == letter)
+    @property
+    def output_term(self) -> str:
+        """The output's subscripts as written (``...`` once, however many dims it stands for)."""
+        letters = "".join(x for x in self.output if x != ELLIPSIS)
+        if ELLIPSIS not in self.output:
+            return letters
+        at = self.output.index(ELLIPSIS)
+        return "".join(self.output[:at]) + ELLIPSIS + letters[at:]
 
 
 def _terms(spec: str) -> tuple[list[str], str | None]:
@@ -325,28 +334,12 @@ def einsum(spec: str, *shapes) -> EinsumPlan:
         inputs.append(labels)
     inputs = tuple(inputs)
 
-    # Letters in order of first appearance; a letter repeated within one operand takes a diagonal,
-    # so there its sizes must be equal; across operands a size 1 stretches, as in broadcasting.
-    seen: dict[str, list[tuple[int, int]]] = {}
+    seen: dict[str, list[tuple[int, int]]] = {}  # letter -> (operand, size) per axis, in order
     for op, (labels, shape) in enumerate(zip(inputs, shapes)):
         for label, size in zip(labels, shape):
             if label != ELLIPSIS:
                 seen.setdefault(label, []).append((op, size))
     problems = []
-    sizes: dict[str, int | None] = {}
-    for letter, where in seen.items():
-        for op in sorted({op for op, _ in where}):
-            own = sorted({size for o, size in where if o == op})
-            if len(own) > 1:
-                problems.append(f"{letter!r} labels two axes of {names[op]} {shapes[op]} with sizes "
-                                f"{own[0]} and {own[1]}; a repeated letter takes a diagonal, so they must be equal")
-        big = sorted({size for _, size in where if size != 1})
-        if len(big) > 1:
-            problems.append(f"{letter!r} is {big[0]} in one place and {big[1]} in another: "
-                            + ", ".join(f"{names[op]} has {size}" for op, size in where))
-            sizes[letter] = None
-        else:
-            sizes[letter] = big[0] if big else 1
 
     ellipsis = None
     if ell_shapes:
@@ -377,6 +370,35 @@ def einsum(spec: str, *shapes) -> EinsumPlan:
             output = tuple(out_term)
 
     out_letters = [x for x in output if x != ELLIPSIS]
+    # A letter repeated within one operand takes a diagonal, so there its sizes must be equal;
+    # across operands a size 1 stretches, as in broadcasting. One NumPy quirk kept on purpose: a
+    # lone operand whose letters all stay in the output becomes a view, and on that path a size 0
+    # gives way to the next size of the same letter ('aa->a' on (0, 1) gives (1,)).
+    view = len(shapes) == 1 and all(label in out_letters for label in inputs[0] if label != ELLIPSIS)
+    sizes: dict[str, int | None] = {}
+    for letter, where in seen.items():
+        clash = False
+        for op in sorted({op for op, _ in where}):
+            own = [size for o, size in where if o == op]
+            if view:
+                own = own[next((i for i, size in enumerate(own) if size), len(own) - 1):]
+            if len(set(own)) > 1:
+                first, second = sorted(set(own))[:2]
+                problems.append(f"{letter!r} labels two axes of {names[op]} {shapes[op]} with sizes {first} and "
+                                f"{second}; a repeated letter takes a diagonal, so they must be equal")
+                clash = True
+        big = sorted({size for _, size in where if size != 1})
+        if view:
+            sizes[letter] = None if clash else own[0]
+        elif clash:
+            sizes[letter] = None
+        elif len(big) > 1:
+            problems.append(f"{letter!r} is {big[0]} in one place and {big[1]} in another: "
+                            + ", ".join(f"{names[op]} has {size}" for op, size in where))
+            sizes[letter] = None
+        else:
+            sizes[letter] = big[0] if big else 1
+
     order = out_letters + [x for x in seen if x not in out_letters]
     letters = []
     for letter in order:
@@ -392,8 +414,8 @@ def einsum(spec: str, *shapes) -> EinsumPlan:
         ell = iter(ellipsis.result if ellipsis else ())
         result = tuple(next(ell) if x == ELLIPSIS else sizes[x] for x in output)
         steps.append(f"result {result}")
-    plan = EinsumPlan(spec, shapes, inputs, output, out_term is not None, tuple(letters), ellipsis, result,
-                      tuple(steps))
+    plan = EinsumPlan(spec, shapes, tuple(terms), inputs, output, out_term is not None, tuple(letters), ellipsis,
+                      result, tuple(steps))
     if problems:
         raise ShapeError(f"einsum {spec!r} with " + ", ".join(map(str, shapes)) + ": " + "; ".join(problems), plan)
     return plan
