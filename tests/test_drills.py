@@ -118,6 +118,20 @@ def test_a_closed_terminal_ends_cleanly_with_the_score_saved(course, how):
     assert "matmul 1/1 (100%)" in run(["mlgrind", "progress"], course).stdout
 
 
+def test_drills_work_outside_a_course_without_saving(tmp_path):
+    args = ["reshape", "--count", "2", "--seed", "5"]
+    expected = answers(tmp_path, *args)
+    child = spawn(tmp_path, *args)
+    for answer in expected:
+        child.expect(r"->")
+        child.sendline(typed(answer))
+        child.expect("right")
+    child.expect(r"score: 2/2")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and list(tmp_path.iterdir()) == []
+
+
 def test_unknown_topic_is_a_usage_error(course):
     result = run(["mlgrind", "drill", "calculus"], course)
     assert result.returncode == 2 and "valid: broadcasting, matmul, reshape, einsum" in result.stderr

@@ -83,7 +83,7 @@ def _check(course: Course, args) -> int:
         warmkernel.stop()
 
 
-def _drill(course: Course, args) -> int:
+def _drill(course: Course | None, args) -> int:
     import json
     import random
 
@@ -98,8 +98,15 @@ def _drill(course: Course, args) -> int:
     if args.json:
         print("[\n" + ",\n".join(json.dumps(q.to_dict()) for q in qs) + "\n]")
         return 0
-    drill_session.run(qs, record=lambda q, ok: progress.record_drill(course, q.topic, ok))
+    record = (lambda q, ok: progress.record_drill(course, q.topic, ok)) if course else (lambda q, ok: None)
+    drill_session.run(qs, record=record)
     return 0
+
+
+def _onepager(course: Course | None, args) -> int:
+    from .onepager import run
+
+    return run(args)
 
 
 def _progress(course: Course, args) -> int:
@@ -118,6 +125,16 @@ def _reset(course: Course, args) -> int:
         print(f"your attempt was kept as {kept.relative_to(course.root)}")
     print(f"notebooks/{assignment}.ipynb restored from release/")
     return 0
+
+
+def _course(required: bool) -> Course | None:
+    """The course around the current directory; None for commands that work anywhere, outside one."""
+    try:
+        return Course.here()
+    except CourseError:
+        if required:
+            raise
+        return None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -157,7 +174,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="the same seed asks the same questions")
     p.add_argument("--level", type=int, choices=(1, 2, 3), default=2, help="1 easy to 3 hard (default: 2)")
     p.add_argument("--json", action="store_true", help="print the questions with their answers instead")
-    p.set_defaults(run=_drill)
+    p.set_defaults(run=_drill, needs_course=False)
+
+    p = sub.add_parser("onepager", help="write print-ready one-page references and blank recall sheets")
+    p.add_argument("topic", nargs="*", default=["all"],
+                   help="broadcasting, matmul, einsum, reshape, suffixes, mlp, parallel, or all (default)")
+    p.add_argument("--out", default="onepagers", help="folder to write into (default: onepagers)")
+    p.add_argument("--paper", action="append", help="a4 or letter (repeatable; default: both)")
+    p.add_argument("--kind", action="append", help="reference, recall or key (repeatable; default: all three)")
+    p.set_defaults(run=_onepager, needs_course=False)
 
     p = sub.add_parser("progress", help="your self-grades, drills, and what to do next")
     p.set_defaults(run=_progress)
@@ -172,8 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `mlgrind drill --json | head` ends quietly
     args = parser().parse_args(argv)
     try:
-        course = Course.here()
-        return args.run(course, args)
+        return args.run(_course(required=getattr(args, "needs_course", True)), args)
     except CourseError as exc:
         print(f"mlgrind {args.command}: {exc}", file=sys.stderr)
         return USAGE_ERROR

@@ -1,0 +1,402 @@
+"""Print-ready one-page references (PDF and PNG) drawn from mlgrind.onepager_facts.
+
+Three kinds of page per topic, with one layout so they can be laid side by side:
+
+- ``reference``: every prompt, answer, colour and note;
+- ``recall``: the same page with each answer cell an empty box, to fill in by pen from memory;
+- ``key``: the answers alone, small, in the positions the recall sheet leaves empty.
+
+Colours come from mlgrind.palette and always sit beside their words (a chip reading "stretched",
+a legend at the top), so a grey printout loses nothing. Everything is laid out in inches, so A4 and
+US letter get the same page, fitted to each paper; matplotlib's Figure API without pyplot, so
+nothing opens a window.
+
+Command line (``python -m mlgrind.onepager broadcasting --out DIR``), or from Python::
+
+    write_onepagers("all", "out/")  # -> [Path("out/broadcasting-a4-reference.pdf"), ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch, Rectangle
+from tqdm.auto import tqdm
+
+from . import palette
+from .onepager_facts import SHEETS, TOPICS, Column, Cue, Fact, Section, Sheet
+from .shapeflow import ShapeError, broadcast
+
+__all__ = ["PAPERS", "KINDS", "DPI", "TOPICS", "write_onepagers", "render", "resolve_topics", "cell_text", "main", "run"]
+
+PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
+KINDS = ("reference", "recall", "key")
+DPI = 150  # PNG resolution: sharp on paper, a few hundred kB
+
+MARGIN = 0.42
+NUM_W = 0.24  # the row-number column
+MONO = "DejaVu Sans Mono"
+SANS = "DejaVu Sans"
+INK, GREY, FAINT, BLANK_EDGE = "#1a1a1a", "#5c5c5c", "#f3f3f3", "#9a9a9a"
+BODY, SMALL, KEY = 7.6, 6.6, 6.4  # font sizes, points
+MIN_FONT = 5.2
+ROW_H, MIN_ROW_H = 0.29, 0.17  # taller rows when the page has room: more space to write in
+ALIGN_H = 0.36  # a row of dimension boxes (size and role on two lines)
+TAGS = {"reference": "reference", "recall": "recall: fill in every box from memory", "key": "answer key"}
+
+
+def resolve_topics(topics: str | Iterable[str]) -> list[str]:
+    """``"all"``, one topic, or several -> topic names; ValueError naming the valid ones otherwise."""
+    names = [topics] if isinstance(topics, str) else list(topics)
+    if names == ["all"]:
+        return list(TOPICS)
+    unknown = [name for name in names if name not in SHEETS]
+    if unknown or not names:
+        raise ValueError(f"unknown one-pager topic {', '.join(map(repr, unknown)) or '(none)'}: "
+                         f"choose from {', '.join(TOPICS)} or all")
+    return names
+
+
+def write_onepagers(topics: str | Iterable[str] = "all", out_dir: str | Path = "onepagers",
+                    paper: Iterable[str] = ("a4", "letter"), kinds: Iterable[str] = KINDS,
+                    progress: bool = False) -> list[Path]:
+    """Write ``<topic>-<paper>-<kind>.pdf`` and ``.png`` for each combination; return the paths.
+
+    ``progress`` shows a bar on stderr (a page takes about a second to draw and save).
+    """
+    names = resolve_topics(topics)
+    papers = [paper] if isinstance(paper, str) else list(paper)
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    for value, valid, what in ((papers, PAPERS, "paper"), (kinds, KINDS, "kind")):
+        if bad := [v for v in value if v not in valid]:
+            raise ValueError(f"unknown {what} {', '.join(map(repr, bad))}: choose from {', '.join(valid)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pages = [(name, size, kind) for name in names for size in papers for kind in kinds]
+    written = []
+    for name, size, kind in tqdm(pages, desc="one-pagers", unit="page", disable=not progress):
+        fig = render(name, size, kind)
+        for ext in ("pdf", "png"):
+            path = out / f"{name}-{size}-{kind}.{ext}"
+            fig.savefig(path, dpi=DPI, metadata={"Title": f"The ML Grind: {SHEETS[name].title} ({kind})"})
+            written.append(path)
+    return written
+
+
+def cell_text(row: Fact | Cue, name: str) -> str:
+    """What the sheet prints in column ``name`` of ``row``."""
+    if name == "role":
+        return palette.ROLES[row.role].label
+    if name == "code":
+        return row.prompt or row.expr
+    if name == "given":
+        return ", ".join(str(tuple(shape)) for shape in row.shapes.values())
+    value = getattr(row, name)
+    if name == "answer" and isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+# ------------------------------------------------------------------------------ drawing helpers
+class _Page:
+    """A Figure addressed in inches from the top-left corner, as one reads a page."""
+
+    def __init__(self, paper: str, kind: str):
+        self.w, self.h = PAPERS[paper]
+        self.kind = kind
+        self.fig = Figure(figsize=(self.w, self.h), dpi=DPI)
+        self.fig.shrunk = []  # (text, size asked, size used) for text made smaller to fit its cell
+        FigureCanvasAgg(self.fig)  # a renderer to measure text with
+        self.renderer = self.fig.canvas.get_renderer()
+        self.tr = self.fig.dpi_scale_trans
+
+    def text(self, x, y, s, size=BODY, width=None, mono=True, answer=False, ha="left", gid=None, **kw):
+        """Text whose vertical centre is ``y``; shrunk until it fits ``width`` inches, or ValueError.
+
+        ``gid`` marks what the text is ("answer", "note"), so tests can tell answers from prompts.
+        """
+        if not s:
+            return None
+        t = self.fig.text(x, self.h - y, s, transform=self.tr, fontsize=size, va="center_baseline", ha=ha,
+                          family=MONO if mono else SANS, gid="answer" if answer else gid, **kw)
+        # Measuring text is slow: skip it when even the widest glyphs would fit.
+        if width is not None and len(s) * size * (0.62 if mono else 0.85) / 72 > width:
+            while t.get_window_extent(self.renderer).width > width * DPI:
+                if t.get_fontsize() <= MIN_FONT:
+                    raise ValueError(f"{s!r} does not fit in {width:.2f} in on the page")
+                t.set_fontsize(t.get_fontsize() - 0.2)
+            if t.get_fontsize() < size:
+                self.fig.shrunk.append((s, size, round(t.get_fontsize(), 1)))
+        return t
+
+    def box(self, x, y, w, h, fill="none", edge=BLANK_EDGE, dashed=False, lw=0.6):
+        """A rounded box whose top-left corner is (x, y)."""
+        style = "round,pad=0,rounding_size=0.03"
+        self.fig.add_artist(FancyBboxPatch((x, self.h - y - h), w, h, boxstyle=style, transform=self.tr,
+                                           facecolor=fill, edgecolor=edge, linewidth=lw,
+                                           linestyle=(0, (2.5, 1.5)) if dashed else "solid"))
+
+    def band(self, x, y, w, h, colour):
+        self.fig.add_artist(Rectangle((x, self.h - y - h), w, h, transform=self.tr, facecolor=colour,
+                                      edgecolor="none", zorder=-1))
+
+    def chip(self, role: palette.Role, x, y, w, h, size=SMALL, answer=False):
+        """The role's colour with its label written in it: never a colour alone."""
+        edge_w = 1.4 if role is palette.CONFLICT else 0.8
+        self.box(x, y, w, h, role.fill, role.ink, role.dashed, lw=edge_w)
+        self.text(x + w / 2, y + h / 2, role.label, size=size, width=w - 0.04, mono=False, ha="center",
+                  color=role.ink, weight="bold", answer=answer)
+
+    def rule(self, x, y, w, colour=INK, lw=0.7):
+        self.fig.add_artist(Rectangle((x, self.h - y), w, lw / 72, transform=self.tr, facecolor=colour,
+                                      edgecolor="none"))
+
+
+def _roles_used(sheet: Sheet) -> list[palette.Role]:
+    """The roles the page draws: each gets a legend entry."""
+    used = {row.role for section in sheet.sections if not section.aligned for row in section.rows} - {"plain"}
+    for section in sheet.sections:
+        if section.aligned:
+            used |= {cell[1].name for row in section.rows for line in _aligned(row) for cell in line[1]}
+    return [role for name, role in palette.ROLES.items() if name in used]
+
+
+def _aligned(fact: Fact):
+    """Rows of (caption, [(text, role)]) for a broadcast, right-aligned; the last row is the result."""
+    try:
+        plan = broadcast(*fact.shapes.values())
+    except ShapeError as exc:
+        plan = exc.plan
+    lines = []
+    for i, (name, shape) in enumerate(fact.shapes.items()):
+        cells = []
+        for axis in plan.axes:
+            n = axis.sizes[i]
+            grown = "" if axis.size in (None, n) else f"→{axis.size}"
+            if i in axis.conflict:
+                cells.append((str(n), palette.CONFLICT))
+            elif axis.padded[i]:
+                cells.append((f"1{grown}", palette.PADDED))
+            elif i in axis.stretched:
+                cells.append((f"1{grown}", palette.STRETCHED))
+            else:
+                cells.append((str(n), palette.PLAIN))
+        lines.append((f"{name} {tuple(shape)}", cells))
+    result = [("✗", palette.CONFLICT) if axis.size is None else (str(axis.size), palette.RESULT)
+              for axis in plan.axes]
+    lines.append(("result", result))
+    return lines
+
+
+# ------------------------------------------------------------------------------ the page
+def render(topic: str, paper: str = "a4", kind: str = "reference") -> Figure:
+    """One page: title, colour legend, then each section as a grid of rows.
+
+    ValueError when the sheet does not fit the page. ``figure.shrunk`` lists the texts that were set
+    smaller than asked so as to fit their cells (the tests keep them readable).
+    """
+    sheet = SHEETS[resolve_topics(topic)[0]]
+    page = _Page(paper, kind)
+    x0, width = MARGIN, page.w - 2 * MARGIN
+    y = _header(page, sheet, x0, width)
+    row_h = _fit_rows(page, sheet, y)
+    number = 0
+    for section in sheet.sections:
+        y = _section_title(page, section, x0, width, y)
+        if section.aligned:
+            y = _aligned_section(page, section, x0, width, y)
+        else:
+            y, number = _grid(page, section, x0, width, y, row_h, number)
+        y += 0.12
+    page.text(x0, page.h - MARGIN * 0.6, f"The ML Grind · mlgrind onepager {sheet.topic} · {paper} · {kind}",
+              size=5.8, mono=False, color=GREY)
+    if y > page.h - MARGIN:
+        raise ValueError(f"{topic} does not fit on one {paper} page ({y:.2f} in of {page.h - MARGIN:.2f})")
+    return page.fig
+
+
+def _header(page: _Page, sheet: Sheet, x0, width) -> float:
+    y = MARGIN + 0.14
+    page.text(x0, y, sheet.title, size=16, mono=False, weight="bold", color=INK)
+    tag = TAGS[page.kind]
+    page.text(x0 + width, y, tag.upper(), size=8, mono=False, ha="right", weight="bold",
+              color=palette.CONFLICT.ink if page.kind == "key" else GREY)
+    y += 0.27
+    page.text(x0, y, sheet.subtitle, size=8.2, width=width * 0.72, mono=False, color=GREY)
+    if page.kind == "recall":
+        page.text(x0 + width, y, "date ____________", size=8, mono=False, ha="right", color=GREY)
+    y += 0.2
+    # The legend: every colour on the page, with its word and its meaning.
+    roles = _roles_used(sheet)
+    per_line = 2
+    item_w = width / per_line
+    for i, role in enumerate(roles):
+        lx = x0 + (i % per_line) * item_w
+        ly = y + (i // per_line) * 0.2
+        page.chip(role, lx, ly, 0.72, 0.16, size=6.4)
+        page.text(lx + 0.78, ly + 0.08, role.meaning, size=6.2, width=item_w - 0.84, mono=False, color=GREY)
+    y += ((len(roles) + per_line - 1) // per_line) * 0.2 + 0.06
+    page.rule(x0, y, width)
+    return y + 0.1
+
+
+def _fit_rows(page: _Page, sheet: Sheet, y) -> float:
+    """The row height that fits every section on the page (at most ROW_H)."""
+    fixed, rows = 0.0, 0
+    for section in sheet.sections:
+        fixed += 0.22 + (0.17 if section.note else 0) + 0.12
+        if section.aligned:
+            fixed += ALIGN_H * max(len(_aligned(row)) for row in section.rows) + 0.19
+        else:
+            fixed += 0.16
+            rows += len(section.rows)
+    free = page.h - MARGIN - y - fixed
+    return max(MIN_ROW_H, min(ROW_H, free / max(rows, 1)))
+
+
+def _section_title(page: _Page, section: Section, x0, width, y) -> float:
+    page.text(x0, y + 0.09, section.title, size=9.5, width=width, mono=False, weight="bold", color=INK)
+    y += 0.22
+    if section.note:
+        page.text(x0, y + 0.04, section.note, size=6.6, width=width, mono=False, color=GREY, style="italic")
+        y += 0.17
+    return y
+
+
+def _columns(section: Section, x0, width):
+    left, usable, out = x0 + NUM_W, width - NUM_W, []
+    for column in section.columns:
+        out.append((column, left, column.width * usable))
+        left += column.width * usable
+    return out
+
+
+def _grid(page: _Page, section: Section, x0, width, y, row_h, number) -> tuple[float, int]:
+    cols = _columns(section, x0, width)
+    for column, cx, cw in cols:
+        if page.kind == "key" and not column.answer:
+            continue
+        page.text(cx + 0.04, y + 0.06, column.header, size=6.2, width=cw - 0.06, mono=False, color=GREY,
+                  style="italic")
+    y += 0.16
+    for row in section.rows:
+        number += 1
+        if page.kind != "key" and number % 2 == 0:
+            page.band(x0, y, width, row_h, FAINT)
+        page.text(x0 + NUM_W - 0.06, y + row_h / 2, str(number), size=6, mono=False, ha="right", color=GREY)
+        for column, cx, cw in cols:
+            _draw_cell(page, row, column, cx, y, cw, row_h)
+        y += row_h
+    return y, number
+
+
+def _draw_cell(page: _Page, row, column: Column, cx, y, cw, row_h):
+    text = cell_text(row, column.field)
+    role = palette.ROLES[row.role]
+    if not text or (column.field == "role" and role is palette.PLAIN):  # no colour, so nothing to name
+        return
+    pad, inner_h = 0.035, row_h - 0.05
+    mid = y + row_h / 2
+    if not column.answer:
+        if page.kind != "key":
+            page.text(cx + 0.04, mid, text, size=BODY if column.mono else SMALL, width=cw - 0.07, mono=column.mono,
+                      color=INK if column.mono else GREY, gid=column.field)
+        return
+    if page.kind == "recall":
+        page.box(cx + pad / 2, y + 0.025, cw - pad, inner_h, fill="white")
+    elif column.field == "role":
+        page.chip(role, cx + pad / 2, y + 0.025, cw - pad, inner_h, size=KEY if page.kind == "key" else SMALL,
+                  answer=True)
+    elif page.kind == "key":
+        page.text(cx + 0.05, mid, text, size=KEY, width=cw - 0.07, mono=column.mono, color=INK, answer=True)
+    else:
+        if column.field == "answer":  # the main answer wears its row's colour (named in the role chip)
+            page.box(cx + pad / 2, y + 0.025, cw - pad, inner_h, role.fill, role.ink, role.dashed)
+        colour = role.ink if column.field == "answer" else INK
+        page.text(cx + 0.05, mid, text, size=BODY, width=cw - 0.08, mono=column.mono, color=colour,
+                  weight="bold" if column.field == "answer" and column.mono else None, answer=True)
+
+
+def _aligned_section(page: _Page, section: Section, x0, width, y) -> float:
+    """Each Fact as right-aligned dimension boxes, side by side: the broadcast rule made visible."""
+    block_w = width / len(section.rows)
+    cap_w, dim_w = 1.05, 0.56
+    if page.kind != "key":
+        for k, fact in enumerate(section.rows):
+            page.text(x0 + k * block_w + cap_w - 0.08, y + 0.06, fact.expr, size=SMALL, ha="right", color=GREY,
+                      style="italic", gid="expr")
+    y += 0.14
+    bottom = y
+    for k, fact in enumerate(section.rows):
+        bx = x0 + k * block_w
+        lines = _aligned(fact)
+        ndim = len(lines[0][1])
+        right = bx + cap_w + 3 * dim_w  # up to three axes, right-aligned to the same column
+        for i, (caption, cells) in enumerate(lines):
+            ly = y + i * ALIGN_H
+            is_result = i == len(lines) - 1
+            if page.kind != "key" or is_result:
+                page.text(bx + cap_w - 0.08, ly + ALIGN_H / 2, caption, size=BODY, width=cap_w - 0.1, ha="right",
+                          color=INK, weight="bold" if is_result else None)
+            for j, (value, role) in enumerate(cells):
+                cx = right - (ndim - j) * dim_w
+                _dim_box(page, value, role, cx, ly, dim_w, is_result)
+        ay = y + (len(lines) - 1) * ALIGN_H + ALIGN_H / 2
+        answer = cell_text(fact, "answer")
+        if page.kind == "recall":
+            page.box(right + 0.08, ay - 0.11, block_w - (right - bx) - 0.2, 0.22, fill="white")
+        else:
+            ink = palette.CONFLICT.ink if fact.answer == "error" else INK
+            page.text(right + 0.1, ay, f"= {answer}" if page.kind == "reference" else answer,
+                      size=BODY + 1 if page.kind == "reference" else KEY, width=block_w - (right - bx) - 0.2,
+                      color=ink, weight="bold", answer=True)
+        bottom = max(bottom, y + len(lines) * ALIGN_H)
+    return bottom + 0.05
+
+
+def _dim_box(page: _Page, value, role: palette.Role, cx, ly, dim_w, is_result):
+    """One axis: its size over its role's word. Given sizes stay on the recall sheet; roles do not."""
+    w, h = dim_w - 0.07, ALIGN_H - 0.07
+    top = ly + 0.035
+    answer = is_result or role is not palette.PLAIN
+    if page.kind == "reference" or (page.kind == "key" and answer):
+        size = BODY if page.kind == "reference" else KEY
+        page.box(cx, top, w, h, role.fill, role.ink, role.dashed, lw=1.4 if role is palette.CONFLICT else 0.8)
+        page.text(cx + w / 2, top + h * 0.36, value, size=size + 0.6, width=w - 0.04, ha="center", color=role.ink,
+                  weight="bold", answer=answer)
+        page.text(cx + w / 2, top + h * 0.76, role.label, size=5.6, width=w - 0.04, mono=False, ha="center",
+                  color=role.ink, answer=answer)
+    elif page.kind == "recall":
+        given = "" if is_result or role is palette.PADDED else value.split("→")[0]
+        page.box(cx, top, w, h, fill="white")
+        page.text(cx + w / 2, top + h * 0.36, given, size=BODY + 0.6, ha="center", color=INK)
+
+
+# ------------------------------------------------------------------------------ command line
+def run(args: argparse.Namespace) -> int:
+    """Write the pages ``args`` ask for and print their paths; 2 and a one-line message on bad input."""
+    try:
+        paths = write_onepagers(args.topic, args.out, args.paper or tuple(PAPERS), args.kind or KINDS,
+                                progress=True)
+    except ValueError as exc:
+        print(f"mlgrind onepager: {exc}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m mlgrind.onepager ...``: the same as ``mlgrind onepager ...``."""
+    from .cli import main as cli_main
+
+    return cli_main(["onepager", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,397 @@
+"""What the printable one-pagers say, as data: one ``Sheet`` per topic (drawn by mlgrind.onepager).
+
+Two kinds of row. A ``Fact`` is checkable: ``expr`` runs in NumPy on ``np.empty`` arrays of
+``shapes`` and gives ``answer`` (a shape, ``"error"``, or for a count an int); the tests run every
+one, so a sheet cannot print a wrong shape. A ``Cue`` is a prompt and its answer in words (a rule,
+a letter's meaning, a cost formula). Each row carries a colour role from mlgrind.palette.
+
+Names follow the course's shape suffixes: the capitals after the last ``_`` name the axes, so
+``w1_DF`` is (D, F); a ``1`` is a size-1 axis; a lowercase letter is one device's slice (05).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["Fact", "Cue", "Column", "Section", "Sheet", "SHEETS", "TOPICS"]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A shape (or count) that NumPy can confirm: ``expr`` evaluated on empty arrays of ``shapes``."""
+
+    expr: str  # NumPy code over the names in ``shapes`` (and ``np``)
+    shapes: dict  # name -> shape of an input
+    answer: tuple | int | str  # the result's shape, its value when a count, or "error"
+    role: str  # a key of palette.ROLES; "plain" draws no colour and no chip
+    note: str = ""
+    out: str = ""  # the result's name, e.g. "dw1_DF"
+    prompt: str = ""  # what the sheet shows instead of ``expr`` (a symbolic rule, an einsum string)
+    symbolic: str = ""  # the answer in letters: "(..., M, N)", "(D, B) @ (B, F) → (D, F)", "B·C + B·D"
+    memory: str = ""  # "view", "view (strided)" (a view, not C-contiguous) or "copy"
+    comm: str = ""  # what a device sends for it: "none", "all-reduce" (words only, not checked)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A prompt and its answer in words."""
+
+    cue: str
+    answer: str
+    role: str = "plain"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str  # an attribute of the row ("expr", "answer"...), or "given", "role", "code" (prompt or expr)
+    header: str
+    width: float  # share of the row's width
+    answer: bool = False  # left blank on the recall sheet, the only thing on the key
+    mono: bool = True
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    columns: tuple
+    rows: tuple
+    note: str = ""  # one line under the title: sizes used, conventions
+    aligned: bool = False  # draw each Fact as right-aligned dimension boxes (broadcasting)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    topic: str
+    title: str
+    subtitle: str
+    sections: tuple = field(default_factory=tuple)
+
+    def rows(self):
+        return [row for section in self.sections for row in section.rows]
+
+
+# Column sets shared by several sections.
+CUES = (Column("cue", "prompt", 0.30), Column("answer", "answer", 0.42, answer=True, mono=False),
+        Column("role", "role", 0.10, answer=True), Column("note", "note", 0.18, mono=False))
+PREDICT = (Column("expr", "expression", 0.33), Column("given", "input shapes", 0.22),
+           Column("answer", "result", 0.14, answer=True), Column("role", "role", 0.10, answer=True),
+           Column("note", "note", 0.21, mono=False))
+FORMULAS = (Column("out", "name", 0.11), Column("expr", "formula", 0.27, answer=True),
+            Column("symbolic", "shapes", 0.28, answer=True), Column("answer", "e.g.", 0.11, answer=True),
+            Column("role", "role", 0.09, answer=True), Column("note", "note", 0.16, mono=False))
+
+_NAME = re.compile(r"\b[A-Za-z]\w*_[A-Za-z1]+\b")
+
+
+def _using(table: dict, expr: str, **more) -> dict:
+    """The entries of ``table`` whose names appear in ``expr``, so each Fact lists only its inputs."""
+    return {name: table[name] for name in _NAME.findall(expr) if name in table} | more
+
+
+# ---------------------------------------------------------------- broadcasting
+def _bc(expr, answer, role, note="", **shapes):
+    return Fact(expr, shapes, answer, role, note)
+
+
+BROADCASTING = Sheet("broadcasting", "Broadcasting",
+                     "NumPy's rule for a + b, a * b, … between arrays of different shapes", (
+    Section("The rule", CUES, (
+        Cue("1. line the shapes up", "right-align; pad the shorter on the left with 1s", "padded"),
+        Cue("2. equal sizes", "match: kept as they are", "plain"),
+        Cue("3. a 1 meets n", "the 1 stretches to n (no copy made)", "stretched"),
+        Cue("4. n meets m, neither is 1", "error", "conflict", "NumPy names both sizes"),
+        Cue("5. the result's size per axis", "the larger of the two; a 1 meeting 0 gives 0", "plain"),
+    )),
+    Section("Worked out, axis by axis", (), (
+        _bc("A + B", (9, 4, 3), "stretched", A=(9, 1, 3), B=(4, 1)),
+        _bc("x_BF - mean_B", "error", "conflict", x_BF=(32, 10), mean_B=(32,)),
+    ), aligned=True),
+    Section("Predict the shape", PREDICT, (
+        _bc("x_BF - mean_F", (32, 10), "padded", "per feature", x_BF=(32, 10), mean_F=(10,)),
+        _bc("x_BF - mean_B1", (32, 10), "stretched", "per row", x_BF=(32, 10), mean_B1=(32, 1)),
+        _bc("x_BF - mean_B", "error", "conflict", "the classic missing keepdims", x_BF=(32, 10), mean_B=(32,)),
+        _bc("x_BF.mean(1)", (32,), "plain", "a reduction drops its axis…", x_BF=(32, 10)),
+        _bc("x_BF.mean(1, keepdims=True)", (32, 1), "plain", "…unless keepdims", x_BF=(32, 10)),
+        _bc("a_ND[:, None] - b_MD[None]", (5, 7, 3), "stretched", "every pair, no loop", a_ND=(5, 3), b_MD=(7, 3)),
+        _bc("pred_N1 - target_N", (8, 8), "stretched", "no error: the silent loss bug", pred_N1=(8, 1), target_N=(8,)),
+        _bc("a + b", (8, 7, 6, 5), "stretched", "NumPy docs' example", a=(8, 1, 6, 1), b=(7, 1, 5)),
+        _bc("a + b", "error", "conflict", "check the last axis first", a=(4, 3), b=(4,)),
+        _bc("a + b", "error", "conflict", "check every axis", a=(2, 1), b=(8, 4, 3)),
+        _bc("a * s", (3, 4), "padded", "s is a 0-d array", a=(3, 4), s=()),
+        _bc("a + b", (0, 3), "stretched", "a size-0 axis", a=(0, 3), b=(1, 3)),
+        _bc("a + b", "error", "conflict", "0 meets 2", a=(0, 3), b=(2, 3)),
+        _bc("img_BCHW * scale_C[:, None, None]", (2, 3, 8, 8), "stretched", "per channel",
+            img_BCHW=(2, 3, 8, 8), scale_C=(3,)),
+        _bc("img_BCHW * scale_C", "error", "conflict", "C lines up with W", img_BCHW=(2, 3, 8, 8), scale_C=(3,)),
+        _bc("x_BF[:, :, None] * w_FG", (32, 10, 20), "stretched", "a new axis to stretch", x_BF=(32, 10),
+            w_FG=(10, 20)),
+    )),
+))
+
+# ---------------------------------------------------------------- matmul
+MATMUL_COLUMNS = (Column("prompt", "expression", 0.24), Column("symbolic", "result", 0.12, answer=True),
+                  Column("given", "example a, b", 0.21), Column("answer", "a @ b", 0.12, answer=True),
+                  Column("role", "role", 0.10, answer=True), Column("note", "note", 0.21, mono=False))
+
+
+def _mm(prompt, symbolic, a, b, answer, role, note=""):
+    return Fact("a @ b", {"a": a, "b": b}, answer, role, note, prompt=prompt, symbolic=symbolic)
+
+
+MATMUL = Sheet("matmul", "The matmul table", "a @ b, np.matmul: which axes multiply, which broadcast, what 1-D does", (
+    Section("The @ table", MATMUL_COLUMNS, (
+        _mm("(..., M, K) @ (..., K, N)", "(..., M, N)", (2, 3, 4), (2, 4, 5), (2, 3, 5), "batch",
+            "last two axes multiply"),
+        _mm("K @ K", "scalar", (4,), (4,), (), "contracted", "inner product"),
+        _mm("M×K @ K", "M", (3, 4), (4,), (3,), "padded", "K becomes (K, 1), then 1 removed"),
+        _mm("K @ K×N", "N", (4,), (4, 5), (5,), "padded", "K becomes (1, K), then 1 removed"),
+        _mm("...×M×K @ K", "...×M", (2, 3, 4), (4,), (2, 3), "padded", "batched matrix-vector"),
+        _mm("K @ ...×K×N", "...×N", (4,), (2, 4, 5), (2, 5), "padded", "a row meets every matrix"),
+        _mm("2×1×M×K @ 3×K×N", "2×3×M×N", (2, 1, 3, 4), (3, 4, 5), (2, 3, 3, 5), "stretched",
+            "batch axes broadcast as in 01"),
+        _mm("M×K @ J×N, K ≠ J", "error", (3, 4), (3, 5), "error", "conflict", "contracted sizes must be equal"),
+        _mm("M×1 @ K×N", "error", (3, 1), (4, 5), "error", "conflict", "a contracted 1 never stretches"),
+        _mm("2×M×K @ 3×K×N", "error", (2, 3, 4), (3, 4, 5), "error", "conflict", "batch 2 vs 3"),
+    ), note="... = leading batch axes (broadcast by the rule of 01).  M, N free; K contracted."),
+    Section("Read it from the names", PREDICT, (
+        Fact("x_BD @ w1_DF", {"x_BD": (32, 784), "w1_DF": (784, 128)}, (32, 128), "contracted", "shared D is summed"),
+        Fact("q_BHLK @ k_BHMK.swapaxes(-1, -2)", {"q_BHLK": (2, 4, 5, 8), "k_BHMK": (2, 4, 6, 8)}, (2, 4, 5, 6),
+             "batch", "attention scores"),
+        Fact("x_BD @ w_D", {"x_BD": (32, 784), "w_D": (784,)}, (32,), "padded", "a linear score"),
+        Fact("x_BD.T @ dy_BF", {"x_BD": (32, 784), "dy_BF": (32, 128)}, (784, 128), "contracted", "B summed away"),
+    )),
+    Section("What it costs", CUES, (
+        Cue("FLOPs of (M, K) @ (K, N)", "2·M·K·N", "contracted", "K mults + K adds each"),
+        Cue("FLOPs of (B, M, K) @ (B, K, N)", "2·B·M·K·N", "batch"),
+        Cue("bytes moved (itemsize s)", "s·(M·K + K·N + M·N)", "plain", "read a, b; write out"),
+        Cue("n×n float32: FLOPs per byte", "2n³ / 12n² = n/6", "plain", "arithmetic intensity"),
+        Cue("x_BD @ w1_DF: FLOPs", "2·B·D·F", "contracted"),
+    )),
+))
+
+# ---------------------------------------------------------------- einsum
+EINSUM_COLUMNS = (Column("prompt", "np.einsum(…)", 0.22), Column("out", "what", 0.16, mono=False),
+                  Column("given", "input shapes", 0.21), Column("answer", "result", 0.12, answer=True),
+                  Column("role", "role", 0.10, answer=True), Column("note", "note", 0.19, mono=False))
+
+
+def _es(spec, what, answer, role, note="", *shapes):
+    names = "abc"[:len(shapes)]
+    return Fact(f"np.einsum({spec!r}, {', '.join(names)})", dict(zip(names, shapes)), answer, role, note,
+                out=what, prompt=repr(spec))
+
+
+EINSUM = Sheet("einsum", "einsum patterns", "np.einsum('in,puts->out', …): one letter per axis", (
+    Section("The rule", CUES, (
+        Cue("a letter in the output", "free: kept, in the order after ->", "free"),
+        Cue("a letter only in the inputs", "contracted: multiplied, then summed", "contracted"),
+        Cue("a letter in every input and the output", "batch: carried along", "batch"),
+        Cue("one letter, two sizes", "error", "conflict", "no broadcasting by default"),
+    )),
+    Section("Patterns", EINSUM_COLUMNS, (
+        _es("m,n->mn", "outer product", (5, 7), "free", "", (5,), (7,)),
+        _es("k,k->", "inner product", (), "contracted", "", (4,), (4,)),
+        _es("mk,kn->mn", "matmul", (3, 5), "contracted", "", (3, 4), (4, 5)),
+        _es("bmk,bkn->bmn", "batched matmul", (2, 3, 5), "batch", "", (2, 3, 4), (2, 4, 5)),
+        _es("bd,de,be->b", "bilinear form", (8,), "contracted", "x W yᵀ per row", (8, 3), (3, 4), (8, 4)),
+        _es("bhqd,bhkd->bhqk", "attention scores", (2, 4, 5, 6), "batch", "then / √d; k: keys", (2, 4, 5, 8),
+            (2, 4, 6, 8)),
+        _es("bhqk,bhkd->bhqd", "attention output", (2, 4, 5, 8), "batch", "weights times values",
+            (2, 4, 5, 6), (2, 4, 6, 8)),
+        _es("bd,df->bf", "linear layer", (32, 128), "contracted", "x_BD @ w1_DF", (32, 784), (784, 128)),
+        _es("bld,dhk->bhlk", "project to heads", (2, 3, 5, 4), "contracted", "no reshape needed",
+            (2, 5, 12), (12, 3, 4)),
+        _es("ij->ji", "transpose", (4, 3), "free", "", (3, 4)),
+        _es("bd->b", "row sums", (8,), "contracted", "a dropped letter is summed", (8, 3)),
+        _es("ii->", "trace", (), "contracted", "", (4, 4)),
+        _es("ii->i", "diagonal", (4,), "free", "", (4, 4)),
+        _es("ij,ij->ij", "elementwise", (3, 4), "batch", "no sum at all", (3, 4), (3, 4)),
+        _es("ij,jk->ik", "mismatch", "error", "conflict", "j is 4 and 5", (3, 4), (5, 6)),
+    )),
+))
+
+# ---------------------------------------------------------------- reshape / view
+RESHAPE_COLUMNS = (Column("expr", "code", 0.35), Column("given", "x", 0.14),
+                   Column("answer", "shape", 0.13, answer=True),
+                   Column("memory", "memory", 0.13, answer=True), Column("role", "role", 0.09, answer=True),
+                   Column("note", "note", 0.16, mono=False))
+
+
+def _rs(expr, given, answer, memory, role="plain", note=""):
+    name = re.match(r"\w+", expr).group()
+    return Fact(expr, {name: given}, answer, role, note, memory=memory)
+
+
+RESHAPE = Sheet("reshape", "Reshape and view",
+                "reshape keeps the C-order sequence; transpose moves axes; a view shares memory", (
+    Section("The rules", CUES, (
+        Cue("reshape keeps", "the C-order sequence (last axis fastest)", "plain"),
+        Cue("reshape may only", "split or merge neighbouring axes", "plain", "-1: worked out"),
+        Cue("transpose keeps", "each value at its index; axes reordered", "free"),
+        Cue("torch .view after .permute", "raises: use .reshape or .contiguous()", "plain"),
+        Cue("is it a view?", "np.shares_memory(x, y); y.flags.c_contiguous", "plain"),
+    )),
+    Section("Predict shape and memory", RESHAPE_COLUMNS, (
+        _rs("x.reshape(-1)", (3, 4, 5), (60,), "view", note="flatten"),
+        _rs("x.reshape(32, -1)", (32, 3, 224, 224), (32, 150528), "view", note="flatten, keep the batch"),
+        _rs("x.reshape(10, 20, 1)", (10, 20), (10, 20, 1), "view", "padded", "add a dim"),
+        _rs("x.reshape(10, 4, 5)", (10, 20), (10, 4, 5), "view", note="split the last dim"),
+        _rs("x.reshape(2, 5, 20)", (10, 20), (2, 5, 20), "view", note="split the first dim"),
+        _rs("x.reshape(10, 3, -1)", (10, 20), "error", "", "conflict", "sizes must multiply out"),
+        _rs("x[..., None]", (10, 20), (10, 20, 1), "view", "padded", "= np.expand_dims(x, -1)"),
+        _rs("x.squeeze(-1)", (10, 20, 1), (10, 20), "view", note="that axis must be 1"),
+        _rs("x.T", (10, 20), (20, 10), "view (strided)", "free", "data not moved"),
+        _rs("x.T.reshape(-1)", (10, 20), (200,), "copy", "free", "needs a new order"),
+        _rs("x[:, ::2]", (10, 20), (10, 10), "view (strided)", note="a stepped slice"),
+        _rs("x[[0, 2]]", (10, 20), (2, 20), "copy", note="fancy indexing"),
+        _rs("x.flatten()", (10, 20), (200,), "copy", note="always; ravel() may not"),
+        _rs("x.ravel()", (10, 20), (200,), "view", note="contiguous x"),
+        _rs("x.astype(np.float32)", (10, 20), (10, 20), "copy", note="x is float64"),
+        _rs("x.reshape(2, 5, 3, 4).transpose(0, 2, 1, 3)", (2, 5, 12), (2, 3, 5, 4), "view (strided)",
+            "free", "split: BLD → BHLK"),
+        _rs("x.transpose(0, 2, 1, 3).reshape(2, 5, 12)", (2, 3, 5, 4), (2, 5, 12), "copy", "free",
+            "merge: BHLK → BLD"),
+        _rs("x_BLD.reshape(2, 3, 5, 4)", (2, 5, 12), (2, 3, 5, 4), "view", "plain", "wrong numbers!"),
+    ), note="x is C-contiguous float64 unless it is the result of something else. "
+            "view (strided): shares memory, not C-contiguous."),
+))
+
+# ---------------------------------------------------------------- suffix letters
+LETTERS = (Column("cue", "letter", 0.12), Column("answer", "axis", 0.46, answer=True, mono=False),
+           Column("role", "role", 0.10, answer=True), Column("note", "example", 0.32, mono=False))
+NAMED = (Column("expr", "expression", 0.42), Column("given", "input shapes", 0.24),
+         Column("out", "name", 0.12, answer=True), Column("answer", "shape", 0.12, answer=True),
+         Column("role", "role", 0.10, answer=True))
+
+SUFFIXES = Sheet("suffixes", "Shape-suffix letters", "a name ends in one capital per axis: x_BLD is (B, L, D)", (
+    Section("The letters", LETTERS, (
+        Cue("B", "batch: examples processed together", "batch", "x_BD, labels_B"),
+        Cue("L", "sequence length (positions)", "plain", "x_BLD"),
+        Cue("M", "memory length: positions attended to", "plain", "k_BHMK; also 2nd set of points"),
+        Cue("D", "model width (d_model), input features", "plain", "x_BD, w1_DF"),
+        Cue("F", "feed-forward hidden width", "plain", "w1_DF, w2_FC"),
+        Cue("H", "attention heads", "plain", "q_BHLK"),
+        Cue("K", "size of one head: D = H·K", "plain", "q_BHLK"),
+        Cue("V", "vocabulary", "plain", "w_out_DV"),
+        Cue("C", "classes (or channels in img_BCHW)", "plain", "logits_BC"),
+        Cue("N, M", "two sets of points; matmul rows", "plain", "a_ND, b_MD → d_NM"),
+        Cue("N (in 05)", "number of devices", "plain", "w1_NDf: one per device"),
+        Cue("lowercase f", "one device's slice: F / N", "plain", "w1_Df is (D, F/N)"),
+        Cue("1", "a size-1 axis", "stretched", "mean_B1, pred_N1"),
+    )),
+    Section("Name the result", NAMED, (
+        Fact("x_BD @ w1_DF", {"x_BD": (32, 784), "w1_DF": (784, 128)}, (32, 128), "contracted", "", out="h_BF"),
+        Fact("x_BLD @ w_DV", {"x_BLD": (2, 5, 12), "w_DV": (12, 50)}, (2, 5, 50), "contracted", "", out="logits_BLV"),
+        Fact("q_BHLK @ k_BHMK.swapaxes(-1, -2)", {"q_BHLK": (2, 4, 5, 8), "k_BHMK": (2, 4, 6, 8)}, (2, 4, 5, 6),
+             "batch", "", out="s_BHLM"),
+        Fact("np.einsum('bhlm,bhmk->bhlk', w_BHLM, v_BHMK)", {"w_BHLM": (2, 4, 5, 6), "v_BHMK": (2, 4, 6, 8)},
+             (2, 4, 5, 8), "batch", "", out="o_BHLK"),
+        Fact("a_ND[:, None] - b_MD[None]", {"a_ND": (5, 3), "b_MD": (7, 3)}, (5, 7, 3), "stretched", "", out="d_NMD"),
+        Fact("x_BLD.reshape(2, 5, 4, 3)", {"x_BLD": (2, 5, 12)}, (2, 5, 4, 3), "plain", "", out="x_BLHK"),
+        Fact("logits_BC.max(1, keepdims=True)", {"logits_BC": (32, 10)}, (32, 1), "plain", "", out="m_B1"),
+    )),
+    Section("Reading a line", CUES, (
+        Cue("a letter in both operands of @", "contracted: summed away", "contracted", "x_BD @ w1_DF"),
+        Cue("the letters that survive @", "a's rows, then b's columns", "free", "(B, D) @ (D, F)"),
+        Cue("einsum subscripts", "the suffixes, lowercased", "plain", "'bd,df->bf'"),
+        Cue("a gradient's name", "d + the name: same letters", "plain", "dw1_DF"),
+    )),
+))
+
+# ---------------------------------------------------------------- MLP forward / backward
+B, D, F, C = 32, 784, 128, 10
+MLP_SHAPES = {"x_BD": (B, D), "w1_DF": (D, F), "b1_F": (F,), "h_BF": (B, F), "a_BF": (B, F), "w2_FC": (F, C),
+              "b2_C": (C,), "p_BC": (B, C), "onehot_BC": (B, C), "dlogits_BC": (B, C), "da_BF": (B, F),
+              "dh_BF": (B, F)}
+
+
+def _mlp(out, expr, symbolic, answer, role, note=""):
+    return Fact(expr, _using(MLP_SHAPES, expr), answer, role, note, out=out, symbolic=symbolic)
+
+
+SIZES = f"e.g. column: B = {B}, D = {D}, F = {F}, C = {C}"
+MLP = Sheet("mlp", "MLP forward and backward", "two layers, ReLU, softmax cross-entropy; every shape written out", (
+    Section("Forward", FORMULAS, (
+        _mlp("h_BF", "x_BD @ w1_DF + b1_F", "(B, D) @ (D, F) + (F,) → (B, F)", (B, F), "contracted",
+             "b1 broadcasts over B"),
+        _mlp("a_BF", "np.maximum(h_BF, 0)", "(B, F) → (B, F)", (B, F), "plain", "ReLU"),
+        _mlp("logits_BC", "a_BF @ w2_FC + b2_C", "(B, F) @ (F, C) + (C,) → (B, C)", (B, C), "contracted"),
+    ), note=SIZES + ".  loss = mean over B of −log softmax(logits_BC)[label]"),
+    Section("Backward (right to left)", FORMULAS, (
+        _mlp("dlogits_BC", "(p_BC - onehot_BC) / B", "(B, C) → (B, C)", (B, C), "plain", "/ B: the mean"),
+        _mlp("dw2_FC", "a_BF.T @ dlogits_BC", "(F, B) @ (B, C) → (F, C)", (F, C), "contracted", "sums over B"),
+        _mlp("db2_C", "dlogits_BC.sum(0)", "(B, C) → (C,)", (C,), "contracted", "b2 was broadcast"),
+        _mlp("da_BF", "dlogits_BC @ w2_FC.T", "(B, C) @ (C, F) → (B, F)", (B, F), "contracted"),
+        _mlp("dh_BF", "da_BF * (h_BF > 0)", "(B, F) * (B, F) → (B, F)", (B, F), "plain", "this ReLU's input"),
+        _mlp("dw1_DF", "x_BD.T @ dh_BF", "(D, B) @ (B, F) → (D, F)", (D, F), "contracted"),
+        _mlp("db1_F", "dh_BF.sum(0)", "(B, F) → (F,)", (F,), "contracted"),
+        _mlp("dx_BD", "dh_BF @ w1_DF.T", "(B, F) @ (F, D) → (B, D)", (B, D), "contracted", "for a layer below"),
+    ), note="d<name> is ∂loss/∂<name>: same shape as <name>.  cache = x_BD, h_BF, a_BF, p_BC"),
+    Section("Rules that write backprop for you", CUES, (
+        Cue("a gradient's shape", "the shape of what it differentiates", "plain"),
+        Cue("y = x @ w:  dw =", "x.T @ dy", "contracted", "one way the shapes fit"),
+        Cue("y = x @ w:  dx =", "dy @ w.T", "contracted"),
+        Cue("broadcast in the forward", "summed in the backward", "stretched", "biases: .sum(0)"),
+        Cue("ReLU's mask", "from its input h_BF > 0, not the layer above", "plain"),
+    )),
+))
+
+# ---------------------------------------------------------------- tensor vs data parallel
+N = 2
+f, b = F // N, B // N
+PAR_SHAPES = {"x_BD": (B, D), "w1_Df": (D, f), "b1_f": (f,), "h_Bf": (B, f), "a_Bf": (B, f), "w2_fC": (f, C),
+              "dlogits_BC": (B, C), "dh_Bf": (B, f), "w1_DF": (D, F), "b1_F": (F,), "w2_FC": (F, C), "b2_C": (C,),
+              "x_bD": (b, D), "dh_bF": (b, F), "a_bF": (b, F), "dlogits_bC": (b, C),
+              "logits_BC": (B, C), "dx_BD": (B, D), "dw1_DF": (D, F), "db1_F": (F,), "dw2_FC": (F, C), "db2_C": (C,)}
+PAR_COLUMNS = (Column("out", "on device i", 0.10), Column("code", "formula", 0.31, answer=True),
+               Column("answer", "shape", 0.11, answer=True), Column("comm", "communication", 0.17, answer=True),
+               Column("role", "role", 0.09, answer=True), Column("note", "why", 0.22, mono=False))
+
+
+def _par(out, expr, answer, comm, role, note=""):
+    return Fact(expr, _using(PAR_SHAPES, expr), answer, role, note, out=out, comm=comm)
+
+
+PARALLEL = Sheet("parallel", "Tensor vs data parallel",
+                 "what each device computes, and what is all-reduced per training step", (
+    Section("Tensor parallel (Megatron): w1_DF split by columns, w2_FC by rows", PAR_COLUMNS, (
+        _par("h_Bf", "x_BD @ w1_Df + b1_f", (B, f), "none", "free", "F is free: own columns"),
+        _par("a_Bf", "np.maximum(h_Bf, 0)", (B, f), "none", "free", "whole hidden units"),
+        _par("partial_BC", "a_Bf @ w2_fC", (B, C), "all-reduce, + b2", "contracted", "f is contracted: partial sums"),
+        _par("dw2_fC", "a_Bf.T @ dlogits_BC", (f, C), "none", "free", "dlogits_BC on every device"),
+        _par("dh_Bf", "(dlogits_BC @ w2_fC.T) * (h_Bf > 0)", (B, f), "none", "free"),
+        _par("dw1_Df", "x_BD.T @ dh_Bf", (D, f), "none", "free", "db1_f = dh_Bf.sum(0)"),
+        _par("dx_BD", "dh_Bf @ w1_Df.T", (B, D), "all-reduce", "contracted", "f is contracted again"),
+        _par("elements", "logits_BC.size + dx_BD.size", B * C + B * D, "B·C + B·D", "batch",
+             "sent per step: grows with B"),
+        Fact("4 * (logits_BC.size + dx_BD.size)", _using(PAR_SHAPES, "logits_BC dx_BD"), 4 * (B * C + B * D),
+             "batch", "float32", out="bytes", prompt="4 × elements", comm="4·(B·C + B·D)"),
+    ), note=f"N = {N} devices; f = F/N = {f}; x_BD, b2_C, dlogits_BC on every device.  "
+            f"B = {B}, D = {D}, F = {F}, C = {C}"),
+    Section("Data parallel: the batch split, the whole model on every device", PAR_COLUMNS, (
+        _par("h_bF", "x_bD @ w1_DF + b1_F", (b, F), "none", "batch", "forward: all local"),
+        _par("dw1_DF", "x_bD.T @ dh_bF", (D, F), "all-reduce, ÷ N", "contracted", "b is contracted: partial"),
+        _par("db1_F", "dh_bF.sum(0)", (F,), "all-reduce, ÷ N", "contracted"),
+        _par("dw2_FC", "a_bF.T @ dlogits_bC", (F, C), "all-reduce, ÷ N", "contracted"),
+        _par("db2_C", "dlogits_bC.sum(0)", (C,), "all-reduce, ÷ N", "contracted", "mean of shard means"),
+        Fact("dw1_DF.size + db1_F.size + dw2_FC.size + db2_C.size", _using(PAR_SHAPES, "dw1_DF db1_F dw2_FC db2_C"),
+             D * F + F + F * C + C, "plain", "sent per step, any B", out="elements",
+             prompt="Σ .size of dw1, db1, dw2, db2", comm="D·F + F + F·C + C"),
+        Fact("4 * (dw1_DF.size + db1_F.size + dw2_FC.size + db2_C.size)",
+             _using(PAR_SHAPES, "dw1_DF db1_F dw2_FC db2_C"), 4 * (D * F + F + F * C + C), "plain", "float32",
+             out="bytes", prompt="4 × elements", comm="4·(D·F + F + F·C + C)"),
+    ), note=f"b = B/N = {b} rows per device.  Counts: elements handed to all-reduce, float32 = 4 bytes each"),
+    Section("Say it in an interview", CUES, (
+        Cue("a split axis that is free", "local: no communication", "free"),
+        Cue("a split axis that is contracted", "partial sums: all-reduce", "contracted"),
+        Cue("ring all-reduce, per device", "sends ≈ 2(N−1)/N × the array", "plain"),
+        Cue("TP traffic grows with", "the batch (activations B·C + B·D)", "batch"),
+        Cue("DP traffic grows with", "the parameter count, whatever B", "plain"),
+        Cue("a bias after an all-reduce", "added once, not on every device", "plain"),
+    )),
+))
+
+SHEETS = {sheet.topic: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL)}
+TOPICS = tuple(SHEETS)

@@ -1,0 +1,182 @@
+"""The printable one-pagers: every printed shape is NumPy's, one page each, recall sheets hold no answers."""
+
+from __future__ import annotations
+
+import re
+import struct
+from functools import cache
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.patches import Patch
+
+from conftest import run
+from mlgrind import onepager, palette
+from mlgrind.onepager import DPI, KINDS, PAPERS, TOPICS, cell_text, render, write_onepagers
+from mlgrind.onepager_facts import SHEETS, Fact
+
+FACTS = [(topic, row) for topic, sheet in SHEETS.items() for row in sheet.rows() if isinstance(row, Fact)]
+
+
+def _suffix(name: str) -> str | None:
+    """``"w1_DF"`` -> ``"DF"``: the axis letters a name ends in (a 1 is a size-1 axis), else None."""
+    base, sep, letters = name.rpartition("_")
+    return letters if sep and base and re.fullmatch(r"[A-Za-z1]+", letters) else None
+
+
+def _numpy_says(fact: Fact):
+    """Run the fact on empty arrays: the result's shape (or value for a count), or "error"."""
+    arrays = {name: np.empty(shape) for name, shape in fact.shapes.items()}
+    letters = {}
+    for name, shape in fact.shapes.items():
+        if (suffix := _suffix(name)) is not None:
+            assert len(suffix) == len(shape), f"{name} has shape {shape}: its name says {len(suffix)} axes"
+            for letter, n in zip(suffix, shape):
+                # Names agree with shapes, except where a clash is the point of the example.
+                known = letters.setdefault(letter, n)
+                assert known == n or fact.answer == "error", f"{letter} is {known} and {n} in {fact.expr}"
+    assert letters.get("1", 1) == 1
+    try:
+        with np.errstate(all="ignore"):  # empty arrays hold garbage: only shapes matter
+            out = eval(fact.expr, {"np": np}, {**letters, **arrays})  # noqa: S307
+    except (ValueError, TypeError, IndexError):
+        return "error", None, letters
+    return (out if isinstance(fact.answer, int) else np.shape(out)), out, letters
+
+
+@pytest.mark.parametrize("topic, fact", FACTS, ids=[f"{t}: {f.expr}" for t, f in FACTS])
+def test_every_printed_shape_is_numpys(topic, fact):
+    said, out, letters = _numpy_says(fact)
+    assert said == fact.answer, f"{fact.expr} with {fact.shapes}: sheet says {fact.answer}, NumPy {said}"
+    if fact.memory and fact.answer != "error":  # view / copy, checked the same way
+        source = next(iter(fact.shapes))
+        arrays = {name: np.empty(shape) for name, shape in fact.shapes.items()}
+        with np.errstate(all="ignore"):
+            out = eval(fact.expr, {"np": np}, arrays)  # noqa: S307
+        shared = np.shares_memory(out, arrays[source])
+        memory = "copy" if not shared else "view" if out.flags.c_contiguous else "view (strided)"
+        assert memory == fact.memory, f"{fact.expr}: sheet says {fact.memory}, NumPy {memory}"
+    if (suffix := _suffix(fact.out)) is not None and isinstance(fact.answer, tuple):
+        # The result's name agrees with its shape wherever the inputs fix a letter.
+        assert len(suffix) == len(fact.answer), f"{fact.out} for a result of shape {fact.answer}"
+        for letter, n in zip(suffix, fact.answer):
+            assert letters.get(letter, 1 if letter == "1" else n) == n, f"{fact.out}: {letter} is not {n}"
+        if "→" in fact.symbolic:  # "(F, B) @ (B, C) → (F, C)": its last shape is the name's
+            letters_out = tuple(fact.symbolic.rpartition("→")[2].strip(" ()").replace(",", " ").split())
+            assert letters_out == tuple(suffix), f"{fact.symbolic} vs {fact.out}"
+
+
+def test_the_seed_facts_are_there():
+    broadcast = {(f.expr, tuple(f.shapes.values())): f.answer for f in SHEETS["broadcasting"].rows()
+                 if isinstance(f, Fact)}
+    assert broadcast[("A + B", ((9, 1, 3), (4, 1)))] == (9, 4, 3)
+    reshapes = {f.expr: f.answer for f in SHEETS["reshape"].rows() if isinstance(f, Fact)}
+    for expr, shape in {"x.reshape(-1)": (60,), "x.reshape(32, -1)": (32, 150528), "x.reshape(10, 20, 1)":
+                        (10, 20, 1), "x.reshape(10, 4, 5)": (10, 4, 5), "x.reshape(2, 5, 20)": (2, 5, 20)}.items():
+        assert reshapes[expr] == shape
+    table = {f.prompt: f.symbolic for f in SHEETS["matmul"].rows() if isinstance(f, Fact)}
+    assert table["(..., M, K) @ (..., K, N)"] == "(..., M, N)" and table["K @ K"] == "scalar"
+    assert table["M×K @ K"] == "M" and table["K @ K×N"] == "N"
+    counts = [f.answer for f in SHEETS["parallel"].rows() if isinstance(f, Fact) and isinstance(f.answer, int)]
+    B, D, F, C = 32, 784, 128, 10
+    assert counts == [B * C + B * D, 4 * (B * C + B * D), D * F + F + F * C + C, 4 * (D * F + F + F * C + C)]
+
+
+@cache
+def _page(topic, paper, kind):
+    return render(topic, paper, kind)
+
+
+def _texts(fig, answers_only=False):
+    return [t for t in fig.texts if t.get_text() and (not answers_only or t.get_gid() == "answer")]
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+@pytest.mark.parametrize("topic", TOPICS)
+def test_each_sheet_fits_one_page_readably(topic, paper):
+    fig = _page(topic, paper, "reference")  # render raises when the sheet runs off the page
+    w, h = PAPERS[paper]
+    assert tuple(fig.get_size_inches()) == pytest.approx((w, h))
+    squeezed = [(text, used) for text, _, used in fig.shrunk if used < 6.0]
+    assert not squeezed, f"text made smaller than 6 pt to fit its cell: {squeezed}"
+    renderer = fig.canvas.get_renderer()
+    for t in _texts(fig):
+        box = t.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= w * DPI and box.y1 <= h * DPI, f"{t.get_text()!r} is cut off"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_recall_has_no_answers_and_key_has_them_in_place(topic):
+    reference, recall, key = (_page(topic, "letter", kind) for kind in KINDS)
+    printed = {t.get_text() for t in _texts(reference)}
+    notes = {t.get_text() for t in _texts(reference) if t.get_gid() == "note"}
+    given = {t.get_text() for t in _texts(reference) if t.get_gid() not in ("answer", "note")}
+    on_recall = {t.get_text() for t in _texts(recall)}
+    answers = {cell_text(row, column.field) for section in SHEETS[topic].sections for column in section.columns
+               if column.answer and column.field != "role" for row in section.rows} - {""}
+    assert answers <= printed
+    assert not answers & notes, f"a note gives an answer away: {sorted(answers & notes)}"
+    leaked = answers & on_recall - given  # an answer may also be another row's input shape
+    assert not leaked, f"answers on the recall sheet: {sorted(leaked)}"
+    assert not _texts(recall, answers_only=True)
+
+    def spots(fig):
+        return sorted((round(t.get_position()[0], 3), round(t.get_position()[1], 3)) for t in _texts(fig, True))
+
+    assert spots(key) == spots(reference)  # the key lays each answer where the reference has it
+    in_reference = {t.get_text().removeprefix("= ") for t in _texts(reference, True)}
+    assert {t.get_text() for t in _texts(key, True)} <= in_reference
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("topic", TOPICS)
+def test_no_colour_without_its_word(topic, kind):
+    fig = _page(topic, "letter", kind)
+    words = {t.get_text() for t in _texts(fig)}
+    fills = {to_hex(a.get_facecolor()) for a in fig.artists if isinstance(a, Patch) and a.get_facecolor()[3] > 0}
+    for role in palette.ROLES.values():
+        if role is not palette.PLAIN and to_hex(role.fill) in fills:
+            assert role.label in words, f"{role.name}'s colour is on the {kind} page without the word {role.label!r}"
+
+
+def test_written_files_are_one_page_pdfs_and_pngs_of_the_paper(tmp_path):
+    paths = write_onepagers("parallel", tmp_path, kinds=("recall",))  # one kind: saving a page takes ~1 s
+    assert sorted(p.name for p in paths) == sorted(
+        f"parallel-{paper}-recall.{ext}" for paper in PAPERS for ext in ("pdf", "png"))
+    for path in paths:
+        data = path.read_bytes()
+        paper = path.name.split("-")[1]
+        if path.suffix == ".pdf":
+            assert data.startswith(b"%PDF")
+            assert len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) == 1, f"{path.name} is not one page"
+        else:
+            assert data[:8] == b"\x89PNG\r\n\x1a\n"
+            width, height = struct.unpack(">II", data[16:24])
+            w, h = PAPERS[paper]
+            assert abs(width - w * DPI) <= 1 and abs(height - h * DPI) <= 1, (path.name, width, height)
+
+
+def test_main_writes_what_it_is_asked_for(tmp_path, capsys):
+    assert onepager.main(["matmul", "--out", str(tmp_path), "--paper", "a4", "--kind", "recall"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["matmul-a4-recall.pdf", "matmul-a4-recall.png"]
+    assert "matmul-a4-recall.pdf" in capsys.readouterr().out
+
+
+def test_the_command_works_outside_a_course(tmp_path):
+    out = tmp_path / "pages"
+    result = run(["mlgrind", "onepager", "suffixes", "--paper", "letter", "--kind", "key", "--out", str(out)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["suffixes-letter-key.pdf", "suffixes-letter-key.png"]
+    assert "one-pagers" in result.stderr  # the progress bar
+
+
+def test_unknown_topic_names_the_valid_ones(tmp_path, capsys):
+    with pytest.raises(ValueError, match="matmul") as caught:
+        write_onepagers("broadcast", tmp_path)
+    assert all(topic in str(caught.value) for topic in TOPICS) and "'broadcast'" in str(caught.value)
+    with pytest.raises(ValueError, match="letter"):
+        write_onepagers("matmul", tmp_path, paper=("a5",))
+    assert onepager.main(["nonsense", "--out", str(tmp_path)]) == 2
+    assert "unknown one-pager topic 'nonsense'" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
