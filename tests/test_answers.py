@@ -5,7 +5,8 @@ submitted and graded by a single plain ``nbgrader autograde`` run:
 
 - ``source``: the instructor's notebook, which must get full marks;
 - ``untouched``: the release notebook as a learner receives it, which must get zero;
-- one student per wrong answer, who must lose exactly the points of that exercise's test cell;
+- one student per wrong answer, who must lose exactly the points of the test cell(s) it names (a
+  tuple when a broken function also spoils a later exercise that uses it, such as training);
 - one student per alternative correct answer, who must keep full marks.
 """
 
@@ -120,9 +121,11 @@ def test_answer(graded, assignment, kind, name):
         lost = {k: v for k, v in grades.items() if v != max_scores[k]}
         assert not lost, f"a correct alternative answer lost points: {lost}"
     else:
-        test_id = load_answers(assignment).WRONG[name][1]
-        assert grades[test_id] == 0, f"the wrong answer {name} still scored in {test_id}"
-        others = {k: v for k, v in grades.items() if k != test_id and v != max_scores[k]}
+        test_ids = load_answers(assignment).WRONG[name][1]
+        test_ids = (test_ids,) if isinstance(test_ids, str) else tuple(test_ids)
+        for test_id in test_ids:
+            assert grades[test_id] == 0, f"the wrong answer {name} still scored in {test_id}"
+        others = {k: v for k, v in grades.items() if k not in test_ids and v != max_scores[k]}
         assert not others, f"the wrong answer {name} also lost points elsewhere: {others}"
 
 

@@ -1,0 +1,338 @@
+"""Wrong and alternative answers for 05_parallel_mlp, one solution cell each.
+
+Each entry names the solution cell it replaces, the test cell that grades it, and the code a
+learner might write. A wrong answer must lose exactly that test cell's points; an alternative
+correct answer must keep full marks. (The hidden tests swap in correct collectives, and for the
+data-parallel exercise the given MLP functions, while they run, so every exercise is graded on its
+own.)
+"""
+
+WRONG = {
+    # ---------------------------------------------------------------- all_reduce
+    "all_reduce_one_array_for_every_device": ("all_reduce", "test_all_reduce", '''
+def all_reduce(parts):
+    total = sum(parts)
+    return [total] * len(parts)
+'''),
+    "all_reduce_mean": ("all_reduce", "test_all_reduce", '''
+def all_reduce(parts):
+    mean = np.mean(np.stack(parts), axis=0)
+    return [mean.copy() for _ in parts]
+'''),
+    "all_reduce_accumulates_into_device_0": ("all_reduce", "test_all_reduce", '''
+def all_reduce(parts):
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    return [total.copy() for _ in parts]
+'''),
+    # ---------------------------------------------------------------- all_gather
+    "all_gather_stacks": ("all_gather", "test_all_gather", '''
+def all_gather(parts, axis=0):
+    return [np.stack(parts, axis=axis) for _ in parts]
+'''),
+    "all_gather_ignores_axis": ("all_gather", "test_all_gather", '''
+def all_gather(parts, axis=0):
+    return [np.concatenate(parts) for _ in parts]
+'''),
+    "all_gather_one_array_for_every_device": ("all_gather", "test_all_gather", '''
+def all_gather(parts, axis=0):
+    full = np.concatenate(parts, axis=axis)
+    return [full for _ in parts]
+'''),
+    # ---------------------------------------------------------------- reduce_scatter
+    "reduce_scatter_whole_sum_everywhere": ("reduce_scatter", "test_reduce_scatter", '''
+def reduce_scatter(parts, axis=0):
+    if parts[0].shape[axis] % len(parts):
+        raise ValueError(f"size {parts[0].shape[axis]} does not split into {len(parts)}")
+    total = sum(parts)
+    return [total.copy() for _ in parts]
+'''),
+    "reduce_scatter_without_the_sum": ("reduce_scatter", "test_reduce_scatter", '''
+def reduce_scatter(parts, axis=0):
+    n = len(parts)
+    if parts[0].shape[axis] % n:
+        raise ValueError(f"size {parts[0].shape[axis]} does not split into {n}")
+    return [np.split(part, n, axis=axis)[i].copy() for i, part in enumerate(parts)]
+'''),
+    "reduce_scatter_uneven_chunks_silently": ("reduce_scatter", "test_reduce_scatter", '''
+def reduce_scatter(parts, axis=0):
+    total = sum(parts)
+    return [chunk.copy() for chunk in np.array_split(total, len(parts), axis=axis)]
+'''),
+    # ---------------------------------------------------------------- row-sharded layer
+    "row_sharded_all_reduce_after_the_relu": ("row_sharded", "test_row_sharded", '''
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    n = len(x_NBd)
+    h_NBF = [x_Bd @ w1_dF + b1_F / n for x_Bd, w1_dF in zip(x_NBd, w1_NdF)]
+    a_NBF = all_reduce([relu(h_BF) for h_BF in h_NBF])
+    return a_NBF, (x_NBd, w1_NdF, h_NBF)
+
+def row_sharded_backward(cache, da_NBF):
+    x_NBd, w1_NdF, h_NBF = cache
+    dh_NBF = [da_BF * (h_BF > 0) for da_BF, h_BF in zip(da_NBF, h_NBF)]
+    return ([dh @ w.T for dh, w in zip(dh_NBF, w1_NdF)], [x.T @ dh for x, dh in zip(x_NBd, dh_NBF)],
+            all_reduce([dh.sum(axis=0) for dh in dh_NBF]))
+'''),
+    "row_sharded_bias_added_on_every_device": ("row_sharded", "test_row_sharded", '''
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    h_NBF = all_reduce([x_Bd @ w1_dF + b1_F for x_Bd, w1_dF in zip(x_NBd, w1_NdF)])
+    return [relu(h) for h in h_NBF], (x_NBd, w1_NdF, h_NBF)
+
+def row_sharded_backward(cache, da_NBF):
+    x_NBd, w1_NdF, h_NBF = cache
+    dh_NBF = [da_BF * (h_BF > 0) for da_BF, h_BF in zip(da_NBF, h_NBF)]
+    return ([dh @ w.T for dh, w in zip(dh_NBF, w1_NdF)], [x.T @ dh for x, dh in zip(x_NBd, dh_NBF)],
+            [dh.sum(axis=0) for dh in dh_NBF])
+'''),
+    "row_sharded_mask_from_the_local_partial": ("row_sharded", "test_row_sharded", '''
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    partial_NBF = [x_Bd @ w1_dF for x_Bd, w1_dF in zip(x_NBd, w1_NdF)]
+    a_NBF = [relu(h + b1_F) for h in all_reduce(partial_NBF)]
+    return a_NBF, (x_NBd, w1_NdF, partial_NBF)
+
+def row_sharded_backward(cache, da_NBF):
+    x_NBd, w1_NdF, partial_NBF = cache
+    dh_NBF = [da_BF * (p_BF > 0) for da_BF, p_BF in zip(da_NBF, partial_NBF)]
+    return ([dh @ w.T for dh, w in zip(dh_NBF, w1_NdF)], [x.T @ dh for x, dh in zip(x_NBd, dh_NBF)],
+            [dh.sum(axis=0) for dh in dh_NBF])
+'''),
+    "row_sharded_dw_transposed": ("row_sharded", "test_row_sharded", '''
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    h_NBF = [h + b1_F for h in all_reduce([x @ w for x, w in zip(x_NBd, w1_NdF)])]
+    return [relu(h) for h in h_NBF], (x_NBd, w1_NdF, h_NBF)
+
+def row_sharded_backward(cache, da_NBF):
+    x_NBd, w1_NdF, h_NBF = cache
+    dh_NBF = [da_BF * (h_BF > 0) for da_BF, h_BF in zip(da_NBF, h_NBF)]
+    return ([dh @ w.T for dh, w in zip(dh_NBF, w1_NdF)], [dh.T @ x for x, dh in zip(x_NBd, dh_NBF)],
+            [dh.sum(axis=0) for dh in dh_NBF])
+'''),
+    # ---------------------------------------------------------------- tensor parallel MLP
+    "tp_second_bias_added_on_every_device": ("tp_mlp", "test_tp_mlp", '''
+def tp_mlp_forward(params_N, x_NBD):
+    h_NBf = [x @ p["w1_Df"] + p["b1_f"] for p, x in zip(params_N, x_NBD)]
+    a_NBf = [relu(h) for h in h_NBf]
+    logits_NBC = all_reduce([a @ p["w2_fC"] + p["b2_C"] for p, a in zip(params_N, a_NBf)])
+    return logits_NBC, (params_N, x_NBD, h_NBf, a_NBf)
+
+def tp_mlp_backward(cache, dlogits_NBC):
+    params_N, x_NBD, h_NBf, a_NBf = cache
+    grads_N, dx_parts = [], []
+    for p, x, h, a, dl in zip(params_N, x_NBD, h_NBf, a_NBf, dlogits_NBC):
+        dh = (dl @ p["w2_fC"].T) * (h > 0)
+        grads_N.append({"w1_Df": x.T @ dh, "b1_f": dh.sum(0), "w2_fC": a.T @ dl, "b2_C": dl.sum(0)})
+        dx_parts.append(dh @ p["w1_Df"].T)
+    return all_reduce(dx_parts), grads_N
+'''),
+    "tp_dx_not_all_reduced": ("tp_mlp", "test_tp_mlp", '''
+def tp_mlp_forward(params_N, x_NBD):
+    h_NBf = [x @ p["w1_Df"] + p["b1_f"] for p, x in zip(params_N, x_NBD)]
+    a_NBf = [relu(h) for h in h_NBf]
+    z_NBC = all_reduce([a @ p["w2_fC"] for p, a in zip(params_N, a_NBf)])
+    return [z + p["b2_C"] for p, z in zip(params_N, z_NBC)], (params_N, x_NBD, h_NBf, a_NBf)
+
+def tp_mlp_backward(cache, dlogits_NBC):
+    params_N, x_NBD, h_NBf, a_NBf = cache
+    grads_N, dx_NBD = [], []
+    for p, x, h, a, dl in zip(params_N, x_NBD, h_NBf, a_NBf, dlogits_NBC):
+        dh = (dl @ p["w2_fC"].T) * (h > 0)
+        grads_N.append({"w1_Df": x.T @ dh, "b1_f": dh.sum(0), "w2_fC": a.T @ dl, "b2_C": dl.sum(0)})
+        dx_NBD.append(dh @ p["w1_Df"].T)
+    return dx_NBD, grads_N
+'''),
+    "tp_db2_split_across_devices": ("tp_mlp", "test_tp_mlp", '''
+def tp_mlp_forward(params_N, x_NBD):
+    h_NBf = [x @ p["w1_Df"] + p["b1_f"] for p, x in zip(params_N, x_NBD)]
+    a_NBf = [relu(h) for h in h_NBf]
+    z_NBC = all_reduce([a @ p["w2_fC"] for p, a in zip(params_N, a_NBf)])
+    return [z + p["b2_C"] for p, z in zip(params_N, z_NBC)], (params_N, x_NBD, h_NBf, a_NBf)
+
+def tp_mlp_backward(cache, dlogits_NBC):
+    params_N, x_NBD, h_NBf, a_NBf = cache
+    n = len(params_N)
+    grads_N, dx_parts = [], []
+    for p, x, h, a, dl in zip(params_N, x_NBD, h_NBf, a_NBf, dlogits_NBC):
+        dh = (dl @ p["w2_fC"].T) * (h > 0)
+        grads_N.append({"w1_Df": x.T @ dh, "b1_f": dh.sum(0), "w2_fC": a.T @ dl, "b2_C": dl.sum(0) / n})
+        dx_parts.append(dh @ p["w1_Df"].T)
+    return all_reduce(dx_parts), grads_N
+'''),
+    # ---------------------------------------------------------------- data parallel
+    "dp_summed_not_averaged": ("dp_mlp", "test_dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    x_NbD, labels_Nb = shard(x_BD, n_devices, axis=0), shard(labels_B, n_devices, axis=0)
+    losses, grads_N = [], []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        losses.append(loss)
+        grads_N.append(mlp_backward(params, cache, dlogits_bC)[0])
+    summed = {k: all_reduce([g[k] for g in grads_N]) for k in params}
+    return float(np.mean(losses)), [{k: summed[k][i] for k in params} for i in range(n_devices)]
+'''),
+    "dp_uneven_batch_split_silently": ("dp_mlp", "test_dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    x_NbD, labels_Nb = np.array_split(x_BD, n_devices), np.array_split(labels_B, n_devices)
+    losses, grads_N = [], []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        losses.append(loss)
+        grads_N.append(mlp_backward(params, cache, dlogits_bC)[0])
+    summed = {k: all_reduce([g[k] for g in grads_N]) for k in params}
+    return float(np.mean(losses)), [{k: summed[k][i] / n_devices for k in params} for i in range(n_devices)]
+'''),
+    "dp_every_replica_on_the_full_batch": ("dp_mlp", "test_dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    if len(x_BD) % n_devices:
+        raise ValueError(f"batch of {len(x_BD)} does not split over {n_devices} replicas")
+    logits_BC, cache = mlp_forward(params, x_BD)
+    loss, dlogits_BC = softmax_cross_entropy(logits_BC, labels_B)
+    grads = mlp_backward(params, cache, dlogits_BC)[0]
+    summed = {k: all_reduce([grads[k] / n_devices for _ in range(n_devices)]) for k in params}
+    return float(loss), [{k: summed[k][i] for k in params} for i in range(n_devices)]
+'''),
+    # ---------------------------------------------------------------- comm_bytes
+    "comm_tp_forward_only": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
+    if n_devices == 1:
+        return 0
+    return B * C * itemsize if scheme == "tp" else (D * F + F + F * C + C) * itemsize
+'''),
+    "comm_dp_without_biases": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
+    if n_devices == 1:
+        return 0
+    return (B * C + B * D) * itemsize if scheme == "tp" else (D * F + F * C) * itemsize
+'''),
+    "comm_elements_not_bytes": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
+    if n_devices == 1:
+        return 0
+    return B * C + B * D if scheme == "tp" else D * F + F + F * C + C
+'''),
+    "comm_one_device_still_sends": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
+    return (B * C + B * D) * itemsize if scheme == "tp" else (D * F + F + F * C + C) * itemsize
+'''),
+}
+
+ALTERNATIVE = {
+    "all_reduce_stack_and_sum": ("all_reduce", '''
+def all_reduce(parts):
+    return [np.sum(np.stack(parts), axis=0) for _ in parts]
+'''),
+    "all_reduce_functools": ("all_reduce", '''
+import functools
+
+def all_reduce(parts):
+    total = functools.reduce(np.add, parts)
+    return [np.array(total, copy=True) for _ in range(len(parts))]
+'''),
+    "all_gather_copies_then_concatenates": ("all_gather", '''
+def all_gather(parts, axis=0):
+    return [np.concatenate([p.copy() for p in parts], axis=axis) for _ in parts]
+'''),
+    "reduce_scatter_through_all_reduce_and_take": ("reduce_scatter", '''
+def reduce_scatter(parts, axis=0):
+    n, size = len(parts), parts[0].shape[axis]
+    if size % n != 0:
+        raise ValueError(f"reduce_scatter: {size} elements along axis {axis} cannot be cut into {n} equal chunks")
+    total = all_reduce(parts)[0]
+    k = size // n
+    return [np.take(total, np.arange(i * k, (i + 1) * k), axis=axis) for i in range(n)]
+'''),
+    "row_sharded_einsum_and_dict_cache": ("row_sharded", '''
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    partial_NBF = [np.einsum("bd,df->bf", x, w) for x, w in zip(x_NBd, w1_NdF)]
+    h_NBF = [h + b1_F for h in all_reduce(partial_NBF)]
+    return [np.where(h > 0, h, 0.0) for h in h_NBF], {"x": x_NBd, "w": w1_NdF, "h": h_NBF}
+
+def row_sharded_backward(cache, da_NBF):
+    dh_NBF = [np.where(h > 0, da, 0.0) for da, h in zip(da_NBF, cache["h"])]
+    dx_NBd = [np.einsum("bf,df->bd", dh, w) for dh, w in zip(dh_NBF, cache["w"])]
+    dw1_NdF = [np.einsum("bd,bf->df", x, dh) for x, dh in zip(cache["x"], dh_NBF)]
+    return dx_NBd, dw1_NdF, [np.einsum("bf->f", dh) for dh in dh_NBF]
+'''),
+    "row_sharded_device_loop": ("row_sharded", '''
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    partials = []
+    for device in range(len(x_NBd)):
+        partials.append(x_NBd[device] @ w1_NdF[device])
+    h_NBF = all_reduce(partials)
+    a_NBF = []
+    for device in range(len(x_NBd)):
+        h_NBF[device] = h_NBF[device] + b1_F
+        a_NBF.append(relu(h_NBF[device]))
+    return a_NBF, (x_NBd, w1_NdF, a_NBF)
+
+def row_sharded_backward(cache, da_NBF):
+    x_NBd, w1_NdF, a_NBF = cache
+    dx_NBd, dw1_NdF, db1_NF = [], [], []
+    for device in range(len(x_NBd)):
+        dh_BF = da_NBF[device] * (a_NBF[device] > 0)
+        dx_NBd.append(dh_BF @ w1_NdF[device].T)
+        dw1_NdF.append(x_NBd[device].T @ dh_BF)
+        db1_NF.append(dh_BF.sum(axis=0))
+    return dx_NBd, dw1_NdF, db1_NF
+'''),
+    "tp_einsum_and_tuple_cache": ("tp_mlp", '''
+def tp_mlp_forward(params_N, x_NBD):
+    h_NBf = [np.einsum("bd,df->bf", x, p["w1_Df"]) + p["b1_f"] for p, x in zip(params_N, x_NBD)]
+    a_NBf = [np.where(h > 0, h, 0.0) for h in h_NBf]
+    z_NBC = all_reduce([np.einsum("bf,fc->bc", a, p["w2_fC"]) for p, a in zip(params_N, a_NBf)])
+    return [z + p["b2_C"] for p, z in zip(params_N, z_NBC)], (params_N, x_NBD, a_NBf)
+
+def tp_mlp_backward(cache, dlogits_NBC):
+    params_N, x_NBD, a_NBf = cache
+    grads_N, dx_parts = [], []
+    for p, x, a, dl in zip(params_N, x_NBD, a_NBf, dlogits_NBC):
+        dh = np.where(a > 0, np.einsum("bc,fc->bf", dl, p["w2_fC"]), 0.0)
+        grads_N.append({"w1_Df": np.einsum("bd,bf->df", x, dh), "b1_f": dh.sum(0),
+                        "w2_fC": np.einsum("bf,bc->fc", a, dl), "b2_C": dl.sum(0)})
+        dx_parts.append(np.einsum("bf,df->bd", dh, p["w1_Df"]))
+    return all_reduce(dx_parts), grads_N
+'''),
+    "dp_one_flat_bucket": ("dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    B = len(x_BD)
+    if B % n_devices:
+        raise ValueError(f"a batch of B={B} examples does not split evenly over n_devices={n_devices}")
+    b = B // n_devices
+    keys = sorted(params)
+    flats = []
+    for i in range(n_devices):
+        logits_bC, cache = mlp_forward(params, x_BD[i * b:(i + 1) * b])
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_B[i * b:(i + 1) * b])
+        grads, _ = mlp_backward(params, cache, dlogits_bC)
+        flats.append(np.concatenate([[loss]] + [grads[k].ravel() for k in keys]))
+    grads_N = []
+    for flat in all_reduce(flats):
+        flat = flat / n_devices
+        grads, start = {}, 1
+        for k in keys:
+            size = params[k].size
+            grads[k] = flat[start:start + size].reshape(params[k].shape)
+            start += size
+        grads_N.append(grads)
+    return flat[0], grads_N
+'''),
+    "comm_bytes_from_shapes": ("comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    shapes = {"tp": [(B, C), (B, D)], "dp": [(D, F), (F,), (F, C), (C,)]}
+    if scheme not in shapes:
+        raise ValueError(f"scheme must be 'tp' or 'dp', not {scheme!r}")
+    if n_devices < 2:
+        return 0
+    return int(sum(np.prod(shape) for shape in shapes[scheme])) * itemsize
+'''),
+}
