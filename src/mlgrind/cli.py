@@ -98,7 +98,10 @@ def _drill(course: Course | None, args) -> int:
     if args.json:
         print("[\n" + ",\n".join(json.dumps(q.to_dict()) for q in qs) + "\n]")
         return 0
-    record = (lambda q, ok: progress.record_drill(course, q.topic, ok)) if course else (lambda q, ok: None)
+    def record(q, correct: bool) -> None:
+        if course is not None:  # outside a course there is nowhere to keep the score
+            progress.record_drill(course, q.topic, correct)
+
     drill_session.run(qs, record=record)
     return 0
 
