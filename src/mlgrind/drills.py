@@ -12,10 +12,11 @@ shape of the result, or ``"error"``), never our own rule code, so a drill cannot
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
+from .shapetext import parse_shape
 
 TOPICS = ("broadcasting", "matmul", "reshape", "einsum")
 LEVELS = (1, 2, 3)
@@ -159,14 +160,15 @@ def parse_answer(text: str) -> tuple | str:
     text = text.strip().lower()
     if text in ("error", "err", "e", "x"):
         return "error"
-    if text in ("()", "scalar", "", "[]"):
-        if text == "":
-            raise ValueError("type a shape such as 9,4,3 or the word error")
+    if text == "scalar":
         return ()
-    parts = [p for p in re.split(r"[\s,()\[\]x×]+", text) if p]
-    if not parts or not all(p.isdigit() for p in parts):
-        raise ValueError(f"{text!r} is not a shape: type sizes such as 9,4,3, () for a scalar, or error")
-    return tuple(int(p) for p in parts)
+    if not text:
+        raise ValueError("type a shape such as 9,4,3 or the word error")
+    try:
+        return parse_shape(text)
+    except ValueError as problem:
+        raise ValueError(f"{text!r} is not a shape: {problem}. Type sizes such as 9,4,3, () for a scalar, "
+                         "or error") from None
 
 
 def explain(q: Question) -> str:
