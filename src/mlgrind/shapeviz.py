@@ -185,6 +185,13 @@ def broadcast_html(plan: BroadcastPlan, message: str | None = None) -> str:
 
 
 # --------------------------------------------------------------------------------------- matmul
+def _free_cell(promoted: bool, size: int) -> tuple[str, Role]:
+    """An operand's free axis (M of a, N of b): its size, or the 1 that 1-D promotion put there."""
+    if promoted:
+        return _box("1", palette.PADDED, "promoted"), palette.PADDED
+    return _box(str(size), palette.FREE, "free"), palette.FREE
+
+
 def matmul_html(plan: MatmulPlan, message: str | None = None) -> str:
     """The diagram of ``a @ b``: batch columns, then M, the contracted K, and N."""
     batch = plan.batch
@@ -205,23 +212,15 @@ def matmul_html(plan: MatmulPlan, message: str | None = None) -> str:
 
     a_batch, used = _broadcast_cells(batch, 0, palette.BATCH)
     roles += used
-    if plan.a_promoted:
-        m_cell = _box("1", palette.PADDED, "promoted")
-        roles.append(palette.PADDED)
-    else:
-        m_cell = _box(str(plan.m), palette.FREE, "free")
-        roles.append(palette.FREE)
+    m_cell, role = _free_cell(plan.a_promoted, plan.m)
+    roles.append(role)
     k_a = _box(str(plan.k[0]), k_role, k_caption)
     rows.append(_row([_name("a", _shape(plan.a))] + a_batch + [m_cell, k_a, _blank()]))
 
     b_batch, used = _broadcast_cells(batch, 1, palette.BATCH)
     roles += used
-    if plan.b_promoted:
-        n_cell = _box("1", palette.PADDED, "promoted")
-        roles.append(palette.PADDED)
-    else:
-        n_cell = _box(str(plan.n), palette.FREE, "free")
-        roles.append(palette.FREE)
+    n_cell, role = _free_cell(plan.b_promoted, plan.n)
+    roles.append(role)
     k_b = _box(str(plan.k[1]), k_role, k_caption)
     rows.append(_row([_name("b", _shape(plan.b))] + b_batch + [_blank(), k_b, n_cell]))
     roles.append(k_role)
