@@ -171,6 +171,11 @@ def test_the_command_works_outside_a_course(tmp_path):
     assert "one-pagers" in result.stderr  # the progress bar
 
 
+def test_the_commands_help_names_every_topic(tmp_path):
+    help_text = " ".join(run(["mlgrind", "onepager", "--help"], tmp_path).stdout.split())
+    assert all(topic in help_text for topic in TOPICS)
+
+
 def test_unknown_topic_names_the_valid_ones(tmp_path, capsys):
     with pytest.raises(ValueError, match="matmul") as caught:
         write_onepagers("broadcast", tmp_path)

@@ -180,6 +180,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_drill, needs_course=False)
 
     p = sub.add_parser("onepager", help="write print-ready one-page references and blank recall sheets")
+    # The topics are written out rather than imported, to keep every command's start-up light.
     p.add_argument("topic", nargs="*", default=["all"],
                    help="broadcasting, matmul, einsum, reshape, suffixes, mlp, parallel, or all (default)")
     p.add_argument("--out", default="onepagers", help="folder to write into (default: onepagers)")
