@@ -27,10 +27,10 @@ c.OverwriteCells.add_missing_cells = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning: "
 
-# Feedback shows a hidden test's failure message, never its source (see mlgrind/preprocessors.py).
+# Feedback shows a hidden test's failure message, never its source (see mlgrind/grading/preprocessors.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "mlgrind.preprocessors.HideHiddenTests",
+    "mlgrind.grading.preprocessors.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
@@ -50,18 +50,18 @@ c.Execute.extra_arguments = [
     f"__import__('resource').RLIMIT_AS, ({kernel_memory}, {kernel_memory}))",
 ]
 
-# Two of nbgrader's preprocessors replaced by the course's own (mlgrind/preprocessors.py): an
+# Two of nbgrader's preprocessors replaced by the course's own (mlgrind/grading/preprocessors.py): an
 # OverwriteCells that can re-add a test cell deleted below a read-only cell, and an Execute that can
 # use a kernel `mlgrind grade` started early. Named by import path so reading this file stays cheap.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "mlgrind.preprocessors.OverwriteCells",
+    "mlgrind.grading.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "mlgrind.preprocessors.Execute",
+    "mlgrind.grading.preprocessors.Execute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

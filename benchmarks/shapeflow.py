@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
-from mlgrind.shapeflow import ShapeError, broadcast, matmul
-from mlgrind.shapeviz import broadcast_html, matmul_html
+from mlgrind.shapes.rules import ShapeError, broadcast, matmul
+from mlgrind.shapes.html import broadcast_html, matmul_html
 
 TARGET_MS = 2.0
 

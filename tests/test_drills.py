@@ -10,7 +10,7 @@ import pexpect
 import pytest
 
 from conftest import BIN, env, run
-from mlgrind.drills import LEVELS, TOPICS, parse_answer, question, questions
+from mlgrind.recall.drills import LEVELS, TOPICS, parse_answer, question, questions
 
 
 def numpy_says(q) -> tuple | str:
@@ -147,7 +147,7 @@ def test_progress_reflects_a_grade_and_survives_reset(course):
 
 
 def test_drill_widget_checks_explains_moves_on_and_saves(course, monkeypatch):
-    from mlgrind.drillwidget import DrillWidget
+    from mlgrind.widgets import DrillWidget
 
     monkeypatch.chdir(course / "notebooks")
     widget = DrillWidget("broadcasting", seed=4)

@@ -12,9 +12,10 @@ from matplotlib.colors import to_hex
 from matplotlib.patches import Patch
 
 from conftest import run
-from mlgrind import onepager, palette
-from mlgrind.onepager import DPI, KINDS, PAPERS, TOPICS, cell_text, render, write_onepagers
-from mlgrind.onepager_facts import SHEETS, Fact
+from mlgrind.recall import onepager
+from mlgrind.shapes import palette
+from mlgrind.recall.onepager import DPI, KINDS, PAPERS, TOPICS, cell_text, render, write_onepagers
+from mlgrind.recall.facts import SHEETS, Fact
 
 FACTS = [(topic, row) for topic, sheet in SHEETS.items() for row in sheet.rows() if isinstance(row, Fact)]
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mlgrind.shapeflow import ShapeError, broadcast, einsum, matmul
+from mlgrind.shapes.rules import ShapeError, broadcast, einsum, matmul
 
 MANY = settings(max_examples=1500, deadline=None)
 

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from conftest import env, run
-from mlgrind import palette
+from mlgrind.shapes import palette
 from mlgrind.widgets import BroadcastFlow, EinsumFlow, MatmulFlow, parse_shape, parse_shapes
 from support import solved
 

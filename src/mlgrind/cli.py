@@ -7,14 +7,14 @@ import signal
 import sys
 from pathlib import Path
 
-from .config import GradebookUnreachable
+from .grading.settings import GradebookUnreachable
 from .course import Course, CourseError
 
 USAGE_ERROR = 2
 
 
 def _build(course: Course, args) -> int:
-    from .build import build
+    from .grading.build import build
 
     names = [course.resolve(args.assignment)] if args.assignment else course.assignments()
     for assignment in names:
@@ -24,7 +24,7 @@ def _build(course: Course, args) -> int:
 
 
 def _grade(course: Course, args) -> int:
-    from . import warmkernel
+    from .grading import kernels as warmkernel
 
     assignment = course.resolve(args.assignment)
     warmkernel.start(course)
@@ -35,8 +35,8 @@ def _grade(course: Course, args) -> int:
 
 
 def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
-    from .grade import NotebookUnreadable, format_table, grade
-    from .nbgrader_glue import StepFailed
+    from .grading.selfgrade import NotebookUnreadable, format_table, grade
+    from .grading.steps import StepFailed
 
     try:
         report = grade(course, assignment, notebook, student="editor" if notebook is not None else "learner")
@@ -47,14 +47,14 @@ def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
         print(f"mlgrind grade: nbgrader could not grade {assignment}: {exc}", file=sys.stderr)
         return 1
     print(report.to_json() if args.json else format_table(report))
-    from .progress import record_grade
+    from .recall.history import record_grade
 
     record_grade(course, assignment, report.score, report.max_score, via="check" if notebook is not None else "grade")
     return 0
 
 
 def _autograde(course: Course, args) -> int:
-    from .classgrade import autograde_class
+    from .grading.classgrade import autograde_class
 
     assignment = course.resolve(args.assignment)
     summary = autograde_class(course, assignment, jobs=args.jobs, students=args.student or None)
@@ -71,7 +71,7 @@ def _scaffold(course: Course, args) -> int:
 
 
 def _check(course: Course, args) -> int:
-    from . import warmkernel
+    from .grading import kernels as warmkernel
     from .editor import as_notebook, find_module
 
     assignment = course.resolve(args.assignment)
@@ -87,8 +87,10 @@ def _drill(course: Course | None, args) -> int:
     import json
     import random
 
-    from . import drill_session, progress
-    from .drills import questions
+    from .recall import session as drill_session
+
+    from .recall import history as progress
+    from .recall.drills import questions
 
     try:
         seed = args.seed if args.seed is not None else random.randrange(10**6)
@@ -107,20 +109,20 @@ def _drill(course: Course | None, args) -> int:
 
 
 def _onepager(course: Course | None, args) -> int:
-    from .onepager import run
+    from .recall.onepager import run
 
     return run(args)
 
 
 def _progress(course: Course, args) -> int:
-    from .progress import report
+    from .recall.history import report
 
     print(report(course))
     return 0
 
 
 def _reset(course: Course, args) -> int:
-    from .reset import reset
+    from .attempts import reset
 
     assignment = course.resolve(args.assignment)
     kept = reset(course, assignment)

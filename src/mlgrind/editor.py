@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from .course import Course, CourseError
-from .keep import keep_attempt
+from .attempts import keep_attempt
 
 # Top-level statements of a read-only cell that belong in a module (definitions, not demos).
 DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign, ast.AnnAssign)

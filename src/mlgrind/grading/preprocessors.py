@@ -63,7 +63,7 @@ class Execute(_NbgraderExecute):
     _uses_warm_kernel = False
 
     def create_kernel_manager(self):
-        from . import warmkernel
+        from . import kernels as warmkernel
 
         kernel_name = self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name")
         km = warmkernel.take(kernel_name)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .shapetext import parse_shape
+from ..shapes.text import parse_shape
 
 TOPICS = ("broadcasting", "matmul", "reshape", "einsum")
 LEVELS = (1, 2, 3)
@@ -173,7 +173,7 @@ def parse_answer(text: str) -> tuple | str:
 
 def explain(q: Question) -> str:
     """Why the answer is what it is, in the words of the shape-flow plans where they apply."""
-    from . import shapeflow
+    from ..shapes import rules as shapeflow
 
     shapes = list(q.shapes.values())
     try:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .course import Course, CourseError
-from .nbgrader_glue import Gradebook, MissingEntry, StepFailed, check_gradebook, db_url, load_config, run_step
+from ..course import Course, CourseError
+from .steps import Gradebook, MissingEntry, StepFailed, check_gradebook, db_url, load_config, run_step
 
 RETRIES = 5
 
@@ -103,7 +103,7 @@ ERROR_NOTES = {
 
 def notes_for(config, assignment: str, student: str, log: str) -> list[str]:
     """What was odd about one graded submission, one line each, ``kind: details``."""
-    from .grade import read_notebook, tampering
+    from .selfgrade import read_notebook, tampering
 
     notes = []
     for line in log.splitlines():

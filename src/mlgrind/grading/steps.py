@@ -11,10 +11,8 @@ import logging
 import warnings
 from pathlib import Path
 
-from .course import Course
-from .fastimport import skip_slow_format_checkers
+from ..course import Course
 
-skip_slow_format_checkers()
 # nbgrader's gradebook trips a harmless SQLAlchemy 2 warning on every autograde.
 warnings.filterwarnings("ignore", message=r".*not in session.*")
 
@@ -22,7 +20,7 @@ from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 from nbgrader.coursedir import CourseDirectory  # noqa: E402
 from traitlets.config import Config  # noqa: E402
 
-from .config import GradebookUnreachable, load_config  # noqa: E402,F401
+from .settings import GradebookUnreachable, load_config  # noqa: E402,F401
 
 
 class StepFailed(Exception):

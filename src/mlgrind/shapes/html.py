@@ -13,7 +13,7 @@ from html import escape
 
 from . import palette
 from .palette import Role
-from .shapeflow import ELLIPSIS, BroadcastPlan, EinsumPlan, MatmulPlan, input_names
+from .rules import ELLIPSIS, BroadcastPlan, EinsumPlan, MatmulPlan, input_names
 
 __all__ = ["broadcast_html", "matmul_html", "einsum_html", "error_html", "summary"]
 

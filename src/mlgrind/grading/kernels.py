@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 
-from .config import load_config
-from .course import Course
+from .settings import load_config
+from ..course import Course
 
 _ready: list = []
 

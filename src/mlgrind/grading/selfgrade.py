@@ -14,10 +14,8 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .course import Course, CourseError
-from .fastimport import skip_slow_format_checkers
+from ..course import Course, CourseError
 
-skip_slow_format_checkers()
 
 import nbformat  # noqa: E402
 
@@ -102,7 +100,7 @@ def tampering(learner_nb, release_nb) -> list[str]:
 
 def _stamp_path(course: Course, config) -> Path | None:
     """Where the source digests the gradebook was last checked against are kept (SQLite only)."""
-    from .nbgrader_glue import db_url
+    from .steps import db_url
 
     url = db_url(config)
     if not url.startswith("sqlite:///"):
@@ -118,7 +116,7 @@ def _ensure_gradebook(course: Course, config, assignment: str) -> bool:
     """
     from nbgrader.converters import GenerateAssignment
 
-    from .nbgrader_glue import gradebook_is_current, run_step
+    from .steps import gradebook_is_current, run_step
 
     source_bytes = course.source_notebook(assignment).read_bytes()
     digest = hashlib.sha256(source_bytes).hexdigest()
@@ -170,7 +168,7 @@ def collect_results(config, assignment: str, autograded_nb, student: str = STUDE
     """Per graded cell, in notebook order: score from the gradebook, message from the outputs."""
     from nbgrader.api import Gradebook
 
-    from .nbgrader_glue import db_url
+    from .steps import db_url
 
     by_id = {}
     for cell in autograded_nb.cells:
@@ -204,7 +202,7 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
     """Self-grade ``notebooks/<assignment>.ipynb`` (or the given ``notebook``); nothing of the learner's is written."""
     from nbgrader.converters import Autograde, GenerateFeedback
 
-    from .nbgrader_glue import check_gradebook, load_config, run_step
+    from .steps import check_gradebook, load_config, run_step
 
     learner = course.learner_notebook(assignment)
     learner_nb = notebook if notebook is not None else read_notebook(learner)

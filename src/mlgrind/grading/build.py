@@ -11,9 +11,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .course import Course
-from .nbgrader_glue import load_config, run_step
-from .keep import keep_attempt
+from ..course import Course
+from .steps import load_config, run_step
+from ..attempts import keep_attempt
 
 
 def build_release(course: Course, assignment: str, release_dir: Path) -> Path:

@@ -12,7 +12,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from .course import Course
+from ..course import Course
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS grades (assignment TEXT, score REAL, max_score REAL, via TEXT, at REAL);

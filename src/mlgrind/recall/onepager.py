@@ -28,9 +28,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from tqdm.auto import tqdm
 
-from . import palette
-from .onepager_facts import SHEETS, TOPICS, Column, Cue, Fact, Section, Sheet
-from .shapeflow import ShapeError, broadcast
+from ..shapes import palette
+from .facts import SHEETS, TOPICS, Column, Cue, Fact, Section, Sheet
+from ..shapes.rules import ShapeError, broadcast
 
 __all__ = ["PAPERS", "KINDS", "DPI", "TOPICS", "write_onepagers", "render", "resolve_topics", "cell_text", "main", "run"]
 
@@ -393,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m mlgrind.onepager ...``: the same as ``mlgrind onepager ...``."""
-    from .cli import main as cli_main
+    from ..cli import main as cli_main
 
     return cli_main(["onepager", *(sys.argv[1:] if argv is None else argv)])
 
