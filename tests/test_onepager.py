@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import html
 import re
 import struct
 from functools import cache
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from conftest import run
 from mlgrind.recall import onepager
 from mlgrind.shapes import palette
 from mlgrind.recall.onepager import DPI, KINDS, PAPERS, TOPICS, cell_text, render, write_onepagers
-from mlgrind.recall.facts import SHEETS, Fact
+from mlgrind.recall.facts import SHEETS, Fact, Section, Sheet
+from mlgrind.shapes.html import broadcast_html
+from mlgrind.shapes.rules import ShapeError, broadcast
 
 FACTS = [(topic, row) for topic, sheet in SHEETS.items() for row in sheet.rows() if isinstance(row, Fact)]
 
@@ -186,3 +192,70 @@ def test_unknown_topic_names_the_valid_ones(tmp_path, capsys):
     assert onepager.main(["nonsense", "--out", str(tmp_path)]) == 2
     assert "unknown one-pager topic 'nonsense'" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------------ one meaning per colour, on screen and paper
+def _screen_boxes(shapes) -> list[tuple[str, tuple[str, ...], str, bool]]:
+    """(size, role words, fill, dashed) of each box in the widget's broadcast diagram, row by row."""
+    try:
+        plan = broadcast(*shapes)
+    except ShapeError as error:
+        plan = error.plan
+    found = re.findall(r'<td class="mlgrind-dim mlgrind-\w+" style="([^"]*)"><div class="mlgrind-size"[^>]*>(.*?)</div>'
+                       r'<div class="mlgrind-label"[^>]*>(.*?)</div></td>', broadcast_html(plan))
+    return [(html.unescape(size), tuple(html.unescape(words).split(", ")), re.search(r"background:(#\w+)", style)[1],
+             "dashed" in style) for style, size, words in found]
+
+
+def _paper_boxes(fig) -> list[tuple[str, tuple[str, ...], str, bool]]:
+    """The same of each dimension box on a one-pager, row by row."""
+    return [(shown.get_text(), tuple(words.get_text().split("\n")), to_hex(box.get_facecolor()),
+             box.get_linestyle() != "solid") for box, shown, words in fig.dims]
+
+
+TRICKY = [
+    [(9, 1, 3), (4, 1)],  # a padded 1 that stretches
+    [(2, 1, 3), (4,)],  # padded and stretched, padded only, and a clash
+    [(2, 3), (4, 3), (3,)],  # a padded 1 in a column that clashes: it has no size to stretch to
+    [(1, 1), (1,)],  # padded, nothing stretches
+    [(0, 3), (1, 3)],  # a 1 stretches to 0
+    [(0,), (2,)],
+    [(), (3,)],  # a scalar: padded, then stretched
+    [(), ()],
+    [(5, 1, 3), (4, 1), (1,)],
+    [(3,)],
+]
+ALIGNED = [list(fact.shapes.values()) for sheet in SHEETS.values() for section in sheet.sections if section.aligned
+           for fact in section.rows]
+
+
+def _one_page(cases) -> Figure:
+    facts = tuple(Fact(" + ".join("ABC"[:len(c)]), dict(zip("ABC", c)), "?", "plain") for c in cases)
+    sections = tuple(Section(f"case {k}", (), facts[k:k + 2], aligned=True) for k in range(0, len(facts), 2))
+    return render(Sheet("cases", "Cases", "screen and paper", sections), "a4", "reference")
+
+
+def _same_roles_on_paper_and_screen(cases):
+    paper = _paper_boxes(_one_page(cases))
+    for shapes in cases:
+        screen = _screen_boxes(shapes)
+        drawn, paper = paper[:len(screen)], paper[len(screen):]
+        given = len(shapes) * len(screen) // (len(shapes) + 1)  # the input rows; then the result row
+        assert drawn[:given] == screen[:given], f"{shapes}: paper {drawn[:given]}, screen {screen[:given]}"
+        # The result row: "?" on screen, "✗" on paper where a column clashes; the same words and colours.
+        assert [d[1:] for d in drawn[given:]] == [s[1:] for s in screen[given:]], shapes
+    assert not paper
+
+
+@pytest.mark.parametrize("cases", [ALIGNED, TRICKY[:4], TRICKY[4:8], TRICKY[8:]], ids=["sheets", "1", "2", "3"])
+def test_paper_draws_each_size_with_the_roles_the_widget_shows(cases):
+    _same_roles_on_paper_and_screen(cases)
+
+
+SHAPES = st.lists(st.lists(st.sampled_from([0, 1, 1, 1, 2, 3]), max_size=3).map(tuple), min_size=1, max_size=3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(SHAPES, SHAPES)
+def test_paper_and_screen_agree_for_random_shapes(first, second):
+    _same_roles_on_paper_and_screen([first, second])

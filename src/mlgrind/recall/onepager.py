@@ -46,7 +46,7 @@ INK, GREY, FAINT, BLANK_EDGE = "#1a1a1a", "#5c5c5c", "#f3f3f3", "#9a9a9a"
 BODY, SMALL, KEY = 7.6, 6.6, 6.4  # font sizes, points
 MIN_FONT = 5.2
 ROW_H, MIN_ROW_H = 0.29, 0.17  # taller rows when the page has room: more space to write in
-ALIGN_H = 0.36  # a row of dimension boxes (size and role on two lines)
+ALIGN_H = 0.40  # a row of dimension boxes (a size over one or two role words)
 TAGS = {"reference": "reference", "recall": "recall: fill in every box from memory", "key": "answer key"}
 
 
@@ -111,6 +111,7 @@ class _Page:
         self.kind = kind
         self.fig = Figure(figsize=(self.w, self.h), dpi=DPI)
         self.fig.shrunk = []  # (text, size asked, size used) for text made smaller to fit its cell
+        self.fig.dims = []  # (box, size text, role words) of every dimension box in an aligned section
         FigureCanvasAgg(self.fig)  # a renderer to measure text with
         self.renderer = self.fig.canvas.get_renderer()
         self.tr = self.fig.dpi_scale_trans
@@ -137,9 +138,9 @@ class _Page:
     def box(self, x, y, w, h, fill="none", edge=BLANK_EDGE, dashed=False, lw=0.6):
         """A rounded box whose top-left corner is (x, y)."""
         style = "round,pad=0,rounding_size=0.03"
-        self.fig.add_artist(FancyBboxPatch((x, self.h - y - h), w, h, boxstyle=style, transform=self.tr,
-                                           facecolor=fill, edgecolor=edge, linewidth=lw,
-                                           linestyle=(0, (2.5, 1.5)) if dashed else "solid"))
+        return self.fig.add_artist(FancyBboxPatch((x, self.h - y - h), w, h, boxstyle=style, transform=self.tr,
+                                                  facecolor=fill, edgecolor=edge, linewidth=lw,
+                                                  linestyle=(0, (2.5, 1.5)) if dashed else "solid"))
 
     def band(self, x, y, w, h, colour):
         self.fig.add_artist(Rectangle((x, self.h - y - h), w, h, transform=self.tr, facecolor=colour,
@@ -162,45 +163,37 @@ def _roles_used(sheet: Sheet) -> list[palette.Role]:
     used = {row.role for section in sheet.sections if not section.aligned for row in section.rows} - {"plain"}
     for section in sheet.sections:
         if section.aligned:
-            used |= {cell[1].name for row in section.rows for line in _aligned(row) for cell in line[1]}
+            used |= {role.name for row in section.rows for _, cells in _aligned(row) for _, parts in cells
+                     for role in parts}
     return [role for name, role in palette.ROLES.items() if name in used]
 
 
-def _aligned(fact: Fact):
-    """Rows of (caption, [(text, role)]) for a broadcast, right-aligned; the last row is the result."""
+def _aligned(fact: Fact) -> list[tuple[str, list[tuple[str, tuple[palette.Role, ...]]]]]:
+    """Rows of (caption, [(size, roles)]) for a broadcast, right-aligned; the last row is the result.
+
+    Each size's roles are the broadcast plan's (``Axis.roles``), as the widgets' diagrams show them.
+    """
     try:
         plan = broadcast(*fact.shapes.values())
     except ShapeError as exc:
         plan = exc.plan
-    lines = []
-    for i, (name, shape) in enumerate(fact.shapes.items()):
-        cells = []
-        for axis in plan.axes:
-            n = axis.sizes[i]
-            grown = "" if axis.size in (None, n) else f"→{axis.size}"
-            if i in axis.conflict:
-                cells.append((str(n), palette.CONFLICT))
-            elif axis.padded[i]:
-                cells.append((f"1{grown}", palette.PADDED))
-            elif i in axis.stretched:
-                cells.append((f"1{grown}", palette.STRETCHED))
-            else:
-                cells.append((str(n), palette.PLAIN))
-        lines.append((f"{name} {tuple(shape)}", cells))
-    result = [("✗", palette.CONFLICT) if axis.size is None else (str(axis.size), palette.RESULT)
+    lines = [(f"{name} {tuple(shape)}", [(axis.shown(i), palette.roles(axis.roles(i))) for axis in plan.axes])
+             for i, (name, shape) in enumerate(fact.shapes.items())]
+    result = [("✗", (palette.CONFLICT,)) if axis.size is None else (str(axis.size), (palette.RESULT,))
               for axis in plan.axes]
     lines.append(("result", result))
     return lines
 
 
 # ------------------------------------------------------------------------------ the page
-def render(topic: str, paper: str = "a4", kind: str = "reference") -> Figure:
-    """One page: title, colour legend, then each section as a grid of rows.
+def render(topic: str | Sheet, paper: str = "a4", kind: str = "reference") -> Figure:
+    """One page of a sheet (one of SHEETS, or its name): title, colour legend, then each section.
 
     ValueError when the sheet does not fit the page. ``figure.shrunk`` lists the texts that were set
-    smaller than asked so as to fit their cells (the tests keep them readable).
+    smaller than asked so as to fit their cells (the tests keep them readable); ``figure.dims`` the
+    (box, size, roles) artists of the aligned sections' dimension boxes, row by row.
     """
-    sheet = SHEETS[resolve_topics(topic)[0]]
+    sheet = topic if isinstance(topic, Sheet) else SHEETS[resolve_topics(topic)[0]]
     page = _Page(paper, kind)
     x0, width = MARGIN, page.w - 2 * MARGIN
     y = _header(page, sheet, x0, width)
@@ -216,7 +209,7 @@ def render(topic: str, paper: str = "a4", kind: str = "reference") -> Figure:
     page.text(x0, page.h - MARGIN * 0.6, f"The ML Grind · mlgrind onepager {sheet.topic} · {paper} · {kind}",
               size=5.8, mono=False, color=GREY)
     if y > page.h - MARGIN:
-        raise ValueError(f"{topic} does not fit on one {paper} page ({y:.2f} in of {page.h - MARGIN:.2f})")
+        raise ValueError(f"{sheet.topic} does not fit on one {paper} page ({y:.2f} in of {page.h - MARGIN:.2f})")
     return page.fig
 
 
@@ -343,9 +336,9 @@ def _aligned_section(page: _Page, section: Section, x0, width, y) -> float:
             if page.kind != "key" or is_result:
                 page.text(bx + cap_w - 0.08, ly + ALIGN_H / 2, caption, size=BODY, width=cap_w - 0.1, ha="right",
                           color=INK, weight="bold" if is_result else None)
-            for j, (value, role) in enumerate(cells):
+            for j, (value, parts) in enumerate(cells):
                 cx = right - (ndim - j) * dim_w
-                _dim_box(page, value, role, cx, ly, dim_w, is_result)
+                _dim_box(page, value, parts, cx, ly, dim_w, is_result)
         ay = y + (len(lines) - 1) * ALIGN_H + ALIGN_H / 2
         answer = cell_text(fact, "answer")
         if page.kind == "recall":
@@ -359,20 +352,24 @@ def _aligned_section(page: _Page, section: Section, x0, width, y) -> float:
     return bottom + 0.05
 
 
-def _dim_box(page: _Page, value, role: palette.Role, cx, ly, dim_w, is_result):
-    """One axis: its size over its role's word. Given sizes stay on the recall sheet; roles do not."""
+def _dim_box(page: _Page, value, parts: tuple[palette.Role, ...], cx, ly, dim_w, is_result):
+    """One axis: its size over its roles' words, one per line. Given sizes stay on the recall sheet; roles do not."""
     w, h = dim_w - 0.07, ALIGN_H - 0.07
     top = ly + 0.035
-    answer = is_result or role is not palette.PLAIN
+    look = palette.combined(parts)
+    answer = is_result or look is not palette.PLAIN
     if page.kind == "reference" or (page.kind == "key" and answer):
         size = BODY if page.kind == "reference" else KEY
-        page.box(cx, top, w, h, role.fill, role.ink, role.dashed, lw=1.4 if role is palette.CONFLICT else 0.8)
-        page.text(cx + w / 2, top + h * 0.36, value, size=size + 0.6, width=w - 0.04, ha="center", color=role.ink,
-                  weight="bold", answer=answer)
-        page.text(cx + w / 2, top + h * 0.76, role.label, size=5.6, width=w - 0.04, mono=False, ha="center",
-                  color=role.ink, answer=answer)
+        box = page.box(cx, top, w, h, look.fill, look.ink, look.dashed, lw=1.4 if look is palette.CONFLICT else 0.8)
+        lines = len(parts)
+        shown = page.text(cx + w / 2, top + h * (0.36 if lines == 1 else 0.25), value, size=size + 0.6,
+                          width=w - 0.04, ha="center", color=look.ink, weight="bold", answer=answer)
+        words = page.text(cx + w / 2, top + h * (0.76 if lines == 1 else 0.69), "\n".join(p.label for p in parts),
+                          size=5.6, width=w - 0.04, mono=False, ha="center", color=look.ink, answer=answer,
+                          linespacing=0.9)
+        page.fig.dims.append((box, shown, words))
     elif page.kind == "recall":
-        given = "" if is_result or role is palette.PADDED else value.split("→")[0]
+        given = "" if is_result or palette.PADDED in parts else value.split("→")[0]
         page.box(cx, top, w, h, fill="white")
         page.text(cx + w / 2, top + h * 0.36, given, size=BODY + 0.6, ha="center", color=INK)
 

@@ -8,7 +8,6 @@ renders anywhere a notebook output is shown: JupyterLab, nbconvert's HTML, nbgra
 
 from __future__ import annotations
 
-from dataclasses import replace
 from html import escape
 
 from . import palette
@@ -126,28 +125,13 @@ def _listing(names, shapes, joiner: str = " with ") -> str:
 
 
 # ------------------------------------------------------------------------------------ broadcast
-# A padded 1 that then stretches: the stretched colour, drawn dashed and faint like every padded 1.
-_PADDED_STRETCHED = replace(palette.STRETCHED, dashed=True)
-
-
 def _broadcast_cells(plan: BroadcastPlan, i: int, base: Role = palette.PLAIN) -> tuple[list[str], list[Role]]:
     """Input ``i``'s boxes, one per column, and the roles they show; ``base`` for a size kept as is."""
     cells, used = [], []
     for axis in plan.axes:
-        size = axis.sizes[i]
-        if axis.conflict and i in axis.conflict:
-            role, value, caption = palette.CONFLICT, str(size), "conflict"
-        elif i in axis.stretched:
-            role, value = palette.STRETCHED, f"1\u2192{axis.size}"
-            caption = "padded, stretched" if axis.padded[i] else "stretched"
-            if axis.padded[i]:
-                role = _PADDED_STRETCHED
-        elif axis.padded[i]:
-            role, value, caption = palette.PADDED, "1", "padded"
-        else:
-            role, value, caption = base, str(size), None
-        cells.append(_box(value, role, caption))
-        used += [palette.STRETCHED, palette.PADDED] if role is _PADDED_STRETCHED else [role]
+        parts = palette.roles(axis.roles(i), base)
+        cells.append(_box(axis.shown(i), palette.combined(parts)))
+        used += parts
     return cells, used
 
 

@@ -8,9 +8,11 @@ vision deficiencies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
-__all__ = ["Role", "BATCH", "CONTRACTED", "FREE", "STRETCHED", "PADDED", "CONFLICT", "PLAIN", "RESULT", "ROLES"]
+__all__ = ["Role", "BATCH", "CONTRACTED", "FREE", "STRETCHED", "PADDED", "CONFLICT", "PLAIN", "RESULT", "ROLES",
+           "roles", "combined"]
 
 
 @dataclass(frozen=True)
@@ -35,3 +37,24 @@ PLAIN = Role("plain", "kept", "a size that already matches", "#333333", "#ffffff
 RESULT = Role("result", "result", "the output shape", "#111111", "#eeeeee")
 
 ROLES = {role.name: role for role in (BATCH, CONTRACTED, FREE, STRETCHED, PADDED, CONFLICT, PLAIN, RESULT)}
+
+
+def roles(names: Iterable[str], plain: Role = PLAIN) -> tuple[Role, ...]:
+    """The roles ``names`` stand for (as ``Axis.roles`` gives them); ``plain`` draws a "plain" size.
+
+    >>> [role.label for role in roles(("padded", "stretched"))], roles(("plain",), BATCH)[0].label
+    (['padded', 'stretched'], 'batch')
+    """
+    return tuple(plain if name == PLAIN.name else ROLES[name] for name in names)
+
+
+def combined(parts: Sequence[Role]) -> Role:
+    """One box for a size with several roles: the last one's colours, dashed if any part is.
+
+    >>> look = combined(roles(("padded", "stretched")))
+    >>> look.name, look.label, look.dashed
+    ('stretched', 'padded, stretched', True)
+    """
+    if len(parts) == 1:
+        return parts[0]
+    return replace(parts[-1], label=", ".join(part.label for part in parts), dashed=any(p.dashed for p in parts))

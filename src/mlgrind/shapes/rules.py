@@ -27,6 +27,10 @@ Shape = tuple[int, ...]
 __all__ = [
     "Axis",
     "BroadcastPlan",
+    "CONFLICT",
+    "PADDED",
+    "PLAIN",
+    "STRETCHED",
     "EinsumLetter",
     "EinsumPlan",
     "MatmulPlan",
@@ -63,6 +67,11 @@ def _shape(shape, what: str) -> Shape:
 
 
 # ----------------------------------------------------------------------------------- broadcasting
+# What an input's size does in a column; the names are mlgrind.shapes.palette's, so each is drawn
+# (and worded) one way everywhere.
+PADDED, STRETCHED, CONFLICT, PLAIN = "padded", "stretched", "conflict", "plain"  # plain: kept as it is
+
+
 @dataclass(frozen=True)
 class Axis:
     """One column of right-aligned shapes: axis ``index`` of the result (0 is the leftmost)."""
@@ -73,6 +82,26 @@ class Axis:
     size: int | None  # the result's size; None when the sizes clash
     stretched: tuple[int, ...]  # inputs whose 1 stretches to ``size``
     conflict: tuple[int, ...]  # inputs whose sizes clash here (empty when they fit)
+
+    def roles(self, i: int) -> tuple[str, ...]:
+        """What input ``i``'s size does here: ``("padded", "stretched")`` for a padded 1 that
+        stretches, else one of ``("padded",)``, ``("stretched",)``, ``("conflict",)``, ``("plain",)``.
+
+        >>> [axis.roles(1) for axis in broadcast((9, 1, 3), (4, 1)).axes]
+        [('padded', 'stretched'), ('plain',), ('stretched',)]
+        """
+        if i in self.conflict:
+            return (CONFLICT,)
+        roles = (PADDED,) * self.padded[i] + (STRETCHED,) * (i in self.stretched)
+        return roles or (PLAIN,)
+
+    def shown(self, i: int) -> str:
+        """Input ``i``'s size as diagrams write it: ``"1→4"`` for a 1 that stretches to 4.
+
+        >>> broadcast((9, 1, 3), (4, 1)).axes[0].shown(1)
+        '1→9'
+        """
+        return f"1\u2192{self.size}" if i in self.stretched else str(self.sizes[i])
 
 
 @dataclass(frozen=True)
@@ -92,6 +121,10 @@ class BroadcastPlan:
     @property
     def conflicts(self) -> tuple[Axis, ...]:
         return tuple(axis for axis in self.axes if axis.conflict)
+
+    def roles(self, i: int) -> tuple[tuple[str, ...], ...]:
+        """Input ``i``'s roles column by column (see ``Axis.roles``)."""
+        return tuple(axis.roles(i) for axis in self.axes)
 
 
 def _broadcast_plan(shapes: tuple[Shape, ...], names: tuple[str, ...]) -> BroadcastPlan:
