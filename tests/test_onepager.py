@@ -16,14 +16,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from conftest import run
-from mlgrind.recall import onepager
+from mlgrind.cli import main
 from mlgrind.shapes import palette
-from mlgrind.recall.onepager import DPI, KINDS, PAPERS, TOPICS, cell_text, render, write_onepagers
+from mlgrind.recall.onepager import DPI, KINDS, PAPERS, cell_text, render, write_onepagers
 from mlgrind.recall.facts import SHEETS, Fact, Section, Sheet
 from mlgrind.shapes.html import broadcast_html
 from mlgrind.shapes.rules import ShapeError, broadcast
 
-FACTS = [(topic, row) for topic, sheet in SHEETS.items() for row in sheet.rows() if isinstance(row, Fact)]
+FACTS = [(name, row) for name, sheet in SHEETS.items() for row in sheet.rows() if isinstance(row, Fact)]
 
 
 def _suffix(name: str) -> str | None:
@@ -52,8 +52,8 @@ def _numpy_says(fact: Fact):
     return (out if isinstance(fact.answer, int) else np.shape(out)), out, letters
 
 
-@pytest.mark.parametrize("topic, fact", FACTS, ids=[f"{t}: {f.expr}" for t, f in FACTS])
-def test_every_printed_shape_is_numpys(topic, fact):
+@pytest.mark.parametrize("name, fact", FACTS, ids=[f"{n}: {f.expr}" for n, f in FACTS])
+def test_every_printed_shape_is_numpys(name, fact):
     said, out, letters = _numpy_says(fact)
     assert said == fact.answer, f"{fact.expr} with {fact.shapes}: sheet says {fact.answer}, NumPy {said}"
     if fact.memory and fact.answer != "error":  # view / copy, checked the same way
@@ -91,8 +91,8 @@ def test_the_seed_facts_are_there():
 
 
 @cache
-def _page(topic, paper, kind):
-    return render(topic, paper, kind)
+def _page(name, paper, kind):
+    return render(name, paper, kind)
 
 
 def _texts(fig, answers_only=False):
@@ -100,9 +100,9 @@ def _texts(fig, answers_only=False):
 
 
 @pytest.mark.parametrize("paper", PAPERS)
-@pytest.mark.parametrize("topic", TOPICS)
-def test_each_sheet_fits_one_page_readably(topic, paper):
-    fig = _page(topic, paper, "reference")  # render raises when the sheet runs off the page
+@pytest.mark.parametrize("name", SHEETS)
+def test_each_sheet_fits_one_page_readably(name, paper):
+    fig = _page(name, paper, "reference")  # render raises when the sheet runs off the page
     w, h = PAPERS[paper]
     assert tuple(fig.get_size_inches()) == pytest.approx((w, h))
     squeezed = [(text, used) for text, _, used in fig.shrunk if used < 6.0]
@@ -113,14 +113,14 @@ def test_each_sheet_fits_one_page_readably(topic, paper):
         assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= w * DPI and box.y1 <= h * DPI, f"{t.get_text()!r} is cut off"
 
 
-@pytest.mark.parametrize("topic", TOPICS)
-def test_recall_has_no_answers_and_key_has_them_in_place(topic):
-    reference, recall, key = (_page(topic, "letter", kind) for kind in KINDS)
+@pytest.mark.parametrize("name", SHEETS)
+def test_recall_has_no_answers_and_key_has_them_in_place(name):
+    reference, recall, key = (_page(name, "letter", kind) for kind in KINDS)
     printed = {t.get_text() for t in _texts(reference)}
     notes = {t.get_text() for t in _texts(reference) if t.get_gid() == "note"}
     given = {t.get_text() for t in _texts(reference) if t.get_gid() not in ("answer", "note")}
     on_recall = {t.get_text() for t in _texts(recall)}
-    answers = {cell_text(row, column.field) for section in SHEETS[topic].sections for column in section.columns
+    answers = {cell_text(row, column.field) for section in SHEETS[name].sections for column in section.columns
                if column.answer and column.field != "role" for row in section.rows} - {""}
     assert answers <= printed
     assert not answers & notes, f"a note gives an answer away: {sorted(answers & notes)}"
@@ -137,9 +137,9 @@ def test_recall_has_no_answers_and_key_has_them_in_place(topic):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("topic", TOPICS)
-def test_no_colour_without_its_word(topic, kind):
-    fig = _page(topic, "letter", kind)
+@pytest.mark.parametrize("name", SHEETS)
+def test_no_colour_without_its_word(name, kind):
+    fig = _page(name, "letter", kind)
     words = {t.get_text() for t in _texts(fig)}
     fills = {to_hex(a.get_facecolor()) for a in fig.artists if isinstance(a, Patch) and a.get_facecolor()[3] > 0}
     for role in palette.ROLES.values():
@@ -164,8 +164,8 @@ def test_written_files_are_one_page_pdfs_and_pngs_of_the_paper(tmp_path):
             assert abs(width - w * DPI) <= 1 and abs(height - h * DPI) <= 1, (path.name, width, height)
 
 
-def test_main_writes_what_it_is_asked_for(tmp_path, capsys):
-    assert onepager.main(["matmul", "--out", str(tmp_path), "--paper", "a4", "--kind", "recall"]) == 0
+def test_the_command_writes_what_it_is_asked_for(tmp_path, capsys):
+    assert main(["onepager", "matmul", "--out", str(tmp_path), "--paper", "a4", "--kind", "recall"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["matmul-a4-recall.pdf", "matmul-a4-recall.png"]
     assert "matmul-a4-recall.pdf" in capsys.readouterr().out
 
@@ -178,18 +178,18 @@ def test_the_command_works_outside_a_course(tmp_path):
     assert "one-pagers" in result.stderr  # the progress bar
 
 
-def test_the_commands_help_names_every_topic(tmp_path):
+def test_the_commands_help_names_every_sheet(tmp_path):
     help_text = " ".join(run(["mlgrind", "onepager", "--help"], tmp_path).stdout.split())
-    assert all(topic in help_text for topic in TOPICS)
+    assert all(name in help_text for name in SHEETS)
 
 
-def test_unknown_topic_names_the_valid_ones(tmp_path, capsys):
+def test_unknown_sheet_names_the_valid_ones(tmp_path, capsys):
     with pytest.raises(ValueError, match="matmul") as caught:
         write_onepagers("broadcast", tmp_path)
-    assert all(topic in str(caught.value) for topic in TOPICS) and "'broadcast'" in str(caught.value)
+    assert all(name in str(caught.value) for name in SHEETS) and "'broadcast'" in str(caught.value)
     with pytest.raises(ValueError, match="letter"):
-        write_onepagers("matmul", tmp_path, paper=("a5",))
-    assert onepager.main(["nonsense", "--out", str(tmp_path)]) == 2
+        write_onepagers("matmul", tmp_path, papers=("a5",))
+    assert main(["onepager", "nonsense", "--out", str(tmp_path)]) == 2
     assert "unknown one-pager topic 'nonsense'" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
 

@@ -109,9 +109,16 @@ def _drill(course: Course | None, args) -> int:
 
 
 def _onepager(course: Course | None, args) -> int:
-    from .recall.onepager import run
+    from .recall.onepager import KINDS, PAPERS, write_onepagers
 
-    return run(args)
+    try:
+        paths = write_onepagers(args.topic, args.out, args.paper or tuple(PAPERS), args.kind or KINDS, progress=True)
+    except ValueError as exc:
+        print(f"mlgrind onepager: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    for path in paths:
+        print(path)
+    return 0
 
 
 def _progress(course: Course, args) -> int:

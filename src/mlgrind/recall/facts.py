@@ -1,4 +1,4 @@
-"""What the printable one-pagers say, as data: one ``Sheet`` per topic (drawn by mlgrind.onepager).
+"""What the printable one-pagers say, as data: ``SHEETS``, one ``Sheet`` per page (drawn by recall.onepager).
 
 Two kinds of row. A ``Fact`` is checkable: ``expr`` runs in NumPy on ``np.empty`` arrays of
 ``shapes`` and gives ``answer`` (a shape, ``"error"``, or for a count an int); the tests run every
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Fact", "Cue", "Column", "Section", "Sheet", "SHEETS", "TOPICS"]
+__all__ = ["Fact", "Cue", "Column", "Section", "Sheet", "SHEETS"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Section:
 
 @dataclass(frozen=True)
 class Sheet:
-    topic: str
+    name: str  # what ``mlgrind onepager NAME`` asks for
     title: str
     subtitle: str
     sections: tuple = field(default_factory=tuple)
@@ -393,5 +393,4 @@ PARALLEL = Sheet("parallel", "Tensor vs data parallel",
     )),
 ))
 
-SHEETS = {sheet.topic: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL)}
-TOPICS = tuple(SHEETS)
+SHEETS = {sheet.name: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL)}

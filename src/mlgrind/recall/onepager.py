@@ -1,25 +1,23 @@
-"""Print-ready one-page references (PDF and PNG) drawn from mlgrind.onepager_facts.
+"""Print-ready one-page references (PDF and PNG), drawn from the sheets of recall.facts.
 
-Three kinds of page per topic, with one layout so they can be laid side by side:
+Three kinds of page per sheet, with one layout so they can be laid side by side:
 
 - ``reference``: every prompt, answer, colour and note;
 - ``recall``: the same page with each answer cell an empty box, to fill in by pen from memory;
 - ``key``: the answers alone, small, in the positions the recall sheet leaves empty.
 
-Colours come from mlgrind.palette and always sit beside their words (a chip reading "stretched",
+Colours come from shapes.palette and always sit beside their words (a chip reading "stretched",
 a legend at the top), so a grey printout loses nothing. Everything is laid out in inches, so A4 and
 US letter get the same page, fitted to each paper; matplotlib's Figure API without pyplot, so
-nothing opens a window.
+nothing opens a window. ``mlgrind onepager`` calls ``write_onepagers``::
 
-Command line (``python -m mlgrind.onepager broadcasting --out DIR``), or from Python::
-
-    write_onepagers("all", "out/")  # -> [Path("out/broadcasting-a4-reference.pdf"), ...]
+    >>> import tempfile
+    >>> [path.name for path in write_onepagers("matmul", tempfile.mkdtemp(), ["a4"], ["key"])]
+    ['matmul-a4-key.pdf', 'matmul-a4-key.png']
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -29,10 +27,10 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 from tqdm.auto import tqdm
 
 from ..shapes import palette
-from .facts import SHEETS, TOPICS, Column, Cue, Fact, Section, Sheet
 from ..shapes.rules import ShapeError, broadcast
+from .facts import SHEETS, Column, Cue, Fact, Section, Sheet
 
-__all__ = ["PAPERS", "KINDS", "DPI", "TOPICS", "write_onepagers", "render", "resolve_topics", "cell_text", "main", "run"]
+__all__ = ["PAPERS", "KINDS", "DPI", "write_onepagers", "render", "resolve_sheets", "cell_text"]
 
 PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
 KINDS = ("reference", "recall", "key")
@@ -50,27 +48,28 @@ ALIGN_H = 0.40  # a row of dimension boxes (a size over one or two role words)
 TAGS = {"reference": "reference", "recall": "recall: fill in every box from memory", "key": "answer key"}
 
 
-def resolve_topics(topics: str | Iterable[str]) -> list[str]:
-    """``"all"``, one topic, or several -> topic names; ValueError naming the valid ones otherwise."""
-    names = [topics] if isinstance(topics, str) else list(topics)
+def resolve_sheets(names: str | Iterable[str]) -> list[str]:
+    """``"all"``, one sheet's name, or several -> sheet names; ValueError naming the valid ones otherwise."""
+    names = [names] if isinstance(names, str) else list(names)
     if names == ["all"]:
-        return list(TOPICS)
+        return list(SHEETS)
     unknown = [name for name in names if name not in SHEETS]
     if unknown or not names:
         raise ValueError(f"unknown one-pager topic {', '.join(map(repr, unknown)) or '(none)'}: "
-                         f"choose from {', '.join(TOPICS)} or all")
+                         f"choose from {', '.join(SHEETS)} or all")
     return names
 
 
-def write_onepagers(topics: str | Iterable[str] = "all", out_dir: str | Path = "onepagers",
-                    paper: Iterable[str] = ("a4", "letter"), kinds: Iterable[str] = KINDS,
+def write_onepagers(sheets: str | Iterable[str] = "all", out_dir: str | Path = "onepagers",
+                    papers: Iterable[str] = tuple(PAPERS), kinds: Iterable[str] = KINDS,
                     progress: bool = False) -> list[Path]:
-    """Write ``<topic>-<paper>-<kind>.pdf`` and ``.png`` for each combination; return the paths.
+    """Write ``<sheet>-<paper>-<kind>.pdf`` and ``.png`` for each combination; return the paths.
 
-    ``progress`` shows a bar on stderr (a page takes about a second to draw and save).
+    ValueError, before anything is written, for an unknown sheet, paper or kind. ``progress`` shows
+    a bar on stderr (a page takes about a second to draw and save).
     """
-    names = resolve_topics(topics)
-    papers = [paper] if isinstance(paper, str) else list(paper)
+    names = resolve_sheets(sheets)
+    papers = [papers] if isinstance(papers, str) else list(papers)
     kinds = [kinds] if isinstance(kinds, str) else list(kinds)
     for value, valid, what in ((papers, PAPERS, "paper"), (kinds, KINDS, "kind")):
         if bad := [v for v in value if v not in valid]:
@@ -186,14 +185,15 @@ def _aligned(fact: Fact) -> list[tuple[str, list[tuple[str, tuple[palette.Role, 
 
 
 # ------------------------------------------------------------------------------ the page
-def render(topic: str | Sheet, paper: str = "a4", kind: str = "reference") -> Figure:
+def render(sheet: str | Sheet, paper: str = "a4", kind: str = "reference") -> Figure:
     """One page of a sheet (one of SHEETS, or its name): title, colour legend, then each section.
 
     ValueError when the sheet does not fit the page. ``figure.shrunk`` lists the texts that were set
     smaller than asked so as to fit their cells (the tests keep them readable); ``figure.dims`` the
     (box, size, roles) artists of the aligned sections' dimension boxes, row by row.
     """
-    sheet = topic if isinstance(topic, Sheet) else SHEETS[resolve_topics(topic)[0]]
+    if not isinstance(sheet, Sheet):
+        sheet = SHEETS[resolve_sheets(sheet)[0]]
     page = _Page(paper, kind)
     x0, width = MARGIN, page.w - 2 * MARGIN
     y = _header(page, sheet, x0, width)
@@ -206,10 +206,10 @@ def render(topic: str | Sheet, paper: str = "a4", kind: str = "reference") -> Fi
         else:
             y, number = _grid(page, section, x0, width, y, row_h, number)
         y += 0.12
-    page.text(x0, page.h - MARGIN * 0.6, f"The ML Grind · mlgrind onepager {sheet.topic} · {paper} · {kind}",
+    page.text(x0, page.h - MARGIN * 0.6, f"The ML Grind · mlgrind onepager {sheet.name} · {paper} · {kind}",
               size=5.8, mono=False, color=GREY)
     if y > page.h - MARGIN:
-        raise ValueError(f"{sheet.topic} does not fit on one {paper} page ({y:.2f} in of {page.h - MARGIN:.2f})")
+        raise ValueError(f"{sheet.name} does not fit on one {paper} page ({y:.2f} in of {page.h - MARGIN:.2f})")
     return page.fig
 
 
@@ -372,28 +372,3 @@ def _dim_box(page: _Page, value, parts: tuple[palette.Role, ...], cx, ly, dim_w,
         given = "" if is_result or palette.PADDED in parts else value.split("→")[0]
         page.box(cx, top, w, h, fill="white")
         page.text(cx + w / 2, top + h * 0.36, given, size=BODY + 0.6, ha="center", color=INK)
-
-
-# ------------------------------------------------------------------------------ command line
-def run(args: argparse.Namespace) -> int:
-    """Write the pages ``args`` ask for and print their paths; 2 and a one-line message on bad input."""
-    try:
-        paths = write_onepagers(args.topic, args.out, args.paper or tuple(PAPERS), args.kind or KINDS,
-                                progress=True)
-    except ValueError as exc:
-        print(f"mlgrind onepager: {exc}", file=sys.stderr)
-        return 2
-    for path in paths:
-        print(path)
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m mlgrind.onepager ...``: the same as ``mlgrind onepager ...``."""
-    from ..cli import main as cli_main
-
-    return cli_main(["onepager", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
