@@ -10,7 +10,8 @@ import pexpect
 import pytest
 
 from conftest import BIN, env, run
-from mlgrind.recall.drills import LEVELS, TOPICS, parse_answer, question, questions
+from mlgrind.cli import main
+from mlgrind.recall.drills import LEVELS, TOPICS, Question, parse_answer, question, questions, topic
 
 
 def numpy_says(q) -> tuple | str:
@@ -163,3 +164,21 @@ def test_drill_widget_checks_explains_moves_on_and_saves(course, monkeypatch):
     assert "broadcasting 1/2 (50%)" in run(["mlgrind", "progress"], course).stdout
     with pytest.raises(ValueError, match="valid: broadcasting"):
         DrillWidget("calculus")
+
+
+def test_a_topic_is_registered_in_one_place(capsys, monkeypatch):
+    from mlgrind.widgets import DrillWidget
+
+    monkeypatch.setattr("mlgrind.recall.drills.TOPICS", dict(TOPICS))
+
+    @topic("transpose", "x.T of a matrix")
+    def _transpose(rng, level):
+        return Question("transpose", "x.T", {"x": (2, 3)}, (3, 2))
+
+    assert question("transpose", seed=0).answer == (3, 2)
+    assert DrillWidget("transpose", seed=0).current.expr == "x.T"
+    with pytest.raises(SystemExit):
+        main(["drill", "--help"])
+    help_text = capsys.readouterr().out
+    assert "x.T of a matrix" in help_text
+    assert all(t.name in help_text and t.help in help_text for t in TOPICS.values())

@@ -180,11 +180,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(run=_check)
 
-    p = sub.add_parser("drill", help="answer random shape questions from memory")
-    p.add_argument("topic", nargs="?", help="broadcasting, matmul, reshape or einsum (default: all, in turn)")
+    from .recall.drills import LEVELS, TOPICS as DRILL_TOPICS  # names and help lines; no numpy yet
+
+    p = sub.add_parser("drill", help="answer random shape questions from memory",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="topics:\n" + "\n".join(f"  {t.name:<13} {t.help}" for t in DRILL_TOPICS.values()))
+    p.add_argument("topic", nargs="?", help=f"{', '.join(DRILL_TOPICS)} (default: all, in turn)")
     p.add_argument("--count", "-n", type=int, default=10, help="how many questions (default: 10)")
     p.add_argument("--seed", type=int, default=None, help="the same seed asks the same questions")
-    p.add_argument("--level", type=int, choices=(1, 2, 3), default=2, help="1 easy to 3 hard (default: 2)")
+    p.add_argument("--level", type=int, choices=LEVELS, default=2, help="1 easy to 3 hard (default: 2)")
     p.add_argument("--json", action="store_true", help="print the questions with their answers instead")
     p.set_defaults(run=_drill, needs_course=False)
 

@@ -1,24 +1,31 @@
-"""Seeded shape questions for fast recall: broadcasting, matmul, reshape/view chains and einsum.
+"""Seeded shape questions for recall drills, by topic; each topic is registered once, in ``TOPICS``.
 
 A question is an expression over ``np`` and named arrays, and the shapes of those arrays. Its
 answer is whatever NumPy itself gives when the expression runs on empty arrays of those shapes (the
 shape of the result, or ``"error"``), never our own rule code, so a drill cannot teach a wrong rule::
 
     >>> q = question("broadcasting", seed=1)
-    >>> q.to_dict()["answer"] == list(q.evaluate()) or q.answer == "error"
+    >>> q.answer == q.evaluate()
     True
+    >>> list(TOPICS)
+    ['broadcasting', 'matmul', 'reshape', 'einsum']
+
+NumPy and the shape rules are imported when a question is evaluated or explained, not with this
+module, so the command line can list the topics and still start quickly.
 """
 
 from __future__ import annotations
 
+import math
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-
-import numpy as np
 
 from ..shapes.text import parse_shape
 
-TOPICS = ("broadcasting", "matmul", "reshape", "einsum")
+__all__ = ["LEVELS", "TOPICS", "Question", "Topic", "explain", "find", "parse_answer", "question", "questions",
+           "show", "topic"]
+
 LEVELS = (1, 2, 3)
 
 
@@ -31,6 +38,8 @@ class Question:
 
     def evaluate(self):
         """Run ``expr`` on empty arrays of ``shapes``: the result's shape, or ``"error"``."""
+        import numpy as np
+
         arrays = {name: np.empty(shape) for name, shape in self.shapes.items()}
         try:
             with np.errstate(all="ignore"):  # empty arrays hold garbage; only the shape matters
@@ -49,6 +58,100 @@ class Question:
         return f"{given}\n  {self.expr}  ->"
 
 
+def show(answer: tuple | str) -> str:
+    """An answer as drills print it.
+
+    >>> show((9, 4, 3)), show(()), show("error")
+    ('(9, 4, 3)', '()', 'error')
+    """
+    return "error" if answer == "error" else str(tuple(answer))
+
+
+# ------------------------------------------------------------------------------------ topics
+@dataclass(frozen=True)
+class Topic:
+    """A drill topic: its name, one line of help, how it asks a question and how it explains one."""
+
+    name: str
+    help: str
+    generate: Callable[[random.Random, int], Question]  # (rng, level) -> a question
+    explain: Callable[[Question], str]  # why NumPy's answer is what it is
+
+
+TOPICS: dict[str, Topic] = {}  # name -> Topic, in the order drills take them in turn
+
+
+def topic(name: str, help: str, explain: Callable[[Question], str] | None = None):
+    """Register the decorated ``generate(rng, level)`` as the drill topic ``name``, with its help line.
+
+    The command line, the widget and the drills all read TOPICS, so this is the one place a topic
+    is named. ``explain`` defaults to saying what NumPy gives.
+    """
+    def register(generate: Callable[[random.Random, int], Question]):
+        TOPICS[name] = Topic(name, help, generate, explain or _numpy_says)
+        return generate
+    return register
+
+
+def find(name: str) -> Topic:
+    """The drill topic ``name``; ValueError naming the valid ones otherwise."""
+    if name not in TOPICS:
+        raise ValueError(f"unknown topic {name!r}; valid: {', '.join(TOPICS)}")
+    return TOPICS[name]
+
+
+def explain(q: Question) -> str:
+    """Why the answer is what it is, in the words of the shape-rule plans where they apply.
+
+    >>> print(explain(Question("broadcasting", "a + b", {"a": (9, 1, 3), "b": (4, 1)}, (9, 4, 3))))
+    pad B (4, 1) on the left with 1 one: (1, 4, 1)
+    axis 0: the 1 of B stretches to 9
+    axis 1: the 1 of A stretches to 4
+    axis 2: the 1 of B stretches to 3
+    result (9, 4, 3)
+    """
+    return find(q.topic).explain(q)
+
+
+def _numpy_says(q: Question) -> str:
+    if q.answer == "error":
+        return f"NumPy raises an error running {q.expr} on these shapes."
+    return f"NumPy gives {q.answer} for {q.expr}."
+
+
+def _plan_steps(plan: Callable[[Question], object]) -> Callable[[Question], str]:
+    """An explanation in the words of a shape-rule plan (mlgrind.shapes.rules) for the question."""
+    def explain_by_plan(q: Question) -> str:
+        try:
+            steps = plan(q).steps
+        except ValueError as error:  # the rule's message names the sizes that clash
+            return str(error)
+        return "\n".join(steps) if steps else _numpy_says(q)
+    return explain_by_plan
+
+
+@_plan_steps
+def _broadcast_steps(q: Question):
+    from ..shapes.rules import broadcast
+
+    return broadcast(*q.shapes.values())
+
+
+@_plan_steps
+def _matmul_steps(q: Question):
+    from ..shapes.rules import matmul
+
+    return matmul(*q.shapes.values())
+
+
+@_plan_steps
+def _einsum_steps(q: Question):
+    from ..shapes.rules import einsum
+
+    return einsum(q.expr.split("'")[1], *q.shapes.values())
+
+
+# ------------------------------------------------------------------------------------ questions
 def _ask(topic: str, expr: str, **shapes) -> Question:
     q = Question(topic, expr, {k: tuple(v) for k, v in shapes.items()}, "error")
     return Question(topic, expr, q.shapes, q.evaluate())
@@ -58,6 +161,7 @@ def _sizes(rng: random.Random, ndim: int, low: int = 2, high: int = 9) -> list[i
     return [rng.randint(low, high) for _ in range(ndim)]
 
 
+@topic("broadcasting", "a + b of shapes that pad, stretch or clash", explain=_broadcast_steps)
 def _broadcasting(rng: random.Random, level: int) -> Question:
     ndim = rng.randint(1 + level, 2 + level)
     full = _sizes(rng, ndim)
@@ -78,6 +182,7 @@ def _broadcasting(rng: random.Random, level: int) -> Question:
     return _ask("broadcasting", " + ".join(names), **dict(zip(names, shapes)))
 
 
+@topic("matmul", "a @ b, with 1-D operands and batch dims", explain=_matmul_steps)
 def _matmul(rng: random.Random, level: int) -> Question:
     m, k, n = _sizes(rng, 3)
     batch = _sizes(rng, rng.randint(0, level))
@@ -91,10 +196,11 @@ def _matmul(rng: random.Random, level: int) -> Question:
     return _ask("matmul", "a @ b", a=a, b=b)
 
 
+@topic("reshape", "chains of reshape, .T, [None] and squeeze")
 def _reshape(rng: random.Random, level: int) -> Question:
     x, y, z = _sizes(rng, 3, 2, 6)
     shape = [x, y, z][: rng.randint(2, 3)]
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     steps = []
     for _ in range(rng.randint(1, level)):
         move = rng.choice(["reshape", "reshape-1", "transpose", "expand", "squeeze", "flatten"])
@@ -128,6 +234,7 @@ EINSUMS = [
 ]
 
 
+@topic("einsum", "np.einsum specs: outer, matmul, attention, diagonal", explain=_einsum_steps)
 def _einsum(rng: random.Random, level: int) -> Question:
     spec, build = rng.choice(EINSUMS[: 4 + 2 * level])
     sizes = {letter: rng.randint(2, 7) for letter in "bdehijkq"}
@@ -139,14 +246,9 @@ def _einsum(rng: random.Random, level: int) -> Question:
     return _ask("einsum", f"np.einsum({spec!r}, {', '.join(names)})", **dict(zip(names, shapes)))
 
 
-GENERATORS = {"broadcasting": _broadcasting, "matmul": _matmul, "reshape": _reshape, "einsum": _einsum}
-
-
 def question(topic: str, seed: int, level: int = 2) -> Question:
     """The ``seed``-th question of ``topic`` at ``level`` (1 easy to 3 hard); the same every time."""
-    if topic not in GENERATORS:
-        raise ValueError(f"unknown topic {topic!r}; valid: {', '.join(TOPICS)}")
-    return GENERATORS[topic](random.Random(f"{topic}:{level}:{seed}"), level)
+    return find(topic).generate(random.Random(f"{topic}:{level}:{seed}"), level)
 
 
 def questions(topic: str | None, count: int, seed: int, level: int = 2) -> list[Question]:
@@ -169,28 +271,3 @@ def parse_answer(text: str) -> tuple | str:
     except ValueError as problem:
         raise ValueError(f"{text!r} is not a shape: {problem}. Type sizes such as 9,4,3, () for a scalar, "
                          "or error") from None
-
-
-def explain(q: Question) -> str:
-    """Why the answer is what it is, in the words of the shape-flow plans where they apply."""
-    from ..shapes import rules as shapeflow
-
-    shapes = list(q.shapes.values())
-    try:
-        if q.topic == "broadcasting":
-            plan = shapeflow.broadcast(*shapes)
-        elif q.topic == "matmul":
-            plan = shapeflow.matmul(*shapes)
-        elif q.topic == "einsum":
-            spec = q.expr.split("'")[1]
-            plan = shapeflow.einsum(spec, *shapes)
-        else:
-            plan = None
-    except ValueError as error:
-        return str(error)
-    steps = getattr(plan, "steps", None)
-    if steps:
-        return "\n".join(steps) if not isinstance(steps, str) else steps
-    if q.answer == "error":
-        return f"NumPy raises an error running {q.expr} on these shapes."
-    return f"NumPy gives {q.answer} for {q.expr}."

@@ -7,7 +7,7 @@ from html import escape
 
 import ipywidgets as widgets
 
-from .drills import explain, parse_answer, question
+from .drills import explain, find, parse_answer, question
 
 __all__ = ["DrillWidget"]
 
@@ -17,13 +17,13 @@ def _shown(answer) -> str:
 
 
 class DrillWidget(widgets.VBox):
-    """Questions of ``topic`` (broadcasting, matmul, reshape, einsum) from ``seed`` on; answers saved to progress."""
+    """Questions of ``topic`` (any of recall.drills.TOPICS) from ``seed`` on; answers saved to progress."""
 
     def __init__(self, topic: str, level: int = 2, seed: int | None = None):
         self.topic, self.level = topic, level
         self.seed = seed if seed is not None else random.randrange(10**6)
         self.right = self.asked = self.streak = 0
-        question(topic, self.seed, level)  # an unknown topic fails here, with the valid ones named
+        find(topic)  # an unknown topic fails here, with the valid ones named
         self.prompt = widgets.HTML()
         self.answer = widgets.Text(placeholder="9, 4, 3  or  error", continuous_update=False,
                                    layout=widgets.Layout(width="16em"))
