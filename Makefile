@@ -63,5 +63,6 @@ hub-proxy: $(STAMP)
 		mkdir -p $(VENV)/node && npm install --silent --no-audit --no-fund --prefix $(VENV)/node configurable-http-proxy@5 >/dev/null; \
 	fi
 
+# --durations: the slowest tests are listed at the end of every run, so a slow one shows up early.
 test: $(STAMP) browser postgres hub-proxy
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --durations=25 $(PYTEST_ARGS)
