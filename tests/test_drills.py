@@ -182,3 +182,25 @@ def test_a_topic_is_registered_in_one_place(capsys, monkeypatch):
     help_text = capsys.readouterr().out
     assert "x.T of a matrix" in help_text
     assert all(t.name in help_text and t.help in help_text for t in TOPICS.values())
+
+
+def test_terminal_and_widget_keep_score_by_one_session(tmp_path, monkeypatch):
+    from mlgrind.recall.drills import show
+    from mlgrind.recall.terminal import run as terminal
+    from mlgrind.widgets import DrillWidget
+
+    monkeypatch.chdir(tmp_path)  # outside a course: nothing recorded
+    qs = questions("einsum", 6, seed=3)
+    typed = [show(q.answer) if i in (0, 1, 3, 4, 5) else "1,2,3,4,5,6,7" for i, q in enumerate(qs)]
+    lines = []
+    answers = iter(typed)
+    session = terminal(qs, ask=lambda prompt: next(answers), say=lines.append)
+    assert (session.right, session.asked, session.streak, session.best) == (5, 6, 3, 3)
+    assert lines[-1].split() == ["score:", "5/6", "best", "streak:", "3"]
+    widget = DrillWidget("einsum", seed=3)
+    for q, text in zip(qs, typed):
+        assert widget.current == q
+        widget.answer.value = text
+        widget.next.click()
+    assert (widget.right, widget.asked, widget.streak) == (5, 6, 3)
+    assert list(tmp_path.iterdir()) == []

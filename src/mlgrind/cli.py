@@ -87,10 +87,8 @@ def _drill(course: Course | None, args) -> int:
     import json
     import random
 
-    from .recall import session as drill_session
-
-    from .recall import history as progress
     from .recall.drills import questions
+    from .recall.terminal import run
 
     try:
         seed = args.seed if args.seed is not None else random.randrange(10**6)
@@ -100,11 +98,7 @@ def _drill(course: Course | None, args) -> int:
     if args.json:
         print("[\n" + ",\n".join(json.dumps(q.to_dict()) for q in qs) + "\n]")
         return 0
-    def record(q, correct: bool) -> None:
-        if course is not None:  # outside a course there is nowhere to keep the score
-            progress.record_drill(course, q.topic, correct)
-
-    drill_session.run(qs, record=record)
+    run(qs, course=course)  # outside a course (None) the score is not kept
     return 0
 
 

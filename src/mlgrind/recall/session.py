@@ -1,41 +1,85 @@
-"""``mlgrind drill``: shape questions one at a time in a terminal, a score and a streak at the end."""
+"""One drill session's score: questions one at a time, each answer checked, counted and recorded."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from .drills import Question, explain, parse_answer
+from ..course import Course
+from .drills import Question, explain, parse_answer, show
+from .history import record_drill
+
+__all__ = ["DrillSession", "Outcome"]
 
 
-def _shown(answer) -> str:
-    return "error" if answer == "error" else str(tuple(answer))
+@dataclass(frozen=True)
+class Outcome:
+    """What one answer earned: whether it was NumPy's, and why NumPy's is what it is."""
+
+    question: Question
+    given: tuple | str  # the answer as read: a shape or "error"
+    correct: bool
+    explanation: str  # the shape rule's steps; "" for a right answer
+
+    @property
+    def said(self) -> str:
+        return show(self.given)
+
+    @property
+    def shown(self) -> str:
+        """NumPy's answer."""
+        return show(self.question.answer)
 
 
-def run(questions: list[Question], ask: Callable[[str], str] = input, say: Callable[[str], None] = print,
-        record: Callable[[Question, bool], None] = lambda q, ok: None) -> tuple[int, int, int]:
-    """Ask every question; returns (right, asked, best streak). EOF or Ctrl-C ends early, cleanly."""
-    right = asked = streak = best = 0
-    try:
-        for number, q in enumerate(questions, 1):
-            say(f"\n[{number}/{len(questions)}] {q.topic}")
-            while True:
-                try:
-                    answer = parse_answer(ask(q.prompt() + " "))
-                    break
-                except ValueError as error:
-                    say(f"  {error}")
-            asked += 1
-            correct = answer == q.answer
-            record(q, correct)
-            if correct:
-                right, streak = right + 1, streak + 1
-                best = max(best, streak)
-                say(f"  right: {_shown(q.answer)}")
-            else:
-                streak = 0
-                say(f"  not quite: you said {_shown(answer)}, NumPy gives {_shown(q.answer)}")
-                say("  " + explain(q).replace("\n", "\n  "))
-    except (EOFError, KeyboardInterrupt):
-        say(f"\nstopped early; your answers so far are saved.")
-    say(f"\nscore: {right}/{asked}   best streak: {best}")
-    return right, asked, best
+class DrillSession:
+    """Questions one at a time with a running score; the terminal drill and DrillWidget both keep one.
+
+    ``next()`` moves on; ``answer(text)`` checks the current question, once. ``right``, ``asked``,
+    ``streak`` (right answers in a row, now) and ``best`` (the longest streak) count answered
+    questions; with a ``course`` each answer is also recorded in its progress::
+
+        >>> from .drills import questions
+        >>> session = DrillSession(questions("matmul", 2, seed=0))
+        >>> q = session.next()
+        >>> session.answer(show(q.answer)).correct, session.right, session.asked, session.streak
+        (True, 1, 1, 1)
+        >>> session.next() is not None, session.answer("1,2,3,4,5,6,7").correct, session.streak, session.best
+        (True, False, 0, 1)
+        >>> session.next() is None
+        True
+    """
+
+    def __init__(self, questions: Iterable[Question], course: Course | None = None):
+        self._questions = iter(questions)
+        self.course = course  # None: nowhere to keep the score (outside a course)
+        self.current: Question | None = None
+        self.answered = False  # the current question has had its answer
+        self.number = 0  # the current question's place, from 1
+        self.right = self.asked = self.streak = self.best = 0
+
+    def next(self) -> Question | None:
+        """The next question (None when there are no more); it becomes ``current``."""
+        self.current = next(self._questions, None)
+        self.answered = False
+        self.number += self.current is not None
+        return self.current
+
+    def answer(self, text: str) -> Outcome:
+        """Score ``text`` against NumPy's answer to the current question.
+
+        Text that is not an answer raises ValueError saying why, and counts for nothing, so the
+        learner can type again; a second answer to the same question raises RuntimeError.
+        """
+        q = self.current
+        if q is None or self.answered:
+            raise RuntimeError("no question is waiting for an answer: call next() first")
+        given = parse_answer(text)
+        correct = given == q.answer
+        self.answered = True
+        self.asked += 1
+        self.right += correct
+        self.streak = self.streak + 1 if correct else 0
+        self.best = max(self.best, self.streak)
+        if self.course is not None:
+            record_drill(self.course, q.topic, correct)
+        return Outcome(q, given, correct, "" if correct else explain(q))

@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from html import escape
 
 import ipywidgets as widgets
 
-from .drills import explain, find, parse_answer, question
+from ..course import Course, CourseError
+from .drills import Question, find, question
+from .session import DrillSession
 
 __all__ = ["DrillWidget"]
 
 
-def _shown(answer) -> str:
-    return "error" if answer == "error" else str(tuple(answer))
+def _course_here() -> Course | None:
+    try:
+        return Course.here()
+    except CourseError:
+        return None  # outside a course copy (a shared HTML export, say) there is nowhere to keep the score
 
 
 class DrillWidget(widgets.VBox):
     """Questions of ``topic`` (any of recall.drills.TOPICS) from ``seed`` on; answers saved to progress."""
 
     def __init__(self, topic: str, level: int = 2, seed: int | None = None):
+        find(topic)  # an unknown topic fails here, with the valid ones named
         self.topic, self.level = topic, level
         self.seed = seed if seed is not None else random.randrange(10**6)
-        self.right = self.asked = self.streak = 0
-        find(topic)  # an unknown topic fails here, with the valid ones named
+        self.session = DrillSession((question(topic, self.seed + i, level) for i in itertools.count()),
+                                    course=_course_here())
         self.prompt = widgets.HTML()
         self.answer = widgets.Text(placeholder="9, 4, 3  or  error", continuous_update=False,
                                    layout=widgets.Layout(width="16em"))
@@ -33,44 +40,46 @@ class DrillWidget(widgets.VBox):
         self.score = widgets.HTML()
         self.check.on_click(lambda _: self._check())
         self.answer.observe(lambda change: self._check(), names="value")
-        self.next.on_click(lambda _: self._ask(self.seed + self.asked + 1))
+        self.next.on_click(lambda _: self._ask())
         super().__init__([self.prompt, widgets.HBox([self.answer, self.check, self.next]), self.feedback, self.score])
-        self._ask(self.seed)
+        self._ask()
 
-    def _ask(self, seed: int) -> None:
-        self.current, self.answered = question(self.topic, seed, self.level), False
-        shapes = ", ".join(f"<code>{n}.shape = {tuple(s)}</code>" for n, s in self.current.shapes.items())
-        self.prompt.value = f"<b>{escape(self.topic)}</b>: {shapes}<br><code>{escape(self.current.expr)}</code> &rarr; ?"
+    @property
+    def current(self) -> Question:
+        return self.session.current
+
+    @property
+    def right(self) -> int:
+        return self.session.right
+
+    @property
+    def asked(self) -> int:
+        return self.session.asked
+
+    @property
+    def streak(self) -> int:
+        return self.session.streak
+
+    def _ask(self) -> None:
+        q = self.session.next()
+        shapes = ", ".join(f"<code>{n}.shape = {tuple(s)}</code>" for n, s in q.shapes.items())
+        self.prompt.value = f"<b>{escape(self.topic)}</b>: {shapes}<br><code>{escape(q.expr)}</code> &rarr; ?"
         self.feedback.value = ""
         with self.answer.hold_trait_notifications():
             self.answer.value = ""
 
     def _check(self) -> None:
-        if self.answered or not self.answer.value.strip():
+        if self.session.answered or not self.answer.value.strip():
             return
         try:
-            given = parse_answer(self.answer.value)
+            outcome = self.session.answer(self.answer.value)
         except ValueError as error:
             self.feedback.value = f"<span style='color:#b3261e'>{escape(str(error))}</span>"
             return
-        self.answered, self.asked = True, self.asked + 1
-        correct = given == self.current.answer
-        self.right += correct
-        self.streak = self.streak + 1 if correct else 0
-        if correct:
-            self.feedback.value = f"&#10003; right: <code>{_shown(self.current.answer)}</code>"
+        if outcome.correct:
+            self.feedback.value = f"&#10003; right: <code>{outcome.shown}</code>"
         else:
-            why = escape(explain(self.current)).replace("\n", "<br>")
-            self.feedback.value = (f"&#10007; you said <code>{_shown(given)}</code>, NumPy gives "
-                                   f"<code>{_shown(self.current.answer)}</code><br><small>{why}</small>")
+            why = escape(outcome.explanation).replace("\n", "<br>")
+            self.feedback.value = (f"&#10007; you said <code>{outcome.said}</code>, NumPy gives "
+                                   f"<code>{outcome.shown}</code><br><small>{why}</small>")
         self.score.value = f"score {self.right}/{self.asked} &middot; streak {self.streak}"
-        self._save(correct)
-
-    def _save(self, correct: bool) -> None:
-        from ..course import Course, CourseError
-        from .history import record_drill
-
-        try:
-            record_drill(Course.here(), self.topic, correct)
-        except (CourseError, OSError):
-            pass  # outside a course copy (a shared HTML export, say) there is nowhere to keep it
