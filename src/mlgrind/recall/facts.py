@@ -3,7 +3,7 @@
 Two kinds of row. A ``Fact`` is checkable: ``expr`` runs in NumPy on ``np.empty`` arrays of
 ``shapes`` and gives ``answer`` (a shape, ``"error"``, or for a count an int); the tests run every
 one, so a sheet cannot print a wrong shape. A ``Cue`` is a prompt and its answer in words (a rule,
-a letter's meaning, a cost formula). Each row carries a colour role from mlgrind.palette.
+a letter's meaning, a cost formula). Each row carries a colour role from shapes.palette.
 
 Names follow the course's shape suffixes: the capitals after the last ``_`` name the axes, so
 ``w1_DF`` is (D, F); a ``1`` is a size-1 axis; a lowercase letter is one device's slice (05).

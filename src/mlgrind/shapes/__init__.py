@@ -1,2 +1,5 @@
-"""Shape rules and their pictures: the rules as plans (``rules``), typed shapes (``text``), colours
-(``palette``), diagrams (``html``) and the live widgets (``widgets``)."""
+"""Shape rules and their pictures, one job per module.
+
+``rules``: the rules as plans (pure data); ``text``: shapes as people type them; ``palette``:
+colours and the roles they mean; ``html``: diagrams of plans; ``widgets``: live shape flows.
+"""

@@ -1,7 +1,7 @@
-"""Draw shape plans (mlgrind.shapeflow) as self-contained HTML.
+"""Draw shape plans (shapes.rules) as self-contained HTML.
 
 One table per plan: a row per input, its dims as boxes right-aligned in columns, the result row
-underneath. Every box carries its size and, in words, its role (colours from mlgrind.palette), so
+underneath. Every box carries its size and, in words, its role (colours from shapes.palette), so
 the diagram reads the same without colour. Styles are inline and there is no script, so the HTML
 renders anywhere a notebook output is shown: JupyterLab, nbconvert's HTML, nbgrader's feedback.
 """
@@ -308,7 +308,12 @@ def error_html(kind: str, title: str, message: str) -> str:
 
 
 def summary(plan) -> str:
-    """One line of plain text, e.g. ``broadcast (9, 1, 3) with (4, 1) -> (9, 4, 3)``."""
+    """One line of plain text.
+
+    >>> from .rules import broadcast
+    >>> summary(broadcast((9, 1, 3), (4, 1)))
+    'broadcast (9, 1, 3) with (4, 1) -> (9, 4, 3)'
+    """
     result = str(plan.result) if plan.result is not None else "error"
     if isinstance(plan, BroadcastPlan):
         return f"broadcast {' with '.join(map(str, plan.shapes)) or '(no shapes)'} -> {result}"

@@ -1,12 +1,20 @@
 """Shape-flow widgets: type shapes, watch them line up.
 
-    BroadcastFlow((9, 1, 3), (4, 1))
-    MatmulFlow((5, 2, 3), (3,))
-    EinsumFlow("bhqd,bhkd->bhqk", (2, 4, 5, 8), (2, 4, 7, 8))
+    >>> BroadcastFlow((9, 1, 3), (4, 1)).plan.result
+    (9, 4, 3)
+    >>> MatmulFlow((5, 2, 3), (3,)).plan.result
+    (5, 2)
+    >>> EinsumFlow("bhqd,bhkd->bhqk", (2, 4, 5, 8), (2, 4, 7, 8)).plan.result
+    (2, 4, 5, 7)
 
 Each is an ipywidgets box: a text field per shape (``9,1,3``, ``(9, 1, 3)``, ``9 x 1 x 3`` all
 work; text that is not a shape gets a message under the fields, never a traceback) and a diagram
-that redraws as you type. The rules live in mlgrind.shapeflow, the drawing in mlgrind.shapeviz.
+that redraws as you type. The rules live in shapes.rules, the drawing in shapes.html::
+
+    >>> flow = BroadcastFlow((9, 1, 3), (4, 1))
+    >>> flow.inputs[1].value = "4, one"
+    >>> flow.plan.result, "is not a size" in flow.message.value
+    ((9, 4, 3), True)
 
 Without a kernel a widget is an empty box: nbconvert's HTML (executed or not), nbgrader's feedback
 and GitHub cannot run it. So a displayed flow shows two outputs: first a snapshot of its diagram
@@ -36,7 +44,11 @@ EXAMPLE = "9, 1, 3"
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
-    """A shape typed into a field (see mlgrind.shapetext), at most MAX_DIMS dims."""
+    """A shape typed into a field (see shapes.text), at most MAX_DIMS dims.
+
+    >>> parse_shape("9 x 1 x 3")
+    (9, 1, 3)
+    """
     return shapetext.parse_shape(text, MAX_DIMS)
 
 
