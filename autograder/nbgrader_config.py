@@ -1,6 +1,8 @@
 """nbgrader settings of The ML Grind; plain `nbgrader ...` and `mlgrind` both read them."""
 import os
 
+from mlgrind.grading.limits import memory_argument, parse_memory
+
 c = get_config()  # noqa: F821
 
 course_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -39,15 +41,12 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Each grading kernel may use this much address space (bytes; "4G"-style suffixes allowed), so a
 # memory blow-up in one submission raises MemoryError instead of starving the whole run.
-_units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-_memory = os.environ.get("MLGRIND_KERNEL_MEMORY", "4G").strip().upper()
-kernel_memory = int(float(_memory[:-1]) * _units[_memory[-1]]) if _memory[-1:] in _units else int(_memory)
+kernel_memory = parse_memory(os.environ.get("MLGRIND_KERNEL_MEMORY", "4G"))
 
 c.Execute.extra_arguments = [
     # Kernels warn about plain-TCP transport on every start; only errors are worth a learner's screen.
     "--IPKernelApp.log_level=ERROR",
-    "--IPKernelApp.exec_lines=__import__('resource').setrlimit("
-    f"__import__('resource').RLIMIT_AS, ({kernel_memory}, {kernel_memory}))",
+    memory_argument(kernel_memory),
 ]
 
 # Two of nbgrader's preprocessors replaced by the course's own (mlgrind/grading/preprocessors.py): an
