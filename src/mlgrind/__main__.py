@@ -1,3 +1,5 @@
+"""``python -m mlgrind``: the ``mlgrind`` command."""
+
 from .cli import main
 
 raise SystemExit(main())

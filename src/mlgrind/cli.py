@@ -35,8 +35,9 @@ def _grade(course: Course, args) -> int:
 
 
 def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
-    from .grading.selfgrade import NotebookUnreadable, format_table, grade
-    from .grading.steps import StepFailed
+    from .grading.nbgrader_steps import StepFailed
+    from .grading.selfgrade import format_table, grade
+    from .grading.submission import NotebookUnreadable
 
     try:
         report = grade(course, assignment, notebook, student="editor" if notebook is not None else "learner")

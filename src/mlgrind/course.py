@@ -1,14 +1,19 @@
 """Where the course lives: its root, its assignments and their files.
 
 The root is found from the current directory by walking up, as git finds its repository, so every
-``mlgrind`` command works from anywhere inside the course and on any copy of it.
+``mlgrind`` command works from anywhere inside the course and on any copy of it. Where nbgrader's
+folders are is read from the course's nbgrader settings; ``notebooks/`` (the learner's working
+copies) and ``autograder/`` are the course's own.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+
+from .grading.settings import Settings, notebook_name
 
 
 class CourseError(Exception):
@@ -35,13 +40,18 @@ class Course:
     def here(cls, start: Path | None = None) -> "Course":
         return cls(find_root(start))
 
+    @cached_property
+    def settings(self) -> Settings:
+        """The course's nbgrader settings, read once per ``Course``."""
+        return Settings.load(self.root)
+
     @property
     def source(self) -> Path:
-        return self.root / "source"
+        return self.settings.source
 
     @property
     def release(self) -> Path:
-        return self.root / "release"
+        return self.settings.release
 
     @property
     def notebooks(self) -> Path:
@@ -54,7 +64,7 @@ class Course:
     def assignments(self) -> list[str]:
         """Assignment ids in course order (their names sort in order: ``01_…``, ``02_…``)."""
         return sorted(
-            p.name for p in self.source.iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").is_file()
+            p.name for p in self.source.iterdir() if p.is_dir() and self.settings.notebook("source", p.name).is_file()
         )
 
     def resolve(self, name: str) -> str:
@@ -71,10 +81,10 @@ class Course:
         raise CourseError(f"unknown assignment {name!r}; valid: {', '.join(ids) or '(none)'}")
 
     def source_notebook(self, assignment: str) -> Path:
-        return self.source / assignment / f"{assignment}.ipynb"
+        return self.settings.notebook("source", assignment)
 
     def release_notebook(self, assignment: str) -> Path:
-        return self.release / assignment / f"{assignment}.ipynb"
+        return self.settings.notebook("release", assignment)
 
     def learner_notebook(self, assignment: str) -> Path:
-        return self.notebooks / f"{assignment}.ipynb"
+        return self.notebooks / notebook_name(assignment)

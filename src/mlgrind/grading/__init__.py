@@ -1,5 +1,12 @@
-"""Grading through nbgrader: settings, build, the learner's self-grade, a class's autograde, the
-preprocessors nbgrader runs, and the kernels they run in.
+"""Everything that meets nbgrader: its settings, the build, the learner's self-grade and a class's autograde.
+
+- ``settings``: the course's nbgrader config, read once per command, and every path derived from it;
+- ``limits``: the time and memory a grading kernel may use, and the messages that name them;
+- ``submission``: reading a submitted notebook, the cells nbgrader restores, what went odd in it;
+- ``gradebook``: reaching the gradebook and checking it against ``source/``;
+- ``nbgrader_steps``: running one nbgrader converter in this process;
+- ``build``, ``selfgrade``, ``classgrade``: ``mlgrind build``, ``grade`` and ``autograde``;
+- ``preprocessors``, ``kernels``: the steps nbgrader runs in place of its own, and the warm kernel.
 
 Importing this package first skips an import that grading never uses: jsonschema, imported by
 nbformat, builds a full RFC 3987 grammar at import time (about a second and a half here) to check

@@ -11,18 +11,21 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..course import Course
-from .steps import load_config, run_step
 from ..attempts import keep_attempt
+from ..course import Course
+from .gradebook import check_gradebook
+from .nbgrader_steps import run_step
+from .settings import Settings
 
 
-def build_release(course: Course, assignment: str, release_dir: Path) -> Path:
-    """Run ``generate_assignment`` for ``assignment`` into ``release_dir``; returns its folder."""
+def generate_into(settings: Settings, assignment: str, release_dir: Path) -> Path:
+    """Run ``generate_assignment`` for ``assignment`` into ``release_dir`` (which fills the gradebook too);
+    returns the assignment's folder there."""
     from nbgrader.converters import GenerateAssignment
 
-    config = load_config(course, CourseDirectory={"release_directory": str(release_dir)})
-    run_step(GenerateAssignment, config, assignment, force=True, create_assignment=True)
-    return release_dir / assignment
+    scratch = settings.with_overrides(CourseDirectory={"release_directory": str(release_dir)})
+    run_step(GenerateAssignment, scratch, assignment, force=True, create_assignment=True)
+    return scratch.assignment_folder("release", assignment)
 
 
 def build(course: Course, assignment: str) -> list[str]:
@@ -31,16 +34,18 @@ def build(course: Course, assignment: str) -> list[str]:
     A learner notebook that differs from the previous release holds the learner's work: it is kept
     as a timestamped copy before the new release replaces it.
     """
+    settings = course.settings
+    check_gradebook(settings)
     release_nb = course.release_notebook(assignment)
     previous = release_nb.read_bytes() if release_nb.exists() else None
     with tempfile.TemporaryDirectory(dir=course.autograder) as scratch:
-        built = build_release(course, assignment, Path(scratch))
-        target = course.release / assignment
+        built = generate_into(settings, assignment, Path(scratch))
+        target = settings.assignment_folder("release", assignment)
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(built, target)
     fresh = release_nb.read_bytes()
-    done = [f"release/{assignment}/ " + ("unchanged" if fresh == previous else "regenerated")]
+    done = [f"{target.relative_to(course.root)}/ " + ("unchanged" if fresh == previous else "regenerated")]
 
     learner = course.learner_notebook(assignment)
     if learner.exists() and learner.read_bytes() not in (fresh, previous):

@@ -19,7 +19,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..course import Course, CourseError
-from .steps import Gradebook, MissingEntry, StepFailed, check_gradebook, db_url, load_config, run_step
+from .gradebook import MissingEntry, check_gradebook, open_gradebook
+from .nbgrader_steps import StepFailed, run_step
+from .settings import Settings, notebook_name
+from .submission import odd_outputs, read_notebook, tampering
 
 RETRIES = 5
 
@@ -57,15 +60,9 @@ class ClassSummary:
         return "\n".join(lines)
 
 
-def submitted_students(course: Course, config, assignment: str) -> list[str]:
-    """Students with a submission folder for ``assignment``, sorted."""
-    submitted = Path(course.root, config.CourseDirectory.submitted_directory)
-    return sorted(p.parent.name for p in submitted.glob(f"*/{assignment}") if p.is_dir())
-
-
-def _prepare_gradebook(config, assignment: str, students: list[str]) -> None:
+def _prepare_gradebook(settings: Settings, assignment: str, students: list[str]) -> None:
     """Check the assignment exists and create every student once, before workers write concurrently."""
-    with Gradebook(db_url(config), config.CourseDirectory.course_id) as gb:
+    with open_gradebook(settings) as gb:
         try:
             gb.find_assignment(assignment)
         except MissingEntry:
@@ -76,12 +73,12 @@ def _prepare_gradebook(config, assignment: str, students: list[str]) -> None:
             gb.update_or_create_student(student)
 
 
-_worker_config = None
+_worker_settings: Settings | None = None
 
 
-def _init_worker(config) -> None:
-    global _worker_config
-    _worker_config = config
+def _init_worker(settings: Settings) -> None:
+    global _worker_settings
+    _worker_settings = settings
 
 
 def _reason(log: str) -> str:
@@ -94,37 +91,19 @@ def _reason(log: str) -> str:
     return errors[0].removeprefix("[ERROR] ").strip() if errors else "nbgrader could not grade it"
 
 
-ERROR_NOTES = {
-    "CellTimeoutError": "cell timed out: {cell} ran past the time limit (an infinite loop?)",
-    "DeadKernelError": "kernel died: in {cell}; restarted, the rest was graded",
-    "MemoryError": "out of memory: {cell} went past the kernel's memory limit",
-}
-
-
-def notes_for(config, assignment: str, student: str, log: str) -> list[str]:
+def notes_for(settings: Settings, assignment: str, student: str, log: str) -> list[str]:
     """What was odd about one graded submission, one line each, ``kind: details``."""
-    from .selfgrade import read_notebook, tampering
-
     notes = []
     for line in log.splitlines():
         if "No submitted file" in line:
             notes.append(f"notebook missing: {Path(line.split(': ', 1)[-1]).name} was not submitted")
         elif "Skipping unknown notebook" in line:
             notes.append(f"unexpected notebook: {Path(line.split(': ', 1)[-1]).name} ignored")
-    root = Path(config.CourseDirectory.root)
-    submitted = root / config.CourseDirectory.submitted_directory / student / assignment / f"{assignment}.ipynb"
-    graded = root / config.CourseDirectory.autograded_directory / student / assignment / f"{assignment}.ipynb"
-    release = root / config.CourseDirectory.release_directory / assignment / f"{assignment}.ipynb"
+    submitted = settings.notebook("submitted", assignment, student)
+    graded = settings.notebook("autograded", assignment, student)
+    release = settings.notebook("release", assignment)
     if graded.exists():
-        nb = read_notebook(graded)
-        for cell in nb.cells:
-            name = cell.metadata.get("nbgrader", {}).get("grade_id", f"cell {cell.get('id', '?')}")
-            for out in cell.get("outputs", []):
-                template = ERROR_NOTES.get(out.get("ename", ""))
-                if template:
-                    notes.append(template.format(cell=name))
-                if "... Output truncated ..." in "".join(out.get("text", "")):
-                    notes.append(f"output truncated: {name} printed too much")
+        notes += odd_outputs(read_notebook(graded), settings.limits)
     if submitted.exists() and release.exists():
         try:
             notes += [f"test cell changed: {n}" for n in tampering(read_notebook(submitted), read_notebook(release))]
@@ -133,32 +112,32 @@ def notes_for(config, assignment: str, student: str, log: str) -> list[str]:
     return notes
 
 
-def _missing_notebook(config, assignment: str, student: str) -> str:
+def _missing_notebook(settings: Settings, assignment: str, student: str) -> str:
     """A message naming what was submitted instead of ``<assignment>.ipynb``, if it is missing."""
-    folder = Path(config.CourseDirectory.root, config.CourseDirectory.submitted_directory, student, assignment)
-    if (folder / f"{assignment}.ipynb").exists():
+    expected = settings.notebook("submitted", assignment, student)
+    if expected.exists():
         return ""
-    found = ", ".join(sorted(p.name for p in folder.glob("*.ipynb"))) or "no notebook"
-    return f"{assignment}.ipynb is not in the submission (found: {found}); renamed, or another assignment's?"
+    found = ", ".join(sorted(p.name for p in expected.parent.glob("*.ipynb"))) or "no notebook"
+    return f"{notebook_name(assignment)} is not in the submission (found: {found}); renamed, or another assignment's?"
 
 
-def grade_student(assignment: str, student: str, config=None) -> StudentResult:
+def grade_student(assignment: str, student: str, settings: Settings | None = None) -> StudentResult:
     """Autograde one student's submission (retrying when the gradebook is locked)."""
     from nbgrader.converters import Autograde
 
-    config = config or _worker_config
+    settings = settings or _worker_settings
     start = time.perf_counter()
     for attempt in range(RETRIES):
         try:
-            log = run_step(Autograde, config, assignment, student, force=True, create_student=True)
+            log = run_step(Autograde, settings, assignment, student, force=True, create_student=True)
             return StudentResult(student, "graded", seconds=time.perf_counter() - start,
-                                 notes=notes_for(config, assignment, student, log))
+                                 notes=notes_for(settings, assignment, student, log))
         except StepFailed as exc:
             text = str(exc)
             if "database is locked" in text and attempt + 1 < RETRIES:
                 time.sleep(0.2 * (attempt + 1))
                 continue
-            return StudentResult(student, "failed", _missing_notebook(config, assignment, student) or _reason(text),
+            return StudentResult(student, "failed", _missing_notebook(settings, assignment, student) or _reason(text),
                                  time.perf_counter() - start)
     raise AssertionError("unreachable")
 
@@ -166,22 +145,22 @@ def grade_student(assignment: str, student: str, config=None) -> StudentResult:
 def autograde_class(course: Course, assignment: str, jobs: int = 2, students: list[str] | None = None,
                     progress: bool = True) -> ClassSummary:
     """Grade every submitted student of ``assignment`` (or just ``students``) on ``jobs`` workers."""
-    config = load_config(course)
-    check_gradebook(config)
-    students = students or submitted_students(course, config, assignment)
+    settings = course.settings
+    check_gradebook(settings)
+    students = students or settings.submitted_students(assignment)
     summary = ClassSummary(assignment)
     if not students:
         return summary
-    _prepare_gradebook(config, assignment, students)
+    _prepare_gradebook(settings, assignment, students)
     bar = tqdm(total=len(students), desc=f"autograde {assignment}", unit="student", disable=not progress)
     if jobs <= 1:
         for student in students:
-            summary.results.append(grade_student(assignment, student, config))
+            summary.results.append(grade_student(assignment, student, settings))
             bar.update()
     else:
-        # Fork: workers inherit the imported nbgrader and the loaded config.
+        # Fork: workers inherit the imported nbgrader and the loaded settings.
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(config,)) as pool:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker, initargs=(settings,)) as pool:
             futures = [pool.submit(grade_student, assignment, s) for s in students]
             for future in as_completed(futures):
                 summary.results.append(future.result())

@@ -1,7 +1,7 @@
 """A grading kernel started early, so it boots while the grader is still importing nbgrader.
 
 ``start`` launches the kernel nbgrader's Execute would launch (same kernel, arguments and
-environment); ``mlgrind.preprocessors.Execute`` takes it with ``take``; ``stop`` ends one left unused.
+environment); ``mlgrind.grading.preprocessors.Execute`` takes it with ``take``; ``stop`` ends one left unused.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 
-from .settings import load_config
 from ..course import Course
 
 _ready: list = []
@@ -19,8 +18,8 @@ def start(course: Course, kernel_name: str = "python3"):
     """Start a kernel for the next autograde in this process; returns its manager, or None."""
     from jupyter_client.manager import AsyncKernelManager
 
-    config = load_config(course)
-    extra = list(config.Execute.get("extra_arguments", [])) + ["--HistoryManager.hist_file=:memory:"]
+    execute = course.settings.config.Execute
+    extra = list(execute.get("extra_arguments", [])) + ["--HistoryManager.hist_file=:memory:"]
     env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
     km = AsyncKernelManager(kernel_name=kernel_name)
     try:

@@ -14,18 +14,19 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import nbformat
+
 from ..course import Course, CourseError
-
-
-import nbformat  # noqa: E402
+from .build import generate_into
+from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
+from .limits import Limits
+from .nbgrader_steps import run_step
+from .settings import Settings, notebook_id
+from .submission import NotebookUnreadable, odd_outputs, read_notebook, tampering
 
 STUDENT = "learner"
 # Exceptions that mean "a check failed" rather than "the code broke".
 FAILURES = {"AssertionError", "CheckFailed", "ForbiddenCall"}
-
-
-class NotebookUnreadable(Exception):
-    """The learner's notebook is not a notebook nbgrader can grade (one-line reason)."""
 
 
 @dataclass
@@ -51,78 +52,24 @@ class Report:
         return json.dumps(asdict(self), indent=2)
 
 
-def read_notebook(path: Path):
-    """Read ``path`` as a notebook or raise ``NotebookUnreadable`` with a one-line reason."""
-    if not path.exists():
-        raise NotebookUnreadable(f"{path} does not exist (mlgrind reset restores it)")
-    try:
-        text = path.read_text(encoding="utf-8")
-        json.loads(text)
-        nb = nbformat.reads(text, as_version=4)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        if isinstance(exc, UnicodeDecodeError):
-            raise NotebookUnreadable(f"{path.name} is not UTF-8 text; nothing was graded") from None
-        raise NotebookUnreadable(
-            f"{path.name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-            "nothing was graded"
-        ) from None
-    except Exception as exc:  # nbformat raises several kinds for a broken file
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise NotebookUnreadable(f"{path.name} is not a readable notebook ({first}); nothing was graded") from None
-    return nb
-
-
-def _test_cells(nb) -> dict[str, str]:
-    """grade_id -> source of every test and read-only cell."""
-    cells = {}
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if (meta.get("grade") and cell.cell_type == "code") or (meta.get("locked") and not meta.get("solution")):
-            cells[meta.get("grade_id", "")] = cell.source
-    return cells
-
-
-def tampering(learner_nb, release_nb) -> list[str]:
-    """What the learner changed in cells they should not edit (compared with the release copy).
-
-    Hidden tests make every graded cell differ from the gradebook's checksum, so the gradebook
-    cannot tell an edit from an ordinary hidden test; the release copy the learner started from can.
-    """
-    given, kept = _test_cells(release_nb), _test_cells(learner_nb)
-    notes = []
-    for grade_id, source in given.items():
-        if grade_id not in kept:
-            notes.append(f"cell {grade_id} was deleted; it was put back and graded")
-        elif kept[grade_id].strip() != source.strip():
-            notes.append(f"cell {grade_id} was edited; the original was restored before grading")
-    return notes
-
-
-def _stamp_path(course: Course, config) -> Path | None:
+def _stamp_path(settings: Settings) -> Path | None:
     """Where the source digests the gradebook was last checked against are kept (SQLite only)."""
-    from .steps import db_url
-
-    url = db_url(config)
-    if not url.startswith("sqlite:///"):
-        return None
-    return Path(url[len("sqlite:///"):] + ".sources.json")
+    gradebook = settings.gradebook_file
+    return gradebook.with_name(gradebook.name + ".sources.json") if gradebook else None
 
 
-def _ensure_gradebook(course: Course, config, assignment: str) -> bool:
-    """Load the hidden tests into the gradebook if it lacks them or holds older ones.
+def _ensure_gradebook(course: Course, assignment: str) -> bool:
+    """Load the hidden tests into the gradebook if it lacks them or holds older ones; True if it did.
 
     A digest of the source notebook, recorded beside the gradebook once it is known to match,
     spares the full comparison on every grade.
     """
-    from nbgrader.converters import GenerateAssignment
-
-    from .steps import gradebook_is_current, run_step
-
+    settings = course.settings
     source_bytes = course.source_notebook(assignment).read_bytes()
     digest = hashlib.sha256(source_bytes).hexdigest()
-    stamp = _stamp_path(course, config)
+    stamp = _stamp_path(settings)
     stamps = {}
-    if stamp and stamp.exists() and stamp.with_suffix("").exists():
+    if stamp and stamp.exists() and settings.gradebook_file.exists():
         try:
             stamps = json.loads(stamp.read_text())
         except ValueError:
@@ -130,12 +77,11 @@ def _ensure_gradebook(course: Course, config, assignment: str) -> bool:
         if stamps.get(assignment) == digest:
             return False
     source_nb = nbformat.reads(source_bytes.decode("utf-8"), as_version=4)
-    generated = not gradebook_is_current(config, assignment, source_nb)
+    generated = not gradebook_is_current(settings, assignment, source_nb)
     if generated:
         # Generate into a scratch folder: the committed release/ is the build's job.
         with tempfile.TemporaryDirectory(dir=course.autograder) as scratch:
-            config.CourseDirectory.release_directory = scratch
-            run_step(GenerateAssignment, config, assignment, force=True, create_assignment=True)
+            generate_into(settings, assignment, Path(scratch))
     if stamp:
         stamps[assignment] = digest
         tmp = stamp.with_name(stamp.name + ".tmp")
@@ -144,7 +90,7 @@ def _ensure_gradebook(course: Course, config, assignment: str) -> bool:
     return generated
 
 
-def _message(cell) -> tuple[str, str]:
+def _message(cell, limits: Limits) -> tuple[str, str]:
     """(status, message) read from an autograded cell's outputs."""
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
@@ -153,10 +99,9 @@ def _message(cell) -> tuple[str, str]:
                 return "fail", evalue or "a check failed"
             if ename == "NotImplementedError":
                 return "error", "not attempted yet (NotImplementedError)"
-            if ename == "CellTimeoutError":
-                return "error", "CellTimeoutError: the cell ran past the time limit (an infinite loop?)"
-            if ename == "DeadKernelError":
-                return "error", f"DeadKernelError: {evalue}"
+            explained = limits.explain(ename, "the cell")
+            if explained:
+                return "error", f"{ename}: {explained[1]}"
             return "error", f"{ename}: {evalue}" if evalue else ename
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
@@ -164,22 +109,19 @@ def _message(cell) -> tuple[str, str]:
     return "fail", "no points, no error message"
 
 
-def collect_results(config, assignment: str, autograded_nb, student: str = STUDENT) -> list[CellResult]:
+def collect_results(settings: Settings, assignment: str, autograded_nb, student: str = STUDENT) -> list[CellResult]:
     """Per graded cell, in notebook order: score from the gradebook, message from the outputs."""
-    from nbgrader.api import Gradebook
-
-    from .steps import db_url
-
     by_id = {}
     for cell in autograded_nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade"):
             by_id[meta["grade_id"]] = cell
+    limits = settings.limits
     results = []
-    with Gradebook(db_url(config), config.CourseDirectory.course_id) as gb:
-        submission = gb.find_submission_notebook(assignment, assignment, student)
+    with open_gradebook(settings) as gb:
+        submission = gb.find_submission_notebook(notebook_id(assignment), assignment, student)
         grades = {g.name: g for g in submission.grades}
-        order = [c.name for c in gb.find_notebook(assignment, assignment).grade_cells]
+        order = [c.name for c in gb.find_notebook(notebook_id(assignment), assignment).grade_cells]
         order.sort(key=lambda name: list(by_id).index(name) if name in by_id else len(by_id))
         for name in order:
             grade = grades[name]
@@ -193,54 +135,55 @@ def collect_results(config, assignment: str, autograded_nb, student: str = STUDE
             if score >= max_score:
                 results.append(CellResult(name, score, max_score, "pass"))
             else:
-                status, message = _message(cell)
+                status, message = _message(cell, limits)
                 results.append(CellResult(name, score, max_score, status, message))
     return results
 
 
 def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT) -> Report:
-    """Self-grade ``notebooks/<assignment>.ipynb`` (or the given ``notebook``); nothing of the learner's is written."""
+    """Self-grade ``notebooks/<assignment>.ipynb`` (or the given ``notebook``); nothing of the learner's is written.
+
+    Besides the per-cell results, the report notes test cells the learner changed and any other
+    cell (an answer cell) that hit a grading limit.
+    """
     from nbgrader.converters import Autograde, GenerateFeedback
 
-    from .steps import check_gradebook, load_config, run_step
-
+    settings = course.settings
     learner = course.learner_notebook(assignment)
     learner_nb = notebook if notebook is not None else read_notebook(learner)
 
-    config = load_config(course)
-    check_gradebook(config)
-    _ensure_gradebook(course, config, assignment)
+    check_gradebook(settings)
+    _ensure_gradebook(course, assignment)
 
-    submitted = Path(course.root, config.CourseDirectory.submitted_directory, student, assignment)
-    if submitted.exists():
-        shutil.rmtree(submitted)
-    submitted.mkdir(parents=True)
+    submitted = settings.notebook("submitted", assignment, student)
+    if submitted.parent.exists():
+        shutil.rmtree(submitted.parent)
+    submitted.parent.mkdir(parents=True)
     if notebook is None:
-        shutil.copyfile(learner, submitted / learner.name)
+        shutil.copyfile(learner, submitted)
     else:
-        nbformat.write(notebook, str(submitted / learner.name))
+        nbformat.write(notebook, str(submitted))
 
-    run_step(Autograde, config, assignment, student, force=True, create_student=True)
-    run_step(GenerateFeedback, config, assignment, student, force=True)
+    run_step(Autograde, settings, assignment, student, force=True, create_student=True)
+    run_step(GenerateFeedback, settings, assignment, student, force=True)
 
-    autograded_dir = Path(course.root, config.CourseDirectory.autograded_directory, student, assignment)
-    autograded_nb = nbformat.read(str(autograded_dir / learner.name), as_version=4)
-    cells = collect_results(config, assignment, autograded_nb, student)
+    autograded_nb = nbformat.read(str(settings.notebook("autograded", assignment, student)), as_version=4)
+    cells = collect_results(settings, assignment, autograded_nb, student)
     auto = [c for c in cells if c.status != "manual"]
 
     notes = []
     release = course.release_notebook(assignment)
     if release.exists():
         notes = tampering(learner_nb, nbformat.read(str(release), as_version=4))
+    notes += odd_outputs(autograded_nb, settings.limits, skip={c.grade_id for c in cells})
 
-    feedback = Path(course.root, config.CourseDirectory.feedback_directory, student, assignment, f"{assignment}.html")
     return Report(
         assignment=assignment,
         student=student,
         score=sum(c.score for c in auto),
         max_score=sum(c.max_score for c in auto),
         cells=cells,
-        feedback=str(feedback),
+        feedback=str(settings.feedback_html(assignment, student)),
         notes=notes,
     )
 
