@@ -92,17 +92,19 @@ def _ensure_gradebook(course: Course, assignment: str) -> bool:
 
 def _message(cell, limits: Limits) -> tuple[str, str]:
     """(status, message) read from an autograded cell's outputs."""
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "error":
-            ename, evalue = out.get("ename", ""), str(out.get("evalue", "")).strip()
-            if ename in FAILURES:
-                return "fail", evalue or "a check failed"
-            if ename == "NotImplementedError":
-                return "error", "not attempted yet (NotImplementedError)"
-            explained = limits.explain(ename, "the cell")
-            if explained:
-                return "error", f"{ename}: {explained[1]}"
-            return "error", f"{ename}: {evalue}" if evalue else ename
+    errors = [out for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    # A timed-out cell shows the KeyboardInterrupt of the interrupted kernel before the timeout itself.
+    for out in errors:
+        explained = limits.explain(out.get("ename", ""), "the cell")
+        if explained:
+            return "error", f"{out['ename']}: {explained[1]}"
+    for out in errors:
+        ename, evalue = out.get("ename", ""), str(out.get("evalue", "")).strip()
+        if ename in FAILURES:
+            return "fail", evalue or "a check failed"
+        if ename == "NotImplementedError":
+            return "error", "not attempted yet (NotImplementedError)"
+        return "error", f"{ename}: {evalue}" if evalue else ename
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
             return "fail", "the cell wrote to stderr: " + out.get("text", "").strip().splitlines()[0]
