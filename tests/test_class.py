@@ -19,7 +19,7 @@ import pytest
 from conftest import BIN, copy_course, env, run
 from pgcluster import free_port
 from support import html_text, leaked_lines, replace_solution, solved
-from test_answers import load_answers
+from test_answers import load_answers, submit
 
 A = "01_broadcasting"
 TIMEOUT = "5"
@@ -196,6 +196,18 @@ def test_each_odd_submission_is_named_in_the_autograde_summary(cycle):
         if note:
             assert any(line.strip().startswith(f"{student}:") and note in line for line in lines), (student, graded.stdout)
     assert "3 failed" in lines[0] and f"{len(students) - 3} graded" in lines[0]
+    assert f"infinite-loop: cell timed out: broadcast_shape ran past the {TIMEOUT} s limit" in graded.stdout
+    assert "memory-hog: out of memory: standardize went past the 4 GiB memory limit" in graded.stdout
+
+
+def test_the_class_summary_names_each_limit_with_its_number(course):
+    submit(course, A, "loops", replace_solution(solved(course, A), "broadcast_shape", "while True:\n    pass"))
+    submit(course, A, "hog", replace_solution(solved(course, A), "standardize", "big = np.ones(2**31)  # 16 GiB"))
+    assert run(["nbgrader", "generate_assignment", A, "--force"], course).returncode == 0
+    result = run(["mlgrind", "autograde", A, "--jobs", "1"], course, MLGRIND_CELL_TIMEOUT="3", MLGRIND_KERNEL_MEMORY="3G")
+    assert result.returncode == 0, result.stderr
+    assert "loops: cell timed out: broadcast_shape ran past the 3 s limit (an infinite loop?)" in result.stdout
+    assert "hog: out of memory: standardize went past the 3 GiB memory limit" in result.stdout
 
 
 def test_feedback_explains_odd_cells_and_reaches_students(cycle):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
@@ -11,7 +12,7 @@ import nbformat
 
 from conftest import REPO, run
 from support import hidden_lines as _hidden_lines
-from support import html_text, leaked_lines
+from support import html_text, leaked_lines, replace_solution
 from support import solved as _solved
 
 A = "01_broadcasting"
@@ -213,3 +214,84 @@ def test_build_is_deterministic_and_keeps_a_learners_work(course):
     kept = list((course / "notebooks").glob(f"{A}.attempt-*.ipynb"))
     assert len(kept) == 1 and kept[0].read_bytes() == work
     assert learner.read_bytes() == before
+
+
+def test_limit_messages_say_the_limits_the_settings_set(course):
+    nb = solved(course)
+    replace_solution(nb, "broadcast_shape", "while True:\n    pass")
+    replace_solution(nb, "pairwise_sq_dists", "import time\n\ndef pairwise_sq_dists(a_ND, b_MD):\n    time.sleep(10**6)")
+    replace_solution(nb, "standardize", "big = np.ones(2**31)  # 16 GiB")
+    write_learner(course, nb)
+    result = run(["mlgrind", "grade", "01"], course, MLGRIND_CELL_TIMEOUT="3", MLGRIND_KERNEL_MEMORY="3G")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"test_pairwise_sq_dists\s+0/3\s+error\s+CellTimeoutError: the cell ran past the 3 s limit", out), out
+    assert "note: cell timed out: broadcast_shape ran past the 3 s limit (an infinite loop?)" in out
+    assert "note: out of memory: standardize went past the 3 GiB memory limit" in out
+
+
+def test_a_self_grade_that_regenerates_the_gradebook_changes_no_setting(course, monkeypatch):
+    from mlgrind.course import Course
+    from mlgrind.grading.selfgrade import grade
+
+    monkeypatch.delenv("MLGRIND_DB_URL", raising=False)
+    learner_course = Course(course)
+    before = copy.deepcopy(learner_course.settings.config)
+    assert not (course / "autograder" / "gradebook.db").exists()  # so the grade generates it
+    report = grade(learner_course, A)
+    assert report.score == 0 and (course / "autograder" / "gradebook.db").exists()
+    assert learner_course.settings.config == before
+    assert learner_course.settings.config.CourseDirectory.release_directory == "release"
+    assert learner_course.settings.release == course / "release"
+
+
+def test_a_gradebook_url_with_options_grades_twice_and_keeps_its_stamp_beside_the_file(course, monkeypatch):
+    from mlgrind.course import Course
+    from mlgrind.grading.selfgrade import _ensure_gradebook
+
+    gradebook = course / "autograder" / "gradebook.db"
+    url = f"sqlite:///{gradebook}?timeout=30"
+    write_learner(course, solved(course))
+    for _ in range(2):
+        result = run(["mlgrind", "grade", "01", "--json"], course, MLGRIND_DB_URL=url)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["score"] == 15
+    stamp = gradebook.with_name("gradebook.db.sources.json")
+    assert json.loads(stamp.read_text()) == {A: digest(course / "source" / A / f"{A}.ipynb")}
+    assert not [p.name for p in gradebook.parent.iterdir() if "timeout" in p.name]
+    monkeypatch.setenv("MLGRIND_DB_URL", url)
+    assert _ensure_gradebook(Course(course), A) is False  # the stamp spares the comparison
+
+
+def test_a_gradebook_in_a_missing_folder_is_named_in_one_line(course, tmp_path):
+    missing = tmp_path / "no" / "such"
+    release = digest(course / "release" / A / f"{A}.ipynb")
+    for command in ("build", "grade"):
+        result = run(["mlgrind", command, "01"], course, MLGRIND_DB_URL=f"sqlite:///{missing}/gradebook.db")
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"mlgrind {command}: cannot open the gradebook {missing}/gradebook.db: its folder {missing} does not exist"
+        ]
+    assert not missing.exists()
+    assert digest(course / "release" / A / f"{A}.ipynb") == release
+
+
+def test_grade_reads_the_nbgrader_config_once(course, monkeypatch, capsys):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from mlgrind.cli import main
+
+    loads = []
+    load_config = PyFileConfigLoader.load_config
+
+    def counted(loader):
+        config = load_config(loader)
+        loads.append(Path(loader.full_filename))
+        return config
+
+    monkeypatch.setattr(PyFileConfigLoader, "load_config", counted)
+    monkeypatch.delenv("MLGRIND_DB_URL", raising=False)
+    monkeypatch.chdir(course)
+    assert main(["grade", "01"]) == 0
+    assert "score: 0 / 15" in capsys.readouterr().out
+    assert loads.count(course / "nbgrader_config.py") == 1
