@@ -1,4 +1,4 @@
-"""The ``mlgrind`` command: build, grade and reset the course's notebooks."""
+"""The ``mlgrind`` command: one sub-command per job, each a thin call into the package."""
 
 from __future__ import annotations
 
@@ -24,14 +24,14 @@ def _build(course: Course, args) -> int:
 
 
 def _grade(course: Course, args) -> int:
-    from .grading import kernels as warmkernel
+    from .grading import kernels
 
     assignment = course.resolve(args.assignment)
-    warmkernel.start(course)
+    kernels.start(course)
     try:
         return _grade_with(course, assignment, args)
     finally:
-        warmkernel.stop()
+        kernels.stop()
 
 
 def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
@@ -72,16 +72,16 @@ def _scaffold(course: Course, args) -> int:
 
 
 def _check(course: Course, args) -> int:
-    from .grading import kernels as warmkernel
+    from .grading import kernels
     from .editor import as_notebook, find_module
 
     assignment = course.resolve(args.assignment)
     module = find_module(assignment, Path(args.path))
-    warmkernel.start(course)
+    kernels.start(course)
     try:
         return _grade_with(course, assignment, args, notebook=as_notebook(course, assignment, module))
     finally:
-        warmkernel.stop()
+        kernels.stop()
 
 
 def _drill(course: Course | None, args) -> int:

@@ -53,7 +53,7 @@ class Execute(_NbgraderExecute):
     """nbgrader's Execute, with two additions.
 
     - It can run the notebook in a kernel started ahead of time: a kernel takes about a second to
-      boot, and ``mlgrind grade`` starts one (``warmkernel``) before it imports nbgrader, so the two
+      boot, and ``mlgrind grade`` starts one (``grading.kernels``) before it imports nbgrader, so the two
       overlap. Without such a kernel it starts its own, as nbgrader does.
     - A kernel that dies (``os._exit``, a crash) fails only the cell that killed it: the kernel is
       restarted, the cells above are run again, and grading goes on. nbgrader alone stops there and
@@ -63,10 +63,10 @@ class Execute(_NbgraderExecute):
     _uses_warm_kernel = False
 
     def create_kernel_manager(self):
-        from . import kernels as warmkernel
+        from . import kernels
 
         kernel_name = self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name")
-        km = warmkernel.take(kernel_name)
+        km = kernels.take(kernel_name)
         if km is None:
             self._uses_warm_kernel = False
             return super().create_kernel_manager()
