@@ -1,7 +1,9 @@
 """Tests of the tests: real nbgrader grades wrong and alternative answers of every exercise.
 
 For each assignment with an ``answers/answers_<id>.py`` file, one class of simulated students is
-submitted and graded by a single plain ``nbgrader autograde`` run:
+submitted and graded by one ``mlgrind autograde --jobs 2`` run (nbgrader's own autograde on two
+workers; tests/test_parallel.py shows it leaves exactly what a serial ``nbgrader autograde`` leaves,
+and the instructor's next steps here are plain nbgrader):
 
 - ``source``: the instructor's notebook, which must get full marks;
 - ``untouched``: the release notebook as a learner receives it, which must get zero;
@@ -63,7 +65,7 @@ def scores(course: Path, assignment: str) -> dict[str, dict[str, float]]:
 
 
 def grade_class(course: Path, assignment: str):
-    """Submit every variant of ``assignment`` and grade them all with one plain nbgrader run."""
+    """Submit every variant of ``assignment``; grade them all with one parallel ``mlgrind autograde``."""
     answers = load_answers(assignment)
     source = REPO / "source" / assignment / f"{assignment}.ipynb"
     submit(course, assignment, "source", nbformat.read(str(source), as_version=4))
@@ -77,9 +79,20 @@ def grade_class(course: Path, assignment: str):
         submit(course, assignment, f"alternative-{name}", replace_solution(nb, solution_id, code))
     generated = run(["nbgrader", "generate_assignment", assignment, "--force"], course)
     assert generated.returncode == 0, generated.stderr
-    graded_run = run(["nbgrader", "autograde", assignment, "--force"], course)
-    assert graded_run.returncode == 0, graded_run.stderr[-3000:]
+    autograde(course, assignment)
     return (*scores(course, assignment), course)
+
+
+def autograde(course: Path, assignment: str, jobs: int = 2):
+    """Grade every submission of ``assignment`` with ``mlgrind autograde --jobs``; each one must grade.
+
+    Exit status 1 means some submission could not be graded at all; the summary lines saying which
+    are shown.
+    """
+    graded_run = run(["mlgrind", "autograde", assignment, "--jobs", str(jobs)], course)
+    summary = [ln for i, ln in enumerate(graded_run.stdout.splitlines()) if i == 0 or "failed" in ln]
+    assert graded_run.returncode == 0, "\n".join(summary) + "\n" + graded_run.stderr[-3000:]
+    return graded_run
 
 
 @pytest.fixture(scope="module")
