@@ -12,7 +12,7 @@ import pytest
 
 from conftest import REPO, copy_course, run
 from support import replace_solution, solved
-from test_answers import ASSIGNMENTS, load_answers, scores, submit
+from test_answers import ASSIGNMENTS, autograde, load_answers, scores, submit
 
 from mlgrind.course import Course
 from mlgrind.editor import as_notebook, module_files, module_name
@@ -99,7 +99,7 @@ def test_wrong_and_alternative_answers_score_the_same_through_check(tmp_path, as
         module.write_text(module_files(nb, assignment)[f"{name}.py"])
         submit(course, assignment, student, as_notebook(Course(course), assignment, module))
     assert run(["nbgrader", "generate_assignment", assignment, "--force"], course).returncode == 0
-    assert run(["nbgrader", "autograde", assignment, "--force"], course).returncode == 0
+    autograde(course, assignment)
     got, max_scores = scores(course, assignment)
     full = {k: v for k, v in max_scores.items() if k.startswith("test_")}
     for student in variants:
