@@ -264,12 +264,11 @@ def einsum_html(plan: EinsumPlan, message: str | None = None) -> str:
             if len(mine) > 1:  # a repeated letter: the diagonal
                 same = len(set(mine)) == 1
                 value, caption = (f"{size} \u00d7{len(mine)}" if same else ", ".join(map(str, mine))), "diagonal"
-            if x.size is None:
-                role, caption = palette.CONFLICT, "conflict"
-            elif size == 1 and x.size != 1:
-                role, value, caption = palette.STRETCHED, f"1\u2192{x.size}", "stretched"
-            else:
-                role = _ROLE[x.role]
+            role = palette.ROLES[x.role_in(i)]
+            if role is palette.CONFLICT:
+                caption = "conflict"
+            elif role is palette.STRETCHED:
+                value, caption = f"1\u2192{x.size}", "stretched"
             roles.append(role)
             cells.append(_box(value, role, caption))
         rows.append(_row([_name(f"{name} {term or '(scalar)'}", _shape(shape))] + cells))

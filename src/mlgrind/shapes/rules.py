@@ -289,6 +289,19 @@ class EinsumLetter:
     role: str  # "batch" (every input and the output), "free" (output), "contracted" (summed)
     sizes: tuple[tuple[int, int], ...]  # (operand, size) for every axis labelled ``letter``
 
+    def role_in(self, op: int) -> str:
+        """What the letter does in operand ``op``: ``"conflict"``, ``"stretched"`` (a 1 meeting a
+        larger size, as in broadcasting) or the letter's own role.
+
+        >>> j = einsum("ij,jk->ik", (3, 1), (4, 5)).letters[-1]
+        >>> j.letter, j.role_in(0), j.role_in(1)
+        ('j', 'stretched', 'contracted')
+        """
+        if self.size is None:
+            return CONFLICT
+        own = [size for o, size in self.sizes if o == op]
+        return STRETCHED if own and own[0] == 1 and self.size != 1 else self.role
+
 
 @dataclass(frozen=True)
 class EinsumPlan:
