@@ -193,36 +193,112 @@ def dp_mlp_grads(params, x_BD, labels_B, n_devices):
     summed = {k: all_reduce([grads[k] / n_devices for _ in range(n_devices)]) for k in params}
     return float(loss), [{k: summed[k][i] for k in params} for i in range(n_devices)]
 '''),
-    # ---------------------------------------------------------------- comm_bytes
+    # ---------------------------------------------------------------- comm_bytes: what is all-reduced
     "comm_tp_forward_only": ("comm_bytes", "test_comm_bytes", '''
 def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
     if scheme not in ("tp", "dp"):
         raise ValueError(f"unknown scheme {scheme}")
-    if n_devices == 1:
-        return 0
-    return B * C * itemsize if scheme == "tp" else (D * F + F + F * C + C) * itemsize
+    N = n_devices
+    elements = B * C if scheme == "tp" else D * F + F + F * C + C
+    return 2 * (N - 1) * elements * itemsize // N
 '''),
     "comm_dp_without_biases": ("comm_bytes", "test_comm_bytes", '''
 def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
     if scheme not in ("tp", "dp"):
         raise ValueError(f"unknown scheme {scheme}")
-    if n_devices == 1:
-        return 0
-    return (B * C + B * D) * itemsize if scheme == "tp" else (D * F + F * C) * itemsize
+    N = n_devices
+    elements = B * C + B * D if scheme == "tp" else D * F + F * C
+    return 2 * (N - 1) * elements * itemsize // N
 '''),
     "comm_elements_not_bytes": ("comm_bytes", "test_comm_bytes", '''
 def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
     if scheme not in ("tp", "dp"):
         raise ValueError(f"unknown scheme {scheme}")
+    N = n_devices
+    elements = B * C + B * D if scheme == "tp" else D * F + F + F * C + C
+    return 2 * (N - 1) * elements // N
+'''),
+    "comm_tp_and_dp_swapped": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
+    N = n_devices
+    elements = D * F + F + F * C + C if scheme == "tp" else B * C + B * D
+    return 2 * (N - 1) * elements * itemsize // N
+'''),
+    # ---------------------------------------------------------------- comm_bytes: the ring's factor
+    "comm_raw_payload": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
     if n_devices == 1:
         return 0
-    return B * C + B * D if scheme == "tp" else D * F + F + F * C + C
+    return (B * C + B * D) * itemsize if scheme == "tp" else (D * F + F + F * C + C) * itemsize
+'''),
+    "comm_ring_factor_without_the_2": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
+    S = ((B * C + B * D) if scheme == "tp" else (D * F + F + F * C + C)) * itemsize
+    return (n_devices - 1) * S // n_devices
+'''),
+    "comm_ring_factor_n_not_n_minus_1": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
+    if n_devices == 1:
+        return 0
+    S = ((B * C + B * D) if scheme == "tp" else (D * F + F + F * C + C)) * itemsize
+    return 2 * n_devices * S // n_devices
+'''),
+    "comm_ring_factor_without_the_division": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
+    S = ((B * C + B * D) if scheme == "tp" else (D * F + F + F * C + C)) * itemsize
+    return 2 * (n_devices - 1) * S
+'''),
+    "comm_float_bytes": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
+    S = ((B * C + B * D) if scheme == "tp" else (D * F + F + F * C + C)) * itemsize
+    return 2 * (n_devices - 1) / n_devices * S
 '''),
     "comm_one_device_still_sends": ("comm_bytes", "test_comm_bytes", '''
 def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
     if scheme not in ("tp", "dp"):
         raise ValueError(f"unknown scheme {scheme}")
-    return (B * C + B * D) * itemsize if scheme == "tp" else (D * F + F + F * C + C) * itemsize
+    S = ((B * C + B * D) if scheme == "tp" else (D * F + F + F * C + C)) * itemsize
+    return 2 * max(n_devices - 1, 1) * S // n_devices
+'''),
+    # ---------------------------------------------------------------- comm_bytes: error paths
+    "comm_unknown_scheme_on_one_device_is_0": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if n_devices == 1:
+        return 0
+    if scheme == "tp":
+        S = (B * C + B * D) * itemsize
+    elif scheme == "dp":
+        S = (D * F + F + F * C + C) * itemsize
+    else:
+        raise ValueError(f"unknown scheme {scheme}")
+    return 2 * (n_devices - 1) * S // n_devices
+'''),
+    "comm_unknown_scheme_is_dp": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme == "tp":
+        S = (B * C + B * D) * itemsize
+    else:
+        S = (D * F + F + F * C + C) * itemsize
+    return 2 * (n_devices - 1) * S // n_devices
+'''),
+    "comm_unknown_scheme_error_without_its_name": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    sizes = {"tp": B * C + B * D, "dp": D * F + F + F * C + C}
+    if scheme not in sizes:
+        raise ValueError("scheme must be tp or dp")
+    return 2 * (n_devices - 1) * sizes[scheme] * itemsize // n_devices
 '''),
 }
 
@@ -333,6 +409,31 @@ def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
         raise ValueError(f"scheme must be 'tp' or 'dp', not {scheme!r}")
     if n_devices < 2:
         return 0
-    return int(sum(np.prod(shape) for shape in shapes[scheme])) * itemsize
+    payload = int(sum(np.prod(shape) for shape in shapes[scheme])) * itemsize
+    return payload * 2 * (n_devices - 1) // n_devices
+'''),
+    "comm_bytes_per_chunk_in_another_order": ("comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    if scheme == "tp":
+        nbytes = itemsize * B * (C + D)
+    elif scheme == "dp":
+        nbytes = itemsize * (F * (D + 1 + C) + C)
+    else:
+        raise ValueError("unknown scheme: " + str(scheme))
+    # a reduce-scatter sends (N - 1)/N of the array, then an all-gather as much again
+    return nbytes * (n_devices - 1) // n_devices * 2
+'''),
+    "comm_bytes_dict_of_factors": ("comm_bytes", '''
+from fractions import Fraction
+
+RING = {"all_reduce": lambda n: Fraction(2 * (n - 1), n), "all_gather": lambda n: Fraction(n - 1, n),
+        "reduce_scatter": lambda n: Fraction(n - 1, n)}
+
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
+    steps = {"tp": [("all_reduce", B * C), ("all_reduce", B * D)],
+             "dp": [("all_reduce", n) for n in (D * F, F, F * C, C)]}
+    if scheme not in steps:
+        raise ValueError(f"no such scheme {scheme!r}")
+    return int(sum(RING[op](n_devices) * elements * itemsize for op, elements in steps[scheme]))
 '''),
 }
