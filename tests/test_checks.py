@@ -462,3 +462,91 @@ def test_noncontiguous_keeps_values_and_dtype_but_not_layout(shape, dtype):
     np.testing.assert_array_equal(y, x)
     assert not y.flags["C_CONTIGUOUS"]
     assert not np.shares_memory(x, y)
+
+
+# --- ArrayWatch: "by hand" exercises that build arrays -------------------------------------------
+
+import operator  # noqa: E402
+
+from numpy.lib.stride_tricks import as_strided  # noqa: E402
+
+from mlgrind.checks import ArrayWatch, _numpy_domain  # noqa: E402
+
+_CACHED = np.empty(1)
+
+
+def _by_hand(*shapes):
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [1] * ndim
+    for shape in shapes:
+        for axis, size in enumerate((1,) * (ndim - len(shape)) + tuple(shape)):
+            if size != 1 and out[axis] not in (1, size):
+                raise ValueError(f"axis {axis}: {out[axis]} vs {size}")
+            out[axis] = size if size != 1 else out[axis]
+    return tuple(out)
+
+
+def _helper_builds(shape):
+    return np.zeros(shape)
+
+
+_SHORTCUTS = {
+    "np.empty and +": lambda a, b: (np.empty(a) + np.empty(b)).shape,
+    "np.zeros times": lambda a, b: (np.zeros(a) * np.zeros(b)).shape,
+    "np.ndarray": lambda a, b: (np.ndarray(a) - np.ndarray(b)).shape,
+    "operator.add on ones": lambda a, b: operator.add(np.ones(a), np.ones(b)).shape,
+    "broadcast_to of a scalar": lambda a, b: np.broadcast_to(0.0, a).shape,
+    "cached array viewed by as_strided": lambda a, b: as_strided(_CACHED, a, (0,) * len(a)).shape,
+    "cached array, indexing only": lambda a, b: _CACHED[(None,) * len(a)].shape,
+    "einsum": lambda a, b: np.einsum("...,...->...", np.empty(a), np.empty(b)).shape,
+    "a helper function": lambda a, b: (_helper_builds(a) + _helper_builds(b)).shape,
+}
+
+
+def test_numpy_reports_array_data_in_its_own_tracemalloc_domain():
+    assert _numpy_domain() not in (None, 0)
+
+
+def test_array_watch_passes_tuple_bookkeeping_with_python_or_numpy_integers():
+    watched = ArrayWatch(_by_hand)
+    assert watched((9, 1, 3), (4, 1)) == (9, 4, 3)
+    assert watched((np.int64(9), np.int64(1)), (1, np.int32(4))) == (9, 4)
+    with pytest.raises(ValueError):
+        watched((2, 3), (4,))
+    assert watched.seen == []
+    assert watched.__name__ == "_by_hand"
+
+
+@pytest.mark.parametrize("name", sorted(_SHORTCUTS))
+@pytest.mark.parametrize("shapes", [((2, 1), (1, 3)), ((0, 3), (1, 3)), ((0,), (0,))])
+def test_array_watch_sees_every_array_shortcut_zero_size_included(name, shapes):
+    watched = ArrayWatch(_SHORTCUTS[name])
+    watched(*shapes)
+    assert watched.seen, name
+    assert watched.report()
+
+
+def test_array_watch_sees_arrays_built_before_numpy_raises():
+    watched = ArrayWatch(lambda a, b: np.empty(a) + np.empty(b))
+    with pytest.raises(ValueError):
+        watched((2, 3), (4,))
+    assert "NumPy allocated array data" in watched.seen
+
+
+def test_array_watch_notices_tracing_switched_off():
+    import sys
+
+    def escapes(*shapes):
+        sys.settrace(None)
+        return (np.empty(shapes[0]) + np.empty(shapes[1])).shape
+
+    watched = ArrayWatch(escapes)
+    watched((2,), (2,))
+    assert any("switched off" in seen for seen in watched.seen)
+
+
+def test_array_watch_ignores_arrays_that_existed_before_the_call():
+    keep = [np.ones(3)]
+    watched = ArrayWatch(lambda: len(keep))
+    assert watched() == 1
+    assert watched.seen == []

@@ -42,6 +42,70 @@ def broadcast_shape(*shapes):
     except ValueError:
         raise ValueError("axis ? clash")
 '''),
+    # Array shortcuts: NumPy finds the shape, the learner re-raises its error with the right words.
+    "broadcast_empty_plus": ("broadcast_shape", "test_broadcast_shape", '''
+def broadcast_shape(*shapes):
+    try:
+        out = np.empty(())
+        for shape in shapes:
+            out = out + np.empty(shape)
+        return tuple(out.shape)
+    except ValueError:
+        raise ValueError(f"shapes {shapes} clash along some axis") from None
+'''),
+    "broadcast_zeros_times": ("broadcast_shape", "test_broadcast_shape", '''
+import functools
+
+def broadcast_shape(*shapes):
+    try:
+        return functools.reduce(lambda x, y: x * y, [np.zeros(s, np.int8) for s in shapes], np.zeros(())).shape
+    except ValueError as exc:
+        raise ValueError(f"axis mismatch in {shapes}: {exc}") from None
+'''),
+    "broadcast_arrays_under_another_name": ("broadcast_shape", "test_broadcast_shape", '''
+from numpy import broadcast_arrays as together
+
+def broadcast_shape(*shapes):
+    if not shapes:
+        return ()
+    try:
+        return tuple(together(*[np.empty(s) for s in shapes])[0].shape)
+    except ValueError:
+        raise ValueError(f"axis clash in {shapes}") from None
+'''),
+    "broadcast_operator_add_on_ones": ("broadcast_shape", "test_broadcast_shape", '''
+import functools
+import operator
+
+def broadcast_shape(*shapes):
+    try:
+        return tuple(functools.reduce(operator.add, map(np.ones, shapes), np.ones(())).shape)
+    except ValueError:
+        raise ValueError("cannot broadcast along an axis: " + " with ".join(map(str, shapes))) from None
+'''),
+    "broadcast_cached_array_as_strided": ("broadcast_shape", "test_broadcast_shape", '''
+from numpy.lib.stride_tricks import as_strided
+
+_ONE = np.zeros(1)
+
+def broadcast_shape(*shapes):
+    views = [as_strided(_ONE, shape=s, strides=(0,) * len(s)) for s in shapes]
+    try:
+        out = _ONE[0]
+        for view in views:
+            out = out - view
+        return tuple(np.shape(out))
+    except ValueError:
+        raise ValueError(f"an axis does not broadcast in {shapes}") from None
+'''),
+    "broadcast_ndarray_constructor": ("broadcast_shape", "test_broadcast_shape", '''
+def broadcast_shape(*shapes):
+    arrays = [np.ndarray(shape=s, dtype=np.uint8) for s in shapes]
+    try:
+        return sum(arrays, np.ndarray(())).shape
+    except ValueError:
+        raise ValueError(f"size clash on an axis among {shapes}") from None
+'''),
     "predictions_no_right_align": ("predictions", "test_predictions", '''
 answers = [(9, 4, 3), (5, 4), (5, 4), (8, 7, 6, 5), (3,), (8, 4, 3), (0, 3), (4, 3, 2), (6, 6), "error"]
 '''),
@@ -145,6 +209,48 @@ def broadcast_shape(*shapes):
     for shape in shapes:
         result = _two(result, shape)
     return result
+'''),
+    "broadcast_recursive": ("broadcast_shape", '''
+def broadcast_shape(*shapes):
+    if not shapes:
+        return ()
+    if len(shapes) > 2:
+        return broadcast_shape(broadcast_shape(*shapes[:2]), *shapes[2:])
+    a, b = tuple(shapes[0]), tuple(shapes[-1])
+    if not a or not b:
+        return a or b
+    x, y = a[-1], b[-1]
+    if x != y and 1 not in (x, y):
+        raise ValueError(f"axis {max(len(a), len(b)) - 1} (from the left): {x} vs {y}")
+    return broadcast_shape(a[:-1], b[:-1]) + ((y if x == 1 else x),)
+'''),
+    "broadcast_reversed_zip_with_int": ("broadcast_shape", '''
+def broadcast_shape(*shapes):
+    shapes = [tuple(int(n) for n in s) for s in shapes]
+    ndim = max(map(len, shapes), default=0)
+    out = [1] * ndim
+    for shape in shapes:
+        for i, size in zip(range(ndim - 1, -1, -1), reversed(shape)):
+            if size == 1 or size == out[i]:
+                continue
+            if out[i] != 1:
+                raise ValueError(f"cannot broadcast axis {i}: {out[i]} and {size}")
+            out[i] = size
+    return tuple(out)
+'''),
+    "broadcast_numpy_integer_sizes": ("broadcast_shape", '''
+def broadcast_shape(*shapes):
+    ndim = max((len(s) for s in shapes), default=0)
+    out = [np.int64(1)] * ndim
+    for shape in shapes:
+        padded = [np.int64(1)] * (ndim - len(shape)) + [np.int64(n) for n in shape]
+        for axis in range(ndim):
+            x, y = out[axis], padded[axis]
+            if x == 1:
+                out[axis] = y
+            elif y != 1 and y != x:
+                raise ValueError(f"axis {axis}: size {int(x)} vs size {int(y)}")
+    return tuple(out)
 '''),
     "predictions_lists_and_capitals": ("predictions", '''
 answers = [[9, 4, 3], [5, 4], "Error", [8, 7, 6, 5], [3], "ERROR", [0, 3], [4, 3, 2], [6, 6], " error "]
