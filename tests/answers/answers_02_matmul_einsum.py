@@ -276,6 +276,61 @@ def matmul_flops(a_shape, b_shape):
     ba, bb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
     return 2 * math.prod(x if y == 1 else y for x, y in zip(ba, bb)) * M * K * N
 '''),
+    # Types the task fixes: the right count, returned as a float.
+    "flops_float_two": ("matmul_flops", "test_matmul_flops", '''
+import math
+
+def matmul_flops(a_shape, b_shape):
+    a = tuple(a_shape) if len(a_shape) > 1 else (1,) + tuple(a_shape)
+    b = tuple(b_shape) if len(b_shape) > 1 else tuple(b_shape) + (1,)
+    n = max(len(a), len(b)) - 2
+    ba, bb = (1,) * (n - len(a) + 2) + a[:-2], (1,) * (n - len(b) + 2) + b[:-2]
+    batch = math.prod(y if x == 1 else x for x, y in zip(ba, bb))
+    return 2.0 * batch * a[-2] * a[-1] * b[-1]
+'''),
+    "flops_true_division": ("matmul_flops", "test_matmul_flops", '''
+import math
+
+def matmul_flops(a_shape, b_shape):
+    a = tuple(a_shape) if len(a_shape) > 1 else (1,) + tuple(a_shape)
+    b = tuple(b_shape) if len(b_shape) > 1 else tuple(b_shape) + (1,)
+    n = max(len(a), len(b)) - 2
+    ba, bb = (1,) * (n - len(a) + 2) + a[:-2], (1,) * (n - len(b) + 2) + b[:-2]
+    outputs = math.prod(y if x == 1 else x for x, y in zip(ba, bb)) * a[-2] * b[-1]
+    macs = outputs * a[-1]
+    return macs * 4 / 2
+'''),
+    "flops_numpy_prod_of_empty_batch": ("matmul_flops", "test_matmul_flops", '''
+def matmul_flops(a_shape, b_shape):
+    a = tuple(a_shape) if len(a_shape) > 1 else (1,) + tuple(a_shape)
+    b = tuple(b_shape) if len(b_shape) > 1 else tuple(b_shape) + (1,)
+    n = max(len(a), len(b)) - 2
+    ba, bb = (1,) * (n - len(a) + 2) + a[:-2], (1,) * (n - len(b) + 2) + b[:-2]
+    batch = np.prod([y if x == 1 else x for x, y in zip(ba, bb)])
+    return 2 * batch * a[-2] * a[-1] * b[-1]
+'''),
+    "bytes_bits_divided_by_eight": ("matmul_bytes", "test_matmul_bytes", '''
+import math
+
+def matmul_bytes(a_shape, b_shape, itemsize):
+    a = tuple(a_shape) if len(a_shape) > 1 else (1,) + tuple(a_shape)
+    b = tuple(b_shape) if len(b_shape) > 1 else tuple(b_shape) + (1,)
+    n = max(len(a), len(b)) - 2
+    ba, bb = (1,) * (n - len(a) + 2) + a[:-2], (1,) * (n - len(b) + 2) + b[:-2]
+    out = math.prod(y if x == 1 else x for x, y in zip(ba, bb)) * a[-2] * b[-1]
+    bits = 8 * itemsize * (math.prod(a_shape) + math.prod(b_shape) + out)
+    return bits / 8
+'''),
+    "bytes_numpy_prod_of_a_scalar_output": ("matmul_bytes", "test_matmul_bytes", '''
+def matmul_bytes(a_shape, b_shape, itemsize):
+    a = tuple(a_shape) if len(a_shape) > 1 else (1,) + tuple(a_shape)
+    b = tuple(b_shape) if len(b_shape) > 1 else tuple(b_shape) + (1,)
+    n = max(len(a), len(b)) - 2
+    ba, bb = (1,) * (n - len(a) + 2) + a[:-2], (1,) * (n - len(b) + 2) + b[:-2]
+    out_shape = tuple(y if x == 1 else x for x, y in zip(ba, bb))
+    out_shape += a[-2:-1] * (len(a_shape) > 1) + b[-1:] * (len(b_shape) > 1)
+    return itemsize * (np.prod(a_shape) + np.prod(b_shape) + np.prod(out_shape))
+'''),
     "bytes_without_the_output": ("matmul_bytes", "test_matmul_bytes", '''
 import math
 
@@ -408,6 +463,29 @@ def matmul_shape(a_shape, b_shape):
         out.append(bb[i] if ba[i] == 1 else ba[i])
         i += 1
     return tuple(out + a[-2:-1] * keep_m + b[-1:] * keep_n)
+'''),
+    "flops_math_prod_of_the_output": ("matmul_flops", '''
+import math
+
+def matmul_flops(a_shape, b_shape):
+    a, b = list(a_shape), list(b_shape)
+    K = a[-1]
+    out = [] if len(a) == 1 else [a[-2]]
+    out += [] if len(b) == 1 else [b[-1]]
+    ba, bb = a[:-2], b[:-2]
+    width = max(len(ba), len(bb))
+    ba, bb = [1] * (width - len(ba)) + ba, [1] * (width - len(bb)) + bb
+    return 2 * K * math.prod([max(x, y) if 0 not in (x, y) else 0 for x, y in zip(ba, bb)] + out)
+'''),
+    "bytes_numpy_int64": ("matmul_bytes", '''
+def matmul_bytes(a_shape, b_shape, itemsize):
+    count = lambda shape: np.prod(np.asarray(shape, dtype=np.int64), dtype=np.int64)
+    a = tuple(a_shape) if len(a_shape) > 1 else (1,) + tuple(a_shape)
+    b = tuple(b_shape) if len(b_shape) > 1 else tuple(b_shape) + (1,)
+    n = max(len(a), len(b)) - 2
+    ba, bb = (1,) * (n - len(a) + 2) + a[:-2], (1,) * (n - len(b) + 2) + b[:-2]
+    out = count([y if x == 1 else x for x, y in zip(ba, bb)]) * a[-2] * b[-1]
+    return np.int64(itemsize) * (count(a_shape) + count(b_shape) + out)
 '''),
     "batched_swapaxes": ("batched_matmul", '''
 def batched_matmul(a, b):
