@@ -239,6 +239,25 @@ def view_reshape(x, shape):
         raise ValueError(f"{x.shape} -> {shape} needs a copy")
     return y
 '''),
+    "view_reshape_assigns_the_shape_of_a_view": ("view_reshape", '''
+def view_reshape(x, shape):
+    y = x.view()
+    try:
+        y.shape = shape      # refuses (AttributeError) when the strides need a copy
+    except AttributeError as exc:
+        raise ValueError(f"{x.shape} with strides {x.strides} cannot be viewed as {shape}") from exc
+    return y
+'''),
+    "view_reshape_copy_false_where_numpy_has_it": ("view_reshape", '''
+def view_reshape(x, shape):
+    try:
+        return np.reshape(x, shape, copy=False)       # NumPy 2.1 and later
+    except TypeError:                                  # older NumPy: no copy argument
+        y = np.reshape(x, shape)
+        if not np.shares_memory(x, y):
+            raise ValueError(f"{x.shape} -> {shape} needs a copy") from None
+        return y
+'''),
     "fold_swapaxes_minus_one": ("fold_heads", '''
 def fold_heads(x_BLD, H):
     B, L, D = x_BLD.shape
