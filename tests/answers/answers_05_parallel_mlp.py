@@ -300,6 +300,81 @@ def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
         raise ValueError("scheme must be tp or dp")
     return 2 * (n_devices - 1) * sizes[scheme] * itemsize // n_devices
 '''),
+    # ---------------------------------------------------------------- devices that share memory
+    "all_reduce_one_device_gets_its_input": ("all_reduce", "test_all_reduce", '''
+def all_reduce(parts):
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return [total] + [total.copy() for _ in parts[1:]]
+'''),
+    "all_gather_one_device_shortcut": ("all_gather", "test_all_gather", '''
+def all_gather(parts, axis=0):
+    if len(parts) == 1:
+        return [parts[0]]
+    return [np.concatenate(parts, axis=axis) for _ in parts]
+'''),
+    "all_gather_one_device_view": ("all_gather", "test_all_gather", '''
+def all_gather(parts, axis=0):
+    full = parts[0][...] if len(parts) == 1 else np.concatenate(parts, axis=axis)
+    return [full] + [full.copy() for _ in parts[1:]]
+'''),
+    "reduce_scatter_one_device_shortcut": ("reduce_scatter", "test_reduce_scatter", '''
+def reduce_scatter(parts, axis=0):
+    n = len(parts)
+    if n == 1:
+        return list(parts)
+    if parts[0].shape[axis] % n:
+        raise ValueError(f"axis size {parts[0].shape[axis]} does not split into {n} chunks")
+    return [c.copy() for c in np.split(sum(parts), n, axis=axis)]
+'''),
+    "reduce_scatter_sum_starts_from_the_input": ("reduce_scatter", "test_reduce_scatter", '''
+def reduce_scatter(parts, axis=0):
+    n = len(parts)
+    if parts[0].shape[axis] % n:
+        raise ValueError(f"axis size {parts[0].shape[axis]} does not split into {n} chunks")
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return np.split(total, n, axis=axis)
+'''),
+    "dp_one_dict_for_every_replica": ("dp_mlp", "test_dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    x_NbD, labels_Nb = shard(x_BD, n_devices, axis=0), shard(labels_B, n_devices, axis=0)
+    losses, local = [], []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        losses.append(loss)
+        local.append(mlp_backward(params, cache, dlogits_bC)[0])
+    mean = {k: all_reduce([g[k] for g in local])[0] / n_devices for k in params}
+    return float(np.mean(losses)), [mean] * n_devices
+'''),
+    "dp_fresh_dicts_of_the_same_arrays": ("dp_mlp", "test_dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    x_NbD, labels_Nb = shard(x_BD, n_devices, axis=0), shard(labels_B, n_devices, axis=0)
+    losses, local = [], []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        losses.append(loss)
+        local.append(mlp_backward(params, cache, dlogits_bC)[0])
+    mean = {k: all_reduce([g[k] for g in local])[0] / n_devices for k in params}
+    return float(np.mean(losses)), [dict(mean) for _ in range(n_devices)]
+'''),
+    "dp_replicas_get_views_of_one_buffer": ("dp_mlp", "test_dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    x_NbD, labels_Nb = shard(x_BD, n_devices, axis=0), shard(labels_B, n_devices, axis=0)
+    losses, local = [], []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        losses.append(loss)
+        local.append(mlp_backward(params, cache, dlogits_bC)[0])
+    summed = {k: all_reduce([g[k] for g in local]) for k in params}
+    mean = {k: summed[k][0] / n_devices for k in params}
+    return float(np.mean(losses)), [{k: mean[k].reshape(params[k].shape) for k in params} for _ in range(n_devices)]
+'''),
 }
 
 ALTERNATIVE = {
@@ -435,5 +510,33 @@ def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
     if scheme not in steps:
         raise ValueError(f"no such scheme {scheme!r}")
     return int(sum(RING[op](n_devices) * elements * itemsize for op, elements in steps[scheme]))
+'''),
+    "all_gather_one_device_copies": ("all_gather", '''
+def all_gather(parts, axis=0):
+    if len(parts) == 1:
+        return [parts[0].copy()]
+    return [np.concatenate(parts, axis=axis) for _ in parts]
+'''),
+    "reduce_scatter_disjoint_views_of_a_fresh_sum": ("reduce_scatter", '''
+def reduce_scatter(parts, axis=0):
+    n = len(parts)
+    if parts[0].shape[axis] % n:
+        raise ValueError(f"cannot cut {parts[0].shape[axis]} into {n} equal chunks")
+    total = np.add.reduce(np.stack(parts), axis=0)
+    return np.split(total, n, axis=axis)   # chunks of a new array: no two devices share memory
+'''),
+    "dp_deepcopy_per_replica": ("dp_mlp", '''
+import copy
+
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    x_NbD, labels_Nb = shard(x_BD, n_devices, axis=0), shard(labels_B, n_devices, axis=0)
+    losses, local = [], []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        losses.append(loss)
+        local.append(mlp_backward(params, cache, dlogits_bC)[0])
+    mean = {k: all_reduce([g[k] for g in local])[0] / n_devices for k in params}
+    return float(np.mean(losses)), [copy.deepcopy(mean) for _ in range(n_devices)]
 '''),
 }
