@@ -178,6 +178,48 @@ def numerical_gradient(f, x, eps=1e-5):
         grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
 '''),
+    # x.reshape(-1) and x.ravel() are views only of a C-contiguous x: nudging the copy of a strided or
+    # Fortran-order x changes nothing that f sees, and the gradient comes back as zeros.
+    "numerical_gradient_nudges_a_reshaped_copy": ("numerical_gradient", "test_numerical_gradient", '''
+def numerical_gradient(f, x, eps=1e-5):
+    flat = x.reshape(-1)
+    grad = np.zeros(flat.size)
+    for k in range(flat.size):
+        old = flat[k]
+        flat[k] = old + eps
+        f_plus = f(x)
+        flat[k] = old - eps
+        f_minus = f(x)
+        flat[k] = old
+        grad[k] = (f_plus - f_minus) / (2 * eps)
+    return grad.reshape(x.shape)
+'''),
+    "numerical_gradient_nudges_ravel": ("numerical_gradient", "test_numerical_gradient", '''
+def numerical_gradient(f, x, eps=1e-5):
+    grad = np.zeros_like(x)
+    xs, gs = x.ravel(), grad.ravel()
+    for k in range(xs.size):
+        xs[k] += eps
+        f_plus = f(x)
+        xs[k] -= 2 * eps
+        f_minus = f(x)
+        xs[k] += eps
+        gs[k] = (f_plus - f_minus) / (2 * eps)
+    return grad
+'''),
+    "numerical_gradient_restores_only_the_last_nudge": ("numerical_gradient", "test_numerical_gradient", '''
+def numerical_gradient(f, x, eps=1e-5):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        old = x[index]
+        x[index] = old + eps
+        f_plus = f(x)
+        x[index] = old - eps
+        f_minus = f(x)
+        grad[index] = (f_plus - f_minus) / (2 * eps)
+    x[index] = old
+    return grad
+'''),
     # ---------------------------------------------------------------- mlp_forward
     "mlp_forward_without_relu": ("mlp_forward", ("test_mlp_forward", "test_mlp_backward", TRAIN), '''
 def mlp_forward(params, x_BD):
@@ -375,6 +417,44 @@ def numerical_gradient(f, x, eps=1e-5):
         step = step.reshape(x.shape)
         grad[k] = (f(x + step) - f(x - step)) / (2 * eps)
     return grad.reshape(x.shape)
+'''),
+    "numerical_gradient_nudge_and_undo": ("numerical_gradient", '''
+def numerical_gradient(f, x, eps=1e-5):
+    grad = np.zeros_like(x, dtype=float)
+    for i in np.ndindex(*x.shape):
+        x[i] += eps
+        f_plus = f(x)
+        x[i] -= 2 * eps
+        f_minus = f(x)
+        x[i] += eps          # back where it was, give or take an ulp
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+'''),
+    "numerical_gradient_flat_iterator": ("numerical_gradient", '''
+def numerical_gradient(f, x, eps=1e-5):
+    grad = np.empty(x.shape)
+    for k in range(x.size):          # x.flat indexes in C order and writes through any strides
+        saved = float(x.flat[k])
+        x.flat[k] = saved + eps
+        up = f(x)
+        x.flat[k] = saved - eps
+        down = f(x)
+        x.flat[k] = saved
+        grad.flat[k] = (up - down) / (2 * eps)
+    return grad
+'''),
+    "numerical_gradient_writes_back_a_copy": ("numerical_gradient", '''
+def numerical_gradient(f, x, eps=1e-5):
+    original = x.copy()
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        x[index] = original[index] + eps
+        f_plus = f(x)
+        x[index] = original[index] - eps
+        f_minus = f(x)
+        grad[index] = (f_plus - f_minus) / (2 * eps)
+        x[...] = original
+    return grad
 '''),
     "mlp_forward_einsum": ("mlp_forward", '''
 def mlp_forward(params, x_BD):
