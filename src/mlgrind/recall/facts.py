@@ -188,7 +188,8 @@ EINSUM = Sheet("einsum", "einsum patterns", "np.einsum('in,puts->out', …): one
         Cue("a letter in the output", "free: kept, in the order after ->", "free"),
         Cue("a letter only in the inputs", "contracted: multiplied, then summed", "contracted"),
         Cue("a letter in every input and the output", "batch: carried along", "batch"),
-        Cue("one letter, two sizes", "error", "conflict", "no broadcasting by default"),
+        Cue("one letter, two sizes", "equal, or one is 1: the 1 stretches; else error", "stretched",
+            "checked: last two patterns"),
     )),
     Section("Patterns", EINSUM_COLUMNS, (
         _es("m,n->mn", "outer product", (5, 7), "free", "", (5,), (7,)),
@@ -208,6 +209,7 @@ EINSUM = Sheet("einsum", "einsum patterns", "np.einsum('in,puts->out', …): one
         _es("ii->", "trace", (), "contracted", "", (4, 4)),
         _es("ii->i", "diagonal", (4,), "free", "", (4, 4)),
         _es("ij,ij->ij", "elementwise", (3, 4), "batch", "no sum at all", (3, 4), (3, 4)),
+        _es("ij,jk->ik", "size-1 letter", (3, 5), "stretched", "j is 1 and 4: the 1 stretches", (3, 1), (4, 5)),
         _es("ij,jk->ik", "mismatch", "error", "conflict", "j is 4 and 5", (3, 4), (5, 6)),
     )),
 ))
