@@ -315,6 +315,87 @@ def train_mlp(params, x_BD, labels_B, lr=1.0, steps=2000, batch_size=64, seed=0)
         losses.append(loss)
     return params, losses
 '''),
+    # Arguments ignored: the graded run uses the defaults, so only other values show it.
+    "train_hard_codes_the_batch_size": ("train_mlp", TRAIN, '''
+from tqdm.auto import tqdm
+
+def train_mlp(params, x_BD, labels_B, lr=1.0, steps=2000, batch_size=64, seed=0):
+    rng = np.random.default_rng(seed)
+    losses = []
+    for step in tqdm(range(steps)):
+        batch = rng.choice(len(x_BD), size=64, replace=False)
+        logits_BC, cache = mlp_forward(params, x_BD[batch])
+        loss, dlogits_BC = softmax_cross_entropy(logits_BC, labels_B[batch])
+        grads = mlp_backward(params, cache, dlogits_BC)
+        for key in params:
+            params[key] -= lr * grads[key]
+        losses.append(loss)
+    return params, losses
+'''),
+    "train_ignores_lr": ("train_mlp", TRAIN, '''
+from tqdm.auto import tqdm
+
+def train_mlp(params, x_BD, labels_B, lr=1.0, steps=2000, batch_size=64, seed=0):
+    rng = np.random.default_rng(seed)
+    losses = []
+    for step in tqdm(range(steps)):
+        batch = rng.choice(len(x_BD), size=batch_size, replace=False)
+        logits_BC, cache = mlp_forward(params, x_BD[batch])
+        loss, dlogits_BC = softmax_cross_entropy(logits_BC, labels_B[batch])
+        grads = mlp_backward(params, cache, dlogits_BC)
+        for key in params:
+            params[key] -= 1.0 * grads[key]
+        losses.append(loss)
+    return params, losses
+'''),
+    "train_ignores_the_seed_global_rng": ("train_mlp", TRAIN, '''
+from tqdm.auto import tqdm
+
+def train_mlp(params, x_BD, labels_B, lr=1.0, steps=2000, batch_size=64, seed=0):
+    pass
+    losses = []
+    for step in tqdm(range(steps)):
+        batch = np.random.choice(len(x_BD), size=batch_size, replace=False)
+        logits_BC, cache = mlp_forward(params, x_BD[batch])
+        loss, dlogits_BC = softmax_cross_entropy(logits_BC, labels_B[batch])
+        grads = mlp_backward(params, cache, dlogits_BC)
+        for key in params:
+            params[key] -= lr * grads[key]
+        losses.append(loss)
+    return params, losses
+'''),
+    "train_ignores_the_seed_fixed_generator": ("train_mlp", TRAIN, '''
+from tqdm.auto import tqdm
+
+def train_mlp(params, x_BD, labels_B, lr=1.0, steps=2000, batch_size=64, seed=0):
+    rng = np.random.default_rng(0)
+    losses = []
+    for step in tqdm(range(steps)):
+        batch = rng.choice(len(x_BD), size=batch_size, replace=False)
+        logits_BC, cache = mlp_forward(params, x_BD[batch])
+        loss, dlogits_BC = softmax_cross_entropy(logits_BC, labels_B[batch])
+        grads = mlp_backward(params, cache, dlogits_BC)
+        for key in params:
+            params[key] -= lr * grads[key]
+        losses.append(loss)
+    return params, losses
+'''),
+    "train_new_generator_every_step": ("train_mlp", TRAIN, '''
+from tqdm.auto import tqdm
+
+def train_mlp(params, x_BD, labels_B, lr=1.0, steps=2000, batch_size=64, seed=0):
+    pass
+    losses = []
+    for step in tqdm(range(steps)):
+        batch = np.random.default_rng(seed).choice(len(x_BD), size=batch_size, replace=False)
+        logits_BC, cache = mlp_forward(params, x_BD[batch])
+        loss, dlogits_BC = softmax_cross_entropy(logits_BC, labels_B[batch])
+        grads = mlp_backward(params, cache, dlogits_BC)
+        for key in params:
+            params[key] -= lr * grads[key]
+        losses.append(loss)
+    return params, losses
+'''),
 }
 
 ALTERNATIVE = {
@@ -484,6 +565,25 @@ def mlp_backward(params, cache, dlogits_BC):
     dh_BF = np.einsum("bc,fc->bf", dlogits_BC, params["w2_FC"]) * (h_BF > 0)
     return {"w1_DF": np.einsum("bd,bf->df", x_BD, dh_BF), "b1_F": np.einsum("bf->f", dh_BF),
             "w2_FC": np.einsum("bf,bc->fc", a_BF, dlogits_BC), "b2_C": np.einsum("bc->c", dlogits_BC)}
+'''),
+    "train_while_loop_with_replacement_and_a_step_helper": ("train_mlp", '''
+def _sgd_step(params, grads, lr):
+    for key, grad in grads.items():
+        params[key] -= lr * grad
+
+def train_mlp(params, x_BD, labels_B, lr=1.0, steps=2000, batch_size=64, seed=0):
+    rng = np.random.default_rng(seed)
+    N = x_BD.shape[0]
+    losses = []
+    while len(losses) < steps:
+        batch = rng.integers(0, N, size=batch_size)          # with replacement: still SGD
+        logits_BC, cache = mlp_forward(params, x_BD[batch])
+        loss, dlogits_BC = softmax_cross_entropy(logits_BC, labels_B[batch])
+        _sgd_step(params, mlp_backward(params, cache, dlogits_BC), lr)
+        losses.append(float(loss))
+    final = mlp_forward(params, x_BD)[0].argmax(axis=1)      # one look at the whole set at the end
+    print(f"training accuracy {np.mean(final == labels_B):.1%}")
+    return params, losses
 '''),
     "train_epochs_and_new_dicts": ("train_mlp", '''
 from tqdm.auto import tqdm
