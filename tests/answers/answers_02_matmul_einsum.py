@@ -203,20 +203,25 @@ def bilinear(x_BD, w_DE, y_BE):
     return np.sum((x_BD @ w_DE) * y_BE, axis=1)
 '''),
     "scores_missing_scale": ("attention_scores", "test_attention_scores", '''
-def attention_scores(q_BHQD, k_BHKD):
-    return np.einsum("bhqd,bhkd->bhqk", q_BHQD, k_BHKD)
+def attention_scores(q_BHLK, k_BHMK):
+    return np.einsum("bhlk,bhmk->bhlm", q_BHLK, k_BHMK)
 '''),
     "scores_transposed": ("attention_scores", "test_attention_scores", '''
-def attention_scores(q_BHQD, k_BHKD):
-    return np.einsum("bhqd,bhkd->bhkq", q_BHQD, k_BHKD) / np.sqrt(q_BHQD.shape[-1])
+def attention_scores(q_BHLK, k_BHMK):
+    return np.einsum("bhlk,bhmk->bhml", q_BHLK, k_BHMK) / np.sqrt(q_BHLK.shape[-1])
 '''),
-    "scores_divided_by_d": ("attention_scores", "test_attention_scores", '''
-def attention_scores(q_BHQD, k_BHKD):
-    return np.einsum("bhqd,bhkd->bhqk", q_BHQD, k_BHKD) / q_BHQD.shape[-1]
+    "scores_divided_by_k": ("attention_scores", "test_attention_scores", '''
+def attention_scores(q_BHLK, k_BHMK):
+    return np.einsum("bhlk,bhmk->bhlm", q_BHLK, k_BHMK) / q_BHLK.shape[-1]
 '''),
     "scores_scaled_by_key_count": ("attention_scores", "test_attention_scores", '''
-def attention_scores(q_BHQD, k_BHKD):
-    return np.einsum("bhqd,bhkd->bhqk", q_BHQD, k_BHKD) / np.sqrt(k_BHKD.shape[-2])
+def attention_scores(q_BHLK, k_BHMK):
+    return np.einsum("bhlk,bhmk->bhlm", q_BHLK, k_BHMK) / np.sqrt(k_BHMK.shape[-2])
+'''),
+    "scores_old_letters_scaled_by_model_width": ("attention_scores", "test_attention_scores", '''
+def attention_scores(q_BHLK, k_BHMK):
+    H, K = q_BHLK.shape[1], q_BHLK.shape[-1]
+    return np.einsum("bhlk,bhmk->bhlm", q_BHLK, k_BHMK) / np.sqrt(H * K)
 '''),
     "project_heads_no_transpose": ("project_heads", "test_project_heads", '''
 def project_heads(x_BLD, w_DHK):
@@ -514,6 +519,11 @@ def bmm(a_BMK, b_BKN):
     "bilinear_einsum_after_matmul": ("bilinear", '''
 def bilinear(x_BD, w_DE, y_BE):
     return np.einsum("be,be->b", x_BD @ w_DE, y_BE)
+'''),
+    "scores_other_argument_names": ("attention_scores", '''
+def attention_scores(query, key):
+    head_size = query.shape[-1]
+    return np.einsum("...qd,...kd->...qk", query, key) * head_size ** -0.5
 '''),
     "scores_scale_q_first": ("attention_scores", '''
 import math

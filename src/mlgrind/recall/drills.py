@@ -227,7 +227,7 @@ EINSUMS = [
     ("ij,jk->ik", lambda s: ([s["i"], s["j"]], [s["j"], s["k"]])),
     ("bij,bjk->bik", lambda s: ([s["b"], s["i"], s["j"]], [s["b"], s["j"], s["k"]])),
     ("bd,de,be->b", lambda s: ([s["b"], s["d"]], [s["d"], s["e"]], [s["b"], s["e"]])),
-    ("bhqd,bhkd->bhqk", lambda s: ([s["b"], s["h"], s["q"], s["d"]], [s["b"], s["h"], s["k"], s["d"]])),
+    ("bhlk,bhmk->bhlm", lambda s: ([s["b"], s["h"], s["l"], s["k"]], [s["b"], s["h"], s["m"], s["k"]])),
     ("ij->ji", lambda s: ([s["i"], s["j"]],)),
     ("bij->bj", lambda s: ([s["b"], s["i"], s["j"]],)),
     ("ii->i", lambda s: ([s["i"], s["i"]],)),
@@ -237,7 +237,7 @@ EINSUMS = [
 @topic("einsum", "np.einsum specs: outer, matmul, attention, diagonal", explain=_einsum_steps)
 def _einsum(rng: random.Random, level: int) -> Question:
     spec, build = rng.choice(EINSUMS[: 4 + 2 * level])
-    sizes = {letter: rng.randint(2, 7) for letter in "bdehijkq"}
+    sizes = {letter: rng.randint(2, 7) for letter in "bdehijklm"}
     shapes = [list(s) for s in build(sizes)]
     if rng.random() < 0.25:  # a contracted or shared letter that disagrees
         victim = rng.choice(shapes)

@@ -8,7 +8,7 @@ says them in words::
     (9, 4, 3)
     >>> matmul((5, 2, 3), (3,)).result
     (5, 2)
-    >>> einsum("bhqd,bhkd->bhqk", (2, 4, 5, 8), (2, 4, 7, 8)).result
+    >>> einsum("bhlk,bhmk->bhlm", (2, 4, 5, 8), (2, 4, 7, 8)).result
     (2, 4, 5, 7)
 
 Shapes that do not fit raise ``ShapeError`` (a ``ValueError``) whose message carries the numbers

@@ -4,7 +4,7 @@
     (9, 4, 3)
     >>> MatmulFlow((5, 2, 3), (3,)).plan.result
     (5, 2)
-    >>> EinsumFlow("bhqd,bhkd->bhqk", (2, 4, 5, 8), (2, 4, 7, 8)).plan.result
+    >>> EinsumFlow("bhlk,bhmk->bhlm", (2, 4, 5, 8), (2, 4, 7, 8)).plan.result
     (2, 4, 5, 7)
 
 Each is an ipywidgets box: a text field per shape (``9,1,3``, ``(9, 1, 3)``, ``9 x 1 x 3`` all
@@ -216,8 +216,8 @@ class EinsumFlow(_Flow):
     title = "Einsum"
     kind = "einsum"
 
-    def __init__(self, spec="bhqd,bhkd->bhqk", *shapes):
-        shapes = shapes or (((2, 4, 5, 8), (2, 4, 7, 8)) if spec == "bhqd,bhkd->bhqk" else ())
+    def __init__(self, spec="bhlk,bhmk->bhlm", *shapes):
+        shapes = shapes or (((2, 4, 5, 8), (2, 4, 7, 8)) if spec == "bhlk,bhmk->bhlm" else ())
         super().__init__([("spec", spec, "ij,jk->ik"),
                           ("shapes", ", ".join(_text(s) for s in shapes), "(2, 3), (3, 4)")])
         self.inputs[1].layout.width = "320px"
