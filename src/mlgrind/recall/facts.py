@@ -332,7 +332,7 @@ MLP = Sheet("mlp", "MLP forward and backward", "two layers, ReLU, softmax cross-
         _mlp("dw1_DF", "x_BD.T @ dh_BF", "(D, B) @ (B, F) → (D, F)", (D, F), "contracted"),
         _mlp("db1_F", "dh_BF.sum(0)", "(B, F) → (F,)", (F,), "contracted"),
         _mlp("dx_BD", "dh_BF @ w1_DF.T", "(B, F) @ (F, D) → (B, D)", (B, D), "contracted", "for a layer below"),
-    ), note="d<name> is ∂loss/∂<name>: same shape as <name>.  cache = x_BD, h_BF, a_BF, p_BC"),
+    ), note="d<name> is ∂loss/∂<name>: same shape as <name>.  cache = x_BD, h_BF, a_BF (p_BC stays in the loss)"),
     Section("Rules that write backprop for you", CUES, (
         Cue("a gradient's shape", "the shape of what it differentiates", "plain"),
         Cue("y = x @ w:  dw =", "x.T @ dy", "contracted", "one way the shapes fit"),
