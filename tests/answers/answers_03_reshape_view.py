@@ -56,6 +56,54 @@ def merge_heads(x_BHLK):
     B, H, L, K = x_BHLK.shape
     return x_BHLK.transpose(0, 2, 1, 3).reshape(B, L, H * K)
 '''),
+    # Right on a C-contiguous float64 input only: strides assumed, or a new array of the default dtype.
+    "split_heads_as_strided_assumes_c_order": ("split_merge_heads", "test_split_merge_heads", '''
+from numpy.lib.stride_tricks import as_strided
+
+def split_heads(x_BLD, H):
+    B, L, D = x_BLD.shape
+    if D % H:
+        raise ValueError(f"H={H} does not divide D={D}")
+    K, s = D // H, x_BLD.itemsize
+    return as_strided(x_BLD, shape=(B, H, L, K), strides=(L * D * s, K * s, D * s, s))
+
+def merge_heads(x_BHLK):
+    B, H, L, K = x_BHLK.shape
+    return x_BHLK.transpose(0, 2, 1, 3).reshape(B, L, H * K)
+'''),
+    "split_heads_fills_float64_zeros": ("split_merge_heads", "test_split_merge_heads", '''
+def split_heads(x_BLD, H):
+    B, L, D = x_BLD.shape
+    if D % H:
+        raise ValueError(f"H={H} does not divide D={D}")
+    K = D // H
+    out = np.zeros((B, H, L, K))
+    for h in range(H):
+        out[:, h] = x_BLD[:, :, h * K:(h + 1) * K]
+    return out
+
+def merge_heads(x_BHLK):
+    B, H, L, K = x_BHLK.shape
+    return x_BHLK.transpose(0, 2, 1, 3).reshape(B, L, H * K)
+'''),
+    "patchify_loops_into_float64": ("patchify", "test_patchify", '''
+def patchify(img_BCHW, p):
+    B, C, H, W = img_BCHW.shape
+    if H % p or W % p:
+        raise ValueError(f"p={p} must divide H={H} and W={W}")
+    out = np.empty((B, (H // p) * (W // p), C * p * p))
+    for i in range(H // p):
+        for j in range(W // p):
+            out[:, i * (W // p) + j] = img_BCHW[:, :, i * p:(i + 1) * p, j * p:(j + 1) * p].reshape(B, -1)
+    return out
+
+def unpatchify(patches_BNP, p, C, H, W):
+    if H % p or W % p:
+        raise ValueError(f"p={p} must divide H={H} and W={W}")
+    B = patches_BNP.shape[0]
+    x = patches_BNP.reshape(B, H // p, W // p, C, p, p).transpose(0, 3, 1, 4, 2, 5)
+    return x.reshape(B, C, H, W)
+'''),
     "patchify_channels_last": ("patchify", "test_patchify", '''
 def patchify(img_BCHW, p):
     B, C, H, W = img_BCHW.shape
@@ -182,6 +230,23 @@ def split_heads(x_BLD, H):
 def merge_heads(x_BHLK):
     B, H, L, K = x_BHLK.shape
     return np.moveaxis(x_BHLK, 1, 2).reshape(B, L, -1)
+'''),
+    "split_heads_as_strided_with_the_inputs_strides": ("split_merge_heads", '''
+from numpy.lib.stride_tricks import as_strided
+
+def split_heads(x_BLD, H):
+    B, L, D = x_BLD.shape
+    if D % H:
+        raise ValueError(f"H={H} does not divide D={D}")
+    sB, sL, sD = x_BLD.strides                  # whatever layout x has
+    return as_strided(x_BLD, shape=(B, H, L, D // H), strides=(sB, (D // H) * sD, sL, sD))
+
+def merge_heads(x_BHLK):
+    B, H, L, K = x_BHLK.shape
+    out = np.empty((B, L, H * K), dtype=x_BHLK.dtype)
+    for h in range(H):
+        out[:, :, h * K:(h + 1) * K] = x_BHLK[:, h]
+    return out
 '''),
     "patchify_loops": ("patchify", '''
 def _check(p, H, W):

@@ -45,6 +45,21 @@ def relu_backward(da, h):
     da[h <= 0] = 0
     return da
 '''),
+    # float32 in, float64 out: a new array of the default dtype (training runs in float64, unaffected)
+    "relu_maximum_with_float64_zeros": ("relu", "test_relu", '''
+def relu(h):
+    return np.maximum(h, np.zeros(h.shape))
+
+def relu_backward(da, h):
+    return da * (h > 0)
+'''),
+    "relu_backward_float64_mask": ("relu", "test_relu", '''
+def relu(h):
+    return np.maximum(h, 0)
+
+def relu_backward(da, h):
+    return da * (h > 0).astype(np.float64)
+'''),
     # ---------------------------------------------------------------- linear, one example
     "linear_1_outer_transposed": ("linear_1", "test_linear_1", '''
 def linear_forward_1(x_D, w_DF, b_F):
@@ -416,6 +431,13 @@ def relu_backward(da, h):
     dh = da.copy()
     dh[h <= 0] = 0
     return dh
+'''),
+    "relu_keeps_the_dtype_by_hand": ("relu", '''
+def relu(h):
+    return h * (h > 0)
+
+def relu_backward(da, h):
+    return np.where(h > 0, da, np.zeros((), dtype=da.dtype))
 '''),
     "linear_1_einsum": ("linear_1", '''
 def linear_forward_1(x_D, w_DF, b_F):
