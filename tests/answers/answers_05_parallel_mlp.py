@@ -375,6 +375,239 @@ def dp_mlp_grads(params, x_BD, labels_B, n_devices):
     mean = {k: summed[k][0] / n_devices for k in params}
     return float(np.mean(losses)), [{k: mean[k].reshape(params[k].shape) for k in params} for _ in range(n_devices)]
 '''),
+    # ---------------------------------------------------------------- devices that are not isolated
+    "tp_every_device_runs_the_unsharded_mlp": ("tp_mlp", "test_tp_mlp", '''
+def tp_mlp_forward(params_N, x_NBD):
+    n = len(params_N)
+    w1_DF = np.concatenate([p["w1_Df"] for p in params_N], axis=1)
+    b1_F = np.concatenate([p["b1_f"] for p in params_N])
+    w2_FC = np.concatenate([p["w2_fC"] for p in params_N], axis=0)
+    h_BF = x_NBD[0] @ w1_DF + b1_F
+    logits_BC = relu(h_BF) @ w2_FC
+    z_NBC = all_reduce([logits_BC / n for _ in range(n)])
+    return [z + p["b2_C"] for p, z in zip(params_N, z_NBC)], (params_N, x_NBD)
+
+def tp_mlp_backward(cache, dlogits_NBC):
+    params_N, x_NBD = cache
+    n, f = len(params_N), params_N[0]["w1_Df"].shape[1]
+    w1_DF = np.concatenate([p["w1_Df"] for p in params_N], axis=1)
+    b1_F = np.concatenate([p["b1_f"] for p in params_N])
+    w2_FC = np.concatenate([p["w2_fC"] for p in params_N], axis=0)
+    x_BD, dl = x_NBD[0], dlogits_NBC[0]
+    h_BF = x_BD @ w1_DF + b1_F
+    dh_BF = (dl @ w2_FC.T) * (h_BF > 0)
+    dw1, db1, dw2 = x_BD.T @ dh_BF, dh_BF.sum(0), relu(h_BF).T @ dl
+    grads_N = [{"w1_Df": dw1[:, i * f:(i + 1) * f].copy(), "b1_f": db1[i * f:(i + 1) * f].copy(),
+                "w2_fC": dw2[i * f:(i + 1) * f].copy(), "b2_C": dlogits_NBC[i].sum(0)} for i in range(n)]
+    return all_reduce([dh_BF @ w1_DF.T / n for _ in range(n)]), grads_N
+'''),
+    "tp_backward_gathers_the_hidden_gradient": ("tp_mlp", "test_tp_mlp", '''
+def tp_mlp_forward(params_N, x_NBD):
+    h_NBf = [x @ p["w1_Df"] + p["b1_f"] for p, x in zip(params_N, x_NBD)]
+    a_NBf = [relu(h) for h in h_NBf]
+    z_NBC = all_reduce([a @ p["w2_fC"] for p, a in zip(params_N, a_NBf)])
+    return [z + p["b2_C"] for p, z in zip(params_N, z_NBC)], (params_N, x_NBD, h_NBf, a_NBf)
+
+def tp_mlp_backward(cache, dlogits_NBC):
+    params_N, x_NBD, h_NBf, a_NBf = cache
+    n = len(params_N)
+    grads_N, dh_NBf = [], []
+    for p, x, h, a, dl in zip(params_N, x_NBD, h_NBf, a_NBf, dlogits_NBC):
+        dh = (dl @ p["w2_fC"].T) * (h > 0)
+        dh_NBf.append(dh)
+        grads_N.append({"w1_Df": x.T @ dh, "b1_f": dh.sum(0), "w2_fC": a.T @ dl, "b2_C": dl.sum(0)})
+    dh_BF = np.hstack(dh_NBf)
+    w1_DF = np.hstack([p["w1_Df"] for p in params_N])
+    return all_reduce([dh_BF @ w1_DF.T / n for _ in range(n)]), grads_N
+'''),
+    "tp_every_device_hands_in_device_0s_partial": ("tp_mlp", "test_tp_mlp", '''
+def tp_mlp_forward(params_N, x_NBD):
+    h_NBf = [x @ p["w1_Df"] + p["b1_f"] for p, x in zip(params_N, x_NBD)]
+    a_NBf = [relu(h) for h in h_NBf]
+    partial_NBC = [a @ p["w2_fC"] for p, a in zip(params_N, a_NBf)]
+    total = partial_NBC[0]
+    for part in partial_NBC[1:]:
+        total = total + part
+    n = len(params_N)
+    z_NBC = all_reduce([total / n for _ in range(n)])
+    return [z + p["b2_C"] for p, z in zip(params_N, z_NBC)], (params_N, x_NBD, h_NBf, a_NBf)
+
+def tp_mlp_backward(cache, dlogits_NBC):
+    params_N, x_NBD, h_NBf, a_NBf = cache
+    grads_N, dx_parts = [], []
+    for p, x, h, a, dl in zip(params_N, x_NBD, h_NBf, a_NBf, dlogits_NBC):
+        dh = (dl @ p["w2_fC"].T) * (h > 0)
+        grads_N.append({"w1_Df": x.T @ dh, "b1_f": dh.sum(0), "w2_fC": a.T @ dl, "b2_C": dl.sum(0)})
+        dx_parts.append(dh @ p["w1_Df"].T)
+    return all_reduce(dx_parts), grads_N
+'''),
+    "row_sharded_every_device_runs_the_unsharded_layer": ("row_sharded", "test_row_sharded", '''
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    n = len(x_NBd)
+    x_BD, w1_DF = np.concatenate(x_NBd, axis=1), np.concatenate(w1_NdF, axis=0)
+    h_NBF = [h + b1_F for h in all_reduce([x_BD @ w1_DF / n for _ in range(n)])]
+    return [relu(h) for h in h_NBF], (x_NBd, w1_NdF, h_NBF)
+
+def row_sharded_backward(cache, da_NBF):
+    x_NBd, w1_NdF, h_NBF = cache
+    dh_NBF = [da_BF * (h_BF > 0) for da_BF, h_BF in zip(da_NBF, h_NBF)]
+    return ([dh @ w.T for dh, w in zip(dh_NBF, w1_NdF)], [x.T @ dh for x, dh in zip(x_NBd, dh_NBF)],
+            [dh.sum(axis=0) for dh in dh_NBF])
+'''),
+    "row_sharded_device_i_hands_in_the_neighbours_partial": ("row_sharded", "test_row_sharded", '''
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    n = len(x_NBd)
+    partial_NBF = [x_NBd[(i + 1) % n] @ w1_NdF[(i + 1) % n] for i in range(n)]
+    h_NBF = [h + b1_F for h in all_reduce(partial_NBF)]
+    return [relu(h) for h in h_NBF], (x_NBd, w1_NdF, h_NBF)
+
+def row_sharded_backward(cache, da_NBF):
+    x_NBd, w1_NdF, h_NBF = cache
+    dh_NBF = [da_BF * (h_BF > 0) for da_BF, h_BF in zip(da_NBF, h_NBF)]
+    return ([dh @ w.T for dh, w in zip(dh_NBF, w1_NdF)], [x.T @ dh for x, dh in zip(x_NBd, dh_NBF)],
+            [dh.sum(axis=0) for dh in dh_NBF])
+'''),
+    "row_sharded_backward_reads_device_0s_gradient": ("row_sharded", "test_row_sharded", '''
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    h_NBF = [h + b1_F for h in all_reduce([x @ w for x, w in zip(x_NBd, w1_NdF)])]
+    return [relu(h) for h in h_NBF], (x_NBd, w1_NdF, h_NBF)
+
+def row_sharded_backward(cache, da_NBF):
+    x_NBd, w1_NdF, h_NBF = cache
+    dh_BF = da_NBF[0] * (h_NBF[0] > 0)      # "the same on every device"
+    return ([dh_BF @ w.T for w in w1_NdF], [x.T @ dh_BF for x in x_NBd], [dh_BF.sum(axis=0) for _ in x_NBd])
+'''),
+    "dp_full_batch_gradient_and_all_reduced_zeros": ("dp_mlp", "test_dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    x_NbD, labels_Nb = shard(x_BD, n_devices, axis=0), shard(labels_B, n_devices, axis=0)
+    losses, local = [], []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        losses.append(loss)
+        local.append(mlp_backward(params, cache, dlogits_bC)[0])
+    full = {k: sum(g[k] for g in local) / n_devices for k in params}     # combined on the host
+    zeros = {k: all_reduce([np.zeros_like(params[k]) for _ in range(n_devices)]) for k in params}
+    return float(np.mean(losses)), [{k: full[k] + zeros[k][i] for k in params} for i in range(n_devices)]
+'''),
+    "dp_every_replica_hands_in_the_full_mean": ("dp_mlp", "test_dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    x_NbD, labels_Nb = shard(x_BD, n_devices, axis=0), shard(labels_B, n_devices, axis=0)
+    losses, local = [], []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        losses.append(loss)
+        local.append(mlp_backward(params, cache, dlogits_bC)[0])
+    mean = {k: np.mean([g[k] for g in local], axis=0) for k in params}
+    summed = {k: all_reduce([mean[k] / n_devices for _ in range(n_devices)]) for k in params}
+    return float(np.mean(losses)), [{k: summed[k][i] for k in params} for i in range(n_devices)]
+'''),
+    "dp_flat_bucket_of_the_host_mean": ("dp_mlp", "test_dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    b = len(x_BD) // n_devices
+    if b * n_devices != len(x_BD):
+        raise ValueError(f"B={len(x_BD)} is not a multiple of n_devices={n_devices}")
+    keys = list(params)
+    losses, flats = [], []
+    for i in range(n_devices):
+        logits_bC, cache = mlp_forward(params, x_BD[i * b:(i + 1) * b])
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_B[i * b:(i + 1) * b])
+        losses.append(loss)
+        grads = mlp_backward(params, cache, dlogits_bC)[0]
+        flats.append(np.concatenate([grads[k].ravel() for k in keys]))
+    mean = np.mean(flats, axis=0)
+    out = []
+    for flat in all_reduce([mean / n_devices] * n_devices):
+        start, grads = 0, {}
+        for k in keys:
+            grads[k] = flat[start:start + params[k].size].reshape(params[k].shape)
+            start += params[k].size
+        out.append(grads)
+    return float(np.mean(losses)), out
+'''),
+    # ---------------------------------------------------------------- float32 and strided inputs
+    "row_sharded_wire_format_assumes_float64": ("row_sharded", "test_row_sharded", '''
+def _wire(a):   # what goes over the wire: the raw bytes
+    return np.frombuffer(a.tobytes(), dtype=np.float64).reshape(a.shape)
+
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    h_NBF = [_wire(h) + b1_F for h in all_reduce([_wire(x @ w) for x, w in zip(x_NBd, w1_NdF)])]
+    return [relu(h) for h in h_NBF], (x_NBd, w1_NdF, h_NBF)
+
+def row_sharded_backward(cache, da_NBF):
+    x_NBd, w1_NdF, h_NBF = cache
+    dh_NBF = [da_BF * (h_BF > 0) for da_BF, h_BF in zip(da_NBF, h_NBF)]
+    return ([dh @ w.T for dh, w in zip(dh_NBF, w1_NdF)], [x.T @ dh for x, dh in zip(x_NBd, dh_NBF)],
+            [dh.sum(axis=0) for dh in dh_NBF])
+'''),
+    "tp_weights_read_through_their_buffer": ("tp_mlp", "test_tp_mlp", '''
+def _local(a):   # a zero-copy view of this device's buffer
+    return np.frombuffer(a, dtype=a.dtype).reshape(a.shape)
+
+def tp_mlp_forward(params_N, x_NBD):
+    h_NBf = [x @ _local(p["w1_Df"]) + p["b1_f"] for p, x in zip(params_N, x_NBD)]
+    a_NBf = [relu(h) for h in h_NBf]
+    z_NBC = all_reduce([a @ _local(p["w2_fC"]) for p, a in zip(params_N, a_NBf)])
+    return [z + p["b2_C"] for p, z in zip(params_N, z_NBC)], (params_N, x_NBD, h_NBf, a_NBf)
+
+def tp_mlp_backward(cache, dlogits_NBC):
+    params_N, x_NBD, h_NBf, a_NBf = cache
+    grads_N, dx_parts = [], []
+    for p, x, h, a, dl in zip(params_N, x_NBD, h_NBf, a_NBf, dlogits_NBC):
+        dh = (dl @ p["w2_fC"].T) * (h > 0)
+        grads_N.append({"w1_Df": x.T @ dh, "b1_f": dh.sum(0), "w2_fC": a.T @ dl, "b2_C": dl.sum(0)})
+        dx_parts.append(dh @ p["w1_Df"].T)
+    return all_reduce(dx_parts), grads_N
+'''),
+    "dp_as_strided_split_assumes_contiguous_float64": ("dp_mlp", "test_dp_mlp", '''
+from numpy.lib.stride_tricks import as_strided
+
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    B, D = x_BD.shape
+    if B % n_devices:
+        raise ValueError(f"B={B} does not split into n_devices={n_devices} shards")
+    b = B // n_devices
+    x_NbD = as_strided(x_BD, shape=(n_devices, b, D), strides=(b * D * 8, D * 8, 8))
+    labels_Nb = labels_B.reshape(n_devices, b)
+    losses, local = [], []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        losses.append(loss)
+        local.append(mlp_backward(params, cache, dlogits_bC)[0])
+    summed = {k: all_reduce([g[k] for g in local]) for k in params}
+    return float(np.mean(losses)), [{k: summed[k][i] / n_devices for k in params} for i in range(n_devices)]
+'''),
+    "dp_float64_scratch_buffer_for_one_replica": ("dp_mlp", "test_dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    x_NbD, labels_Nb = shard(x_BD, n_devices, axis=0), shard(labels_B, n_devices, axis=0)
+    losses, local = [], []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        losses.append(loss)
+        local.append(mlp_backward(params, cache, dlogits_bC)[0])
+    # one flat float64 buffer per replica, filled through a view of the right size in bytes
+    flats = []
+    for g in local:
+        flat = np.empty(sum(v.size for v in g.values()))
+        raw = flat.view(np.uint8)
+        start = 0
+        for k in params:
+            nbytes = g[k].nbytes
+            raw[start:start + nbytes] = np.frombuffer(np.ascontiguousarray(g[k]).tobytes(), dtype=np.uint8)
+            start += nbytes
+        flats.append(flat)
+    out = []
+    for flat in all_reduce(flats):
+        flat, start, grads = flat / n_devices, 0, {}
+        for k in params:
+            grads[k] = flat[start:start + params[k].size].reshape(params[k].shape)
+            start += params[k].size
+        out.append(grads)
+    return float(np.mean(losses)), out
+'''),
 }
 
 ALTERNATIVE = {
@@ -538,5 +771,92 @@ def dp_mlp_grads(params, x_BD, labels_B, n_devices):
         local.append(mlp_backward(params, cache, dlogits_bC)[0])
     mean = {k: all_reduce([g[k] for g in local])[0] / n_devices for k in params}
     return float(np.mean(losses)), [copy.deepcopy(mean) for _ in range(n_devices)]
+'''),
+    "tp_per_device_helper_functions": ("tp_mlp", '''
+def _device_forward(p, x_BD):
+    h_Bf = np.matmul(x_BD, p["w1_Df"]) + p["b1_f"]
+    a_Bf = np.maximum(h_Bf, 0)
+    return np.matmul(a_Bf, p["w2_fC"]), (p, x_BD, h_Bf, a_Bf)
+
+def _device_backward(device_cache, dlogits_BC):
+    p, x_BD, h_Bf, a_Bf = device_cache
+    dh_Bf = np.dot(dlogits_BC, p["w2_fC"].T) * (h_Bf > 0)
+    grads = {"w1_Df": np.dot(x_BD.T, dh_Bf), "b1_f": np.sum(dh_Bf, axis=0),
+             "w2_fC": np.dot(a_Bf.T, dlogits_BC), "b2_C": np.sum(dlogits_BC, axis=0)}
+    return grads, np.dot(dh_Bf, p["w1_Df"].T)
+
+def tp_mlp_forward(params_N, x_NBD):
+    results = [_device_forward(p, x) for p, x in zip(params_N, x_NBD)]
+    summed = all_reduce([partial for partial, _ in results])
+    logits_NBC = [z + p["b2_C"] for z, p in zip(summed, params_N)]
+    return logits_NBC, [device_cache for _, device_cache in results]
+
+def tp_mlp_backward(cache, dlogits_NBC):
+    results = [_device_backward(c, dl) for c, dl in zip(cache, dlogits_NBC)]
+    return all_reduce([dx for _, dx in results]), [grads for grads, _ in results]
+'''),
+    "row_sharded_per_device_dicts": ("row_sharded", '''
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    devices = [{"x": x, "w": w} for x, w in zip(x_NBd, w1_NdF)]
+    for dev, h in zip(devices, all_reduce([np.dot(d["x"], d["w"]) for d in devices])):
+        dev["h"] = h + b1_F
+    return [np.clip(d["h"], 0, None) for d in devices], devices
+
+def row_sharded_backward(cache, da_NBF):
+    out = [], [], []
+    for dev, da in zip(cache, da_NBF):
+        dh = da * (dev["h"] > 0)
+        out[0].append(dh @ dev["w"].T)
+        out[1].append(dev["x"].T @ dh)
+        out[2].append(dh.sum(axis=0))
+    return out
+'''),
+    "dp_divide_before_the_all_reduce": ("dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    x_NbD, labels_Nb = shard(x_BD, n_devices, axis=0), shard(labels_B, n_devices, axis=0)
+    loss_parts, grad_parts = [], {k: [] for k in params}
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        loss_parts.append(np.array([loss / n_devices]))
+        grads, _ = mlp_backward(params, cache, dlogits_bC)
+        for k in params:
+            grad_parts[k].append(grads[k] / n_devices)
+    reduced = {k: all_reduce(grad_parts[k]) for k in params}
+    return float(all_reduce(loss_parts)[0][0]), [{k: reduced[k][i] for k in params} for i in range(n_devices)]
+'''),
+    "dp_as_strided_split_from_the_strides": ("dp_mlp", '''
+from numpy.lib.stride_tricks import as_strided
+
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    B, D = x_BD.shape
+    if B % n_devices:
+        raise ValueError(f"B={B} does not split into n_devices={n_devices} shards")
+    b = B // n_devices
+    s0, s1 = x_BD.strides
+    x_NbD = as_strided(x_BD, shape=(n_devices, b, D), strides=(b * s0, s0, s1), writeable=False)
+    labels_Nb = [labels_B[i * b:(i + 1) * b] for i in range(n_devices)]
+    losses, local = [], []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        losses.append(loss)
+        local.append(mlp_backward(params, cache, dlogits_bC)[0])
+    summed = {k: all_reduce([g[k] for g in local]) for k in params}
+    return float(np.mean(losses)), [{k: summed[k][i] / n_devices for k in params} for i in range(n_devices)]
+'''),
+    "row_sharded_wire_format_keeps_the_dtype": ("row_sharded", '''
+def _wire(a):   # what goes over the wire: the raw bytes, read back in the sender's dtype
+    return np.frombuffer(np.ascontiguousarray(a).tobytes(), dtype=a.dtype).reshape(a.shape)
+
+def row_sharded_forward(x_NBd, w1_NdF, b1_F):
+    h_NBF = [_wire(h) + b1_F for h in all_reduce([_wire(x @ w) for x, w in zip(x_NBd, w1_NdF)])]
+    return [relu(h) for h in h_NBF], (x_NBd, w1_NdF, h_NBF)
+
+def row_sharded_backward(cache, da_NBF):
+    x_NBd, w1_NdF, h_NBF = cache
+    dh_NBF = [da_BF * (h_BF > 0) for da_BF, h_BF in zip(da_NBF, h_NBF)]
+    return ([dh @ w.T for dh, w in zip(dh_NBF, w1_NdF)], [x.T @ dh for x, dh in zip(x_NBd, dh_NBF)],
+            [dh.sum(axis=0) for dh in dh_NBF])
 '''),
 }
