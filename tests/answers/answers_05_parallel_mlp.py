@@ -859,4 +859,20 @@ def row_sharded_backward(cache, da_NBF):
     return ([dh @ w.T for dh, w in zip(dh_NBF, w1_NdF)], [x.T @ dh for x, dh in zip(x_NBd, dh_NBF)],
             [dh.sum(axis=0) for dh in dh_NBF])
 '''),
+    "dp_hands_in_shard_sums_then_divides_by_B": ("dp_mlp", '''
+def dp_mlp_grads(params, x_BD, labels_B, n_devices):
+    B = len(x_BD)
+    x_NbD, labels_Nb = shard(x_BD, n_devices, axis=0), shard(labels_B, n_devices, axis=0)
+    sums, loss_sums = {k: [] for k in params}, []
+    for x_bD, labels_b in zip(x_NbD, labels_Nb):
+        b = len(x_bD)
+        logits_bC, cache = mlp_forward(params, x_bD)
+        loss, dlogits_bC = softmax_cross_entropy(logits_bC, labels_b)
+        grads, _ = mlp_backward(params, cache, dlogits_bC)
+        loss_sums.append(np.array(loss * b))
+        for k in params:
+            sums[k].append(grads[k] * b)        # the sum over this shard's examples
+    total = {k: all_reduce(sums[k]) for k in params}
+    return float(all_reduce(loss_sums)[0]) / B, [{k: total[k][i] / B for k in params} for i in range(n_devices)]
+'''),
 }
