@@ -174,6 +174,17 @@ def mse_loss(pred_N1, target_N):
 def mse_loss(pred_N1, target_N):
     return np.mean((pred_N1 - target_N[:, None]) ** 2, axis=0)
 '''),
+    # Inputs the introduction promises: float32 and non-contiguous arrays.
+    "mse_frombuffer_default_dtype": ("mse_loss", "test_mse_loss", '''
+def mse_loss(pred_N1, target_N):
+    pred_N = np.frombuffer(np.ascontiguousarray(pred_N1))   # (N, 1) is N numbers in a row
+    return np.mean((pred_N - target_N) ** 2)
+'''),
+    "mse_frombuffer_assumes_contiguous": ("mse_loss", "test_mse_loss", '''
+def mse_loss(pred_N1, target_N):
+    pred_N = np.frombuffer(pred_N1, dtype=pred_N1.dtype)   # no copy: the column is N numbers in a row
+    return np.mean((pred_N - target_N) ** 2)
+'''),
 }
 
 ALTERNATIVE = {
@@ -293,6 +304,11 @@ def pairwise_sq_dists(a_ND, b_MD):
 def pairwise_sq_dists(a_ND, b_MD):
     diff_NMD = a_ND[:, None] - b_MD[None]
     return np.einsum("nmd,nmd->nm", diff_NMD, diff_NMD)
+'''),
+    "mse_squeeze_in_float64": ("mse_loss", '''
+def mse_loss(pred_N1, target_N):
+    diff_N = np.squeeze(pred_N1, axis=1).astype(np.float64) - np.asarray(target_N, dtype=np.float64)
+    return float(diff_N @ diff_N) / len(diff_N)
 '''),
     "mse_ravel": ("mse_loss", '''
 def mse_loss(pred_N1, target_N):

@@ -166,6 +166,13 @@ def batched_matmul(a, b):
         raise ValueError("K differs")
     return np.sum(a[..., :, :, None] * b[..., None, :, :], axis=-2, dtype=np.float64)
 '''),
+    "batched_buffer_view_assumes_contiguous": ("batched_matmul", "test_batched_matmul", '''
+def batched_matmul(a, b):
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"K={a.shape[-1]} vs K={b.shape[-2]}")
+    a_MK1 = np.ndarray(a.shape + (1,), dtype=a.dtype, buffer=a)   # a new axis without a copy
+    return (a_MK1 * b[..., None, :, :]).sum(axis=-2)
+'''),
     "outer_transposed": ("outer", "test_outer", '''
 def outer(u_M, v_N):
     return np.einsum("m,n->nm", u_M, v_N)
