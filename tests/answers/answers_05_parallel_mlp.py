@@ -608,6 +608,33 @@ def dp_mlp_grads(params, x_BD, labels_B, n_devices):
         out.append(grads)
     return float(np.mean(losses)), out
 '''),
+    "all_gather_float64_buffer": ("all_gather", "test_all_gather", '''
+def all_gather(parts, axis=0):
+    axis = axis % parts[0].ndim
+    shape = list(parts[0].shape)
+    k = shape[axis]
+    shape[axis] = k * len(parts)
+    out = []
+    for _ in parts:
+        full = np.zeros(shape)
+        for i, part in enumerate(parts):
+            index = [slice(None)] * part.ndim
+            index[axis] = slice(i * k, (i + 1) * k)
+            full[tuple(index)] = part
+        out.append(full)
+    return out
+'''),
+    "all_gather_through_the_flat_buffers": ("all_gather", "test_all_gather", '''
+def all_gather(parts, axis=0):
+    # concatenate the raw memory, then look at it in the full shape
+    axis = axis % parts[0].ndim
+    shape = list(parts[0].shape)
+    shape[axis] *= len(parts)
+    flat = np.concatenate([np.moveaxis(p, axis, 0).reshape(-1) for p in parts])
+    moved = [shape[axis]] + [n for i, n in enumerate(shape) if i != axis]
+    full = np.moveaxis(np.ndarray(moved, dtype=np.float64, buffer=flat.astype(np.float64)), 0, axis)
+    return [full.copy() for _ in parts]
+'''),
 }
 
 ALTERNATIVE = {
@@ -874,5 +901,21 @@ def dp_mlp_grads(params, x_BD, labels_B, n_devices):
             sums[k].append(grads[k] * b)        # the sum over this shard's examples
     total = {k: all_reduce(sums[k]) for k in params}
     return float(all_reduce(loss_sums)[0]) / B, [{k: total[k][i] / B for k in params} for i in range(n_devices)]
+'''),
+    "all_gather_preallocated_in_the_parts_dtype": ("all_gather", '''
+def all_gather(parts, axis=0):
+    axis = axis % parts[0].ndim
+    shape = list(parts[0].shape)
+    k = shape[axis]
+    shape[axis] = k * len(parts)
+    out = []
+    for _ in parts:
+        full = np.empty(shape, dtype=parts[0].dtype)
+        for i, part in enumerate(parts):
+            index = [slice(None)] * part.ndim
+            index[axis] = slice(i * k, (i + 1) * k)
+            full[tuple(index)] = part
+        out.append(full)
+    return out
 '''),
 }
