@@ -89,7 +89,7 @@ def autograde(course: Path, assignment: str, jobs: int = 2):
     Exit status 1 means some submission could not be graded at all; the summary lines saying which
     are shown.
     """
-    graded_run = run(["mlgrind", "autograde", assignment, "--jobs", str(jobs)], course)
+    graded_run = run(["mlgrind", "autograde", assignment, "--jobs", str(jobs)], course, timeout=1800)
     summary = [ln for i, ln in enumerate(graded_run.stdout.splitlines()) if i == 0 or "failed" in ln]
     assert graded_run.returncode == 0, "\n".join(summary) + "\n" + graded_run.stderr[-3000:]
     return graded_run
