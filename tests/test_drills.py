@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 
 import numpy as np
 import pexpect
@@ -62,9 +63,15 @@ def test_malformed_answers_are_refused(text):
         parse_answer(text)
 
 
+def _default_sigint() -> None:
+    # A learner's terminal delivers Ctrl-C to a program whose SIGINT is at its default; a test run
+    # started in the background inherits SIGINT ignored, which Python then keeps.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn(course, *args):
     return pexpect.spawn(str(BIN / "mlgrind"), ["drill", *args], cwd=str(course), env=env(),
-                         encoding="utf-8", timeout=30)
+                         encoding="utf-8", timeout=30, preexec_fn=_default_sigint)
 
 
 def answers(course, *args):
