@@ -30,11 +30,9 @@ from html import escape
 
 import ipywidgets as widgets
 
+from . import html as diagrams
 from . import palette
-
-from . import text as shapetext
-
-from . import html as shapeviz
+from . import text as shape_text
 from .rules import ShapeError, broadcast, einsum, input_names, matmul
 
 __all__ = ["BroadcastFlow", "MatmulFlow", "EinsumFlow", "parse_shape", "parse_shapes"]
@@ -49,12 +47,12 @@ def parse_shape(text: str) -> tuple[int, ...]:
     >>> parse_shape("9 x 1 x 3")
     (9, 1, 3)
     """
-    return shapetext.parse_shape(text, MAX_DIMS)
+    return shape_text.parse_shape(text, MAX_DIMS)
 
 
 def parse_shapes(text: str) -> tuple[tuple[int, ...], ...]:
     """Several shapes in one field: ``(2, 3), (3, 4)`` or ``2,3; 3,4``, each at most MAX_DIMS dims."""
-    return shapetext.parse_shapes(text, MAX_DIMS)
+    return shape_text.parse_shapes(text, MAX_DIMS)
 
 
 def _text(shape) -> str:
@@ -112,7 +110,7 @@ class _Flow(widgets.VBox):
         except ShapeError as clash:
             self.plan, self.error = clash.plan, str(clash)
             html = (self._draw(clash.plan, str(clash)) if clash.plan is not None
-                    else shapeviz.error_html(self.kind, f"<b>{escape(self.title)}</b>", str(clash)))
+                    else diagrams.error_html(self.kind, f"<b>{escape(self.title)}</b>", str(clash)))
         except Exception as problem:  # noqa: BLE001 -- a widget callback must never print a traceback
             self.message.value = self._problem(f"could not draw this ({type(problem).__name__}: {problem})",
                                                kept=bool(self._static))
@@ -151,7 +149,7 @@ class _Flow(widgets.VBox):
 
     def _summary(self) -> str:
         if self.plan is not None:
-            return shapeviz.summary(self.plan)
+            return diagrams.summary(self.plan)
         return f"{type(self).__name__}: {self.error}"
 
     def _repr_mimebundle_(self, **kwargs):
@@ -191,7 +189,7 @@ class BroadcastFlow(_Flow):
         return broadcast(*shapes)
 
     def _draw(self, plan, message):
-        return shapeviz.broadcast_html(plan, message)
+        return diagrams.broadcast_html(plan, message)
 
 
 class MatmulFlow(_Flow):
@@ -207,7 +205,7 @@ class MatmulFlow(_Flow):
         return matmul(*shapes)
 
     def _draw(self, plan, message):
-        return shapeviz.matmul_html(plan, message)
+        return diagrams.matmul_html(plan, message)
 
 
 class EinsumFlow(_Flow):
@@ -238,4 +236,4 @@ class EinsumFlow(_Flow):
         return einsum(spec, *shapes)
 
     def _draw(self, plan, message):
-        return shapeviz.einsum_html(plan, message)
+        return diagrams.einsum_html(plan, message)
