@@ -37,7 +37,7 @@ def test_every_folder_and_notebook_is_where_the_course_config_puts_it(course, se
     assert settings.notebook("autograded", A, "bob") == graded / "autograded" / "bob" / A / f"{A}.ipynb"
     assert settings.feedback_html(A, "bob") == graded / "feedback" / "bob" / A / f"{A}.html"
     assert notebook_name(A) == f"{A}.ipynb"
-    assert settings.db_url == f"sqlite:///{course}/autograder/gradebook.db"
+    assert settings.db_url == f"sqlite:///{course}/autograder/gradebook.db?timeout=60"
     assert settings.gradebook_file == graded / "gradebook.db"
 
 
@@ -130,3 +130,21 @@ def test_restored_cells_follow_nbgraders_own_rule(assignment):
     expected = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells if is_locked(c) and "grade_id" in c.metadata.get("nbgrader", {})}
     assert set(restored_cells(nb)) == expected
     assert expected
+
+
+@pytest.mark.parametrize("url, waiting", [
+    ("sqlite:////srv/gradebook.db", "sqlite:////srv/gradebook.db?timeout=60"),
+    ("sqlite:////srv/gradebook.db?timeout=5", "sqlite:////srv/gradebook.db?timeout=5"),
+    ("sqlite:////srv/gradebook.db?mode=ro&uri=true", "sqlite:////srv/gradebook.db?mode=ro&uri=true&timeout=60"),
+    ("sqlite://", "sqlite://"),
+    ("postgresql+psycopg://grader:pw@db.example.org/mlgrind", "postgresql+psycopg://grader:pw@db.example.org/mlgrind"),
+])
+def test_a_sqlite_gradebook_waits_for_a_lock_as_nbgrader_opens_it(course, monkeypatch, url, waiting):
+    from sqlalchemy import create_engine
+
+    monkeypatch.setenv("MLGRIND_DB_URL", url)
+    settings = Settings.load(course)
+    assert settings.db_url == settings.config.CourseDirectory.db_url == waiting
+    if waiting.startswith("sqlite:///") and "uri=true" not in waiting:
+        engine = create_engine(waiting)
+        assert engine.dialect.create_connect_args(engine.url)[1]["timeout"] == float(waiting.rsplit("=", 1)[1])

@@ -3,13 +3,13 @@
 Each student is graded by nbgrader's own ``Autograde`` converter, exactly as ``nbgrader autograde
 ASSIGNMENT --student ID`` would, so the gradebook and ``autograded/`` end up the same as a serial
 run. Workers are forked after nbgrader is imported (each starts warm) and each grades one student at
-a time; a write that finds the SQLite gradebook locked is retried, so no grade is lost.
+a time; a write that finds the SQLite gradebook locked waits for it (SQLite's busy timeout, carried
+by the gradebook's URL), so no grade is lost.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import re
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -19,12 +19,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..course import Course, CourseError
-from .gradebook import MissingEntry, check_gradebook, open_gradebook
-from .nbgrader_steps import StepFailed, run_step
+from .gradebook import MissingEntry, check_gradebook, gradebook_is_current, open_gradebook
+from .nbgrader_steps import StepFailed, reason, run_step
 from .settings import Settings, notebook_name
 from .submission import odd_outputs, read_notebook, tampering
-
-RETRIES = 5
 
 
 @dataclass
@@ -60,8 +58,12 @@ class ClassSummary:
         return "\n".join(lines)
 
 
-def _prepare_gradebook(settings: Settings, assignment: str, students: list[str]) -> None:
-    """Check the assignment exists and create every student once, before workers write concurrently."""
+def _check_assignment(settings: Settings, assignment: str) -> None:
+    """Stop unless the gradebook holds ``assignment`` with the test cells and points ``source/`` has now.
+
+    Autograde restores every test cell from the gradebook, so one generated from an older source
+    would grade the whole class with the old hidden tests.
+    """
     with open_gradebook(settings) as gb:
         try:
             gb.find_assignment(assignment)
@@ -69,6 +71,17 @@ def _prepare_gradebook(settings: Settings, assignment: str, students: list[str])
             raise CourseError(
                 f"{assignment} is not in the gradebook; run `nbgrader generate_assignment {assignment}` first"
             ) from None
+    source = settings.notebook("source", assignment)
+    if not gradebook_is_current(settings, assignment, read_notebook(source)):
+        raise CourseError(
+            f"the gradebook's tests of {assignment} are older than {source.relative_to(settings.root)}; "
+            f"run `nbgrader generate_assignment {assignment} --force` in {settings.root}, then autograde again"
+        )
+
+
+def _prepare_gradebook(settings: Settings, students: list[str]) -> None:
+    """Create every student once, before workers write concurrently."""
+    with open_gradebook(settings) as gb:
         for student in students:
             gb.update_or_create_student(student)
 
@@ -79,16 +92,6 @@ _worker_settings: Settings | None = None
 def _init_worker(settings: Settings) -> None:
     global _worker_settings
     _worker_settings = settings
-
-
-def _reason(log: str) -> str:
-    """The most specific line of a failed step's log: the exception that stopped it."""
-    raised = [ln.strip() for ln in log.splitlines() if re.match(r"^[\w.]+(Error|Exception)\b.*:", ln.strip())]
-    if raised:
-        name, _, message = raised[-1].partition(":")
-        return f"{name.rsplit('.', 1)[-1]}:{message}"
-    errors = [ln for ln in log.splitlines() if ln.startswith("[ERROR]") and "Please see" not in ln]
-    return errors[0].removeprefix("[ERROR] ").strip() if errors else "nbgrader could not grade it"
 
 
 def notes_for(settings: Settings, assignment: str, student: str, log: str) -> list[str]:
@@ -122,24 +125,18 @@ def _missing_notebook(settings: Settings, assignment: str, student: str) -> str:
 
 
 def grade_student(assignment: str, student: str, settings: Settings | None = None) -> StudentResult:
-    """Autograde one student's submission (retrying when the gradebook is locked)."""
+    """Autograde one student's submission."""
     from nbgrader.converters import Autograde
 
     settings = settings or _worker_settings
     start = time.perf_counter()
-    for attempt in range(RETRIES):
-        try:
-            log = run_step(Autograde, settings, assignment, student, force=True, create_student=True)
-            return StudentResult(student, "graded", seconds=time.perf_counter() - start,
-                                 notes=notes_for(settings, assignment, student, log))
-        except StepFailed as exc:
-            text = str(exc)
-            if "database is locked" in text and attempt + 1 < RETRIES:
-                time.sleep(0.2 * (attempt + 1))
-                continue
-            return StudentResult(student, "failed", _missing_notebook(settings, assignment, student) or _reason(text),
-                                 time.perf_counter() - start)
-    raise AssertionError("unreachable")
+    try:
+        log = run_step(Autograde, settings, assignment, student, force=True, create_student=True)
+    except StepFailed as exc:
+        message = _missing_notebook(settings, assignment, student) or reason(str(exc))
+        return StudentResult(student, "failed", message, time.perf_counter() - start)
+    return StudentResult(student, "graded", seconds=time.perf_counter() - start,
+                         notes=notes_for(settings, assignment, student, log))
 
 
 def autograde_class(course: Course, assignment: str, jobs: int = 2, students: list[str] | None = None,
@@ -147,11 +144,12 @@ def autograde_class(course: Course, assignment: str, jobs: int = 2, students: li
     """Grade every submitted student of ``assignment`` (or just ``students``) on ``jobs`` workers."""
     settings = course.settings
     check_gradebook(settings)
+    _check_assignment(settings, assignment)
     students = students or settings.submitted_students(assignment)
     summary = ClassSummary(assignment)
     if not students:
         return summary
-    _prepare_gradebook(settings, assignment, students)
+    _prepare_gradebook(settings, students)
     bar = tqdm(total=len(students), desc=f"autograde {assignment}", unit="student", disable=not progress)
     if jobs <= 1:
         for student in students:

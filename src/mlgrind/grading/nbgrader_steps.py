@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import warnings
 
 # nbgrader's gradebook trips a harmless SQLAlchemy 2 warning on every autograde.
@@ -20,6 +21,16 @@ from .settings import Settings  # noqa: E402
 
 class StepFailed(Exception):
     """An nbgrader step did not succeed; the message holds the tail of its log."""
+
+
+def reason(log: str) -> str:
+    """The most specific line of a failed step's log: the exception that stopped it."""
+    raised = [ln.strip() for ln in log.splitlines() if re.match(r"^[\w.]+(Error|Exception)\b.*:", ln.strip())]
+    if raised:
+        name, _, message = raised[-1].partition(":")
+        return f"{name.rsplit('.', 1)[-1]}:{message}"
+    errors = [ln for ln in log.splitlines() if ln.startswith("[ERROR]") and "Please see" not in ln]
+    return errors[0].removeprefix("[ERROR] ").strip() if errors else "nbgrader could not grade it"
 
 
 def run_step(app_class, settings: Settings, assignment: str, student: str = "", **attrs) -> str:

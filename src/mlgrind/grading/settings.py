@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,10 @@ FOLDERS = {
 }
 DIRECTORY_STRUCTURE = os.path.join("{nbgrader_step}", "{student_id}", "{assignment_id}")
 CELL_TIMEOUT = 30
+# Seconds a SQLite gradebook write waits for another process's lock before it fails: far longer
+# than any one nbgrader write (a whole generate_assignment commits in well under a second), so
+# parallel workers, formgrader and a self-grade queue instead of failing with "database is locked".
+BUSY_TIMEOUT = 60
 
 
 class GradebookUnreachable(Exception):
@@ -42,6 +47,23 @@ def notebook_id(assignment: str) -> str:
 def notebook_name(assignment: str) -> str:
     """The file name of the assignment's notebook, in every folder: ``<assignment>.ipynb``."""
     return f"{notebook_id(assignment)}.ipynb"
+
+
+def sqlite_url(path: Path) -> str:
+    """The URL of the SQLite gradebook at ``path``, its writes waiting ``BUSY_TIMEOUT`` s for a lock."""
+    return f"sqlite:///{os.path.abspath(path)}?timeout={BUSY_TIMEOUT}"
+
+
+def with_busy_timeout(url: str) -> str:
+    """``url`` with SQLite's busy timeout added when it names a SQLite file without one.
+
+    SQLAlchemy's pysqlite dialect hands ``?timeout=N`` to ``sqlite3.connect``, whose own default
+    (5 s) is shorter than a busy class's queue of writes.
+    """
+    base, _, query = url.partition("?")
+    if not re.match(r"sqlite(\+pysqlite)?:///.", base) or re.search(r"(^|&)timeout=", query):
+        return url
+    return f"{url}{'&' if query else '?'}timeout={BUSY_TIMEOUT}"
 
 
 def _alembic_on_path() -> None:
@@ -63,6 +85,8 @@ class Settings:
         _alembic_on_path()
         config = PyFileConfigLoader("nbgrader_config.py", str(root)).load_config()
         config.CourseDirectory.root = str(root)
+        configured = config.CourseDirectory.get("db_url", "") or sqlite_url(root / "gradebook.db")
+        config.CourseDirectory.db_url = with_busy_timeout(configured)
         return cls(config)
 
     def with_overrides(self, **sections: dict) -> "Settings":
@@ -137,8 +161,8 @@ class Settings:
 
     @property
     def db_url(self) -> str:
-        default = "sqlite:///" + os.path.abspath(self.root / "gradebook.db")
-        return self._course_dir("db_url", "") or default
+        """The gradebook's URL; a SQLite one always carries the busy timeout (``with_busy_timeout``)."""
+        return self._course_dir("db_url", "") or sqlite_url(self.root / "gradebook.db")
 
     @property
     def gradebook_file(self) -> Path | None:

@@ -1,0 +1,82 @@
+"""Grading that goes wrong around the answers, through real nbgrader: a locked gradebook, a stale one,
+a self-grade beside a class, a test zeroed by stderr, another assignment's notebook, a failed grade.
+
+Each test grades a few students of ``01_broadcasting`` in a throw-away copy of the course.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from conftest import env, run
+from support import replace_solution, solved
+from test_answers import scores, submit
+
+A = "01_broadcasting"
+OTHER = "02_matmul_einsum"
+HOLD = 7  # seconds the write lock is held: longer than sqlite3's own 5 s busy timeout
+
+LOCKER = """
+import sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)
+while not con.execute("SELECT count(*) FROM student").fetchone()[0]:
+    time.sleep(0.05)
+con.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+con.execute("COMMIT")
+"""
+
+
+def gradebook(course: Path) -> Path:
+    return course / "autograder" / "gradebook.db"
+
+
+def with_hidden_test(course: Path, grade_id: str, line: str) -> None:
+    """Add ``line`` to the hidden tests of the source's cell ``grade_id``."""
+    source = course / "source" / A / f"{A}.ipynb"
+    nb = nbformat.read(str(source), as_version=4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            cell.source = cell.source.replace("### END HIDDEN TESTS", f"{line}\n### END HIDDEN TESTS")
+    nbformat.write(nb, str(source))
+
+
+def test_a_gradebook_locked_by_another_process_delays_grading_and_loses_no_one(generated_course):
+    course = generated_course
+    students = ["ada", "bo", "cy"]
+    for student in students:
+        submit(course, A, student, solved(course, A))
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(gradebook(course)), str(HOLD)],
+                              stdout=subprocess.PIPE, text=True)
+    grading = subprocess.Popen([str(Path(sys.executable).parent / "mlgrind"), "autograde", A, "--jobs", "2"],
+                               cwd=course, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert locker.communicate(timeout=120)[0].strip() == "locked"
+    assert grading.poll() is None, "grading ended before the lock was let go"
+    out, err = grading.communicate(timeout=300)
+    assert grading.returncode == 0, out + err[-3000:]
+    assert out.splitlines()[0] == f"{A}: 3 graded, 0 failed", out
+    graded, max_scores = scores(course, A)
+    assert set(graded) == set(students)
+    assert all(graded[s][k] == max_scores[k] for s in students for k in max_scores if k.startswith("test_"))
+
+
+def test_autograde_stops_on_a_gradebook_older_than_source_and_names_the_fix(generated_course):
+    course = generated_course
+    submit(course, A, "ada", solved(course, A))
+    with_hidden_test(course, "test_mse_loss", "assert False, 'a newer hidden test'")
+    stale = run(["mlgrind", "autograde", A], course)
+    assert stale.returncode == 2
+    assert stale.stderr.strip().splitlines() == [
+        f"mlgrind autograde: the gradebook's tests of {A} are older than source/{A}/{A}.ipynb; "
+        f"run `nbgrader generate_assignment {A} --force` in {course}, then autograde again"
+    ]
+    assert not (course / "autograder" / "autograded").exists()
+    assert run(["nbgrader", "generate_assignment", A, "--force"], course).returncode == 0
+    fresh = run(["mlgrind", "autograde", A, "--jobs", "1"], course)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr[-3000:]
+    assert scores(course, A)[0]["ada"]["test_mse_loss"] == 0
