@@ -1,29 +1,89 @@
-"""A grading kernel started early, so it boots while the grader is still importing nbgrader.
+"""Grading kernels: sandboxed, guarded, retried at start-up, and one started early.
 
-``start`` launches the kernel nbgrader's Execute would launch (same kernel, arguments and
-environment); ``mlgrind.grading.preprocessors.Execute`` takes it with ``take``; ``stop`` ends one left unused.
+``GradingKernelManager`` is the kernel manager of every grading run (``mlgrind grade``, ``check``,
+``autograde`` and plain ``nbgrader autograde``, through ``preprocessors.Execute``). It launches the
+kernel through ``sandbox.SandboxProvisioner`` where bubblewrap can run, installs the ``guard`` before
+any cell with a fresh key, and retries a kernel that fails to start (a loaded machine can miss the
+start-up deadline).
+
+``start`` launches, ahead of time, the kernel nbgrader's Execute would launch, so it boots while the
+grader is still importing nbgrader; ``Execute`` takes it with ``take``; ``stop`` ends one left unused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
+import tempfile
+import uuid
 
-from ..course import Course
+from jupyter_client.manager import AsyncKernelManager
+
+from . import guard, sandbox
+
+START_ATTEMPTS = 3
+KEY_FILE = ".mlgrind-guard-key"
 
 _ready: list = []
 
 
-def start(course: Course, kernel_name: str = "python3"):
-    """Start a kernel for the next autograde in this process; returns its manager, or None."""
-    from jupyter_client.manager import AsyncKernelManager
+class GradingKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose kernels run sandboxed (when possible) with the grading guard."""
 
+    guard_key: bytes = b""
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.provisioner is None and sandbox.enabled():
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            self.provisioner = sandbox.SandboxProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+            )
+        earlier = [a for a in kw.get("extra_arguments", []) if "mlgrind.grading.guard" not in a]
+        kw["extra_arguments"] = [*earlier, self._guard_argument()]
+        return await super()._async_pre_start_kernel(**kw)
+
+    def _guard_argument(self) -> str:
+        """A new key for this launch, in a file the guard reads and deletes before any cell runs."""
+        self.guard_key = secrets.token_bytes(32)
+        if isinstance(self.provisioner, sandbox.SandboxProvisioner):
+            path = KEY_FILE  # written into the scratch folder by the provisioner, the kernel's working folder
+            self.provisioner.secret_files = {KEY_FILE: self.guard_key}
+        else:
+            fd, path = tempfile.mkstemp(prefix="mlgrind-guard-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(self.guard_key)
+        return f"--IPKernelApp.exec_lines=__import__('mlgrind.grading.guard').grading.guard.install({path!r})"
+
+    async def _async_start_kernel(self, **kw):
+        for attempt in range(START_ATTEMPTS):
+            try:
+                return await super()._async_start_kernel(**kw)
+            except Exception:
+                if attempt + 1 == START_ATTEMPTS:
+                    raise
+                await self._async_cleanup_failed_start()
+
+    async def _async_cleanup_failed_start(self) -> None:
+        try:
+            await self._async_shutdown_kernel(now=True)
+        except Exception:  # noqa: BLE001 - nothing was running, or it is gone already
+            pass
+
+    start_kernel = _async_start_kernel
+    pre_start_kernel = _async_pre_start_kernel
+
+
+def start(course, kernel_name: str = "python3"):
+    """Start a kernel for the next autograde in this process; returns its manager, or None."""
     execute = course.settings.config.Execute
     extra = list(execute.get("extra_arguments", [])) + ["--HistoryManager.hist_file=:memory:"]
     env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
-    km = AsyncKernelManager(kernel_name=kernel_name)
+    km = GradingKernelManager(kernel_name=kernel_name)
     try:
         asyncio.run(km.start_kernel(extra_arguments=extra, cwd=str(course.autograder), env=env))
+    except sandbox.SandboxUnavailable:
+        raise
     except Exception:
         return None  # nbgrader will start its own
     _ready.append(km)
@@ -44,3 +104,10 @@ def stop() -> None:
     while _ready:
         km = _ready.pop()
         asyncio.run(km.shutdown_kernel(now=True))
+
+
+def new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+__all__ = ["GradingKernelManager", "guard", "new_nonce", "start", "stop", "take"]

@@ -55,6 +55,10 @@ LIMIT_ERRORS = {
     "CellTimeoutError": ("cell timed out", "{cell} ran past the {timeout} limit (an infinite loop?)"),
     "MemoryError": ("out of memory", "{cell} went past the {memory} memory limit"),
     "DeadKernelError": ("kernel died", "{cell} killed the kernel; it was restarted and the rest was graded"),
+    "KernelExited": ("exit() called", "{cell} called exit(); the kernel was restarted without it and the rest was graded"),
+    "InterruptIgnored": ("cell timed out", "{cell} ran past the {timeout} limit and ignored the interrupt; "
+                                           "it was killed and the rest was graded"),
+    "Tampering": ("tampering", "{cell}: {detail}"),
 }
 
 
@@ -65,11 +69,11 @@ class Limits:
     cell_timeout: float | None = None
     kernel_memory: int | None = None
 
-    def explain(self, ename: str, cell: str) -> tuple[str, str] | None:
-        """``(kind, sentence)`` for an error a grading limit caused in ``cell``, else None."""
+    def explain(self, ename: str, cell: str, detail: str = "") -> tuple[str, str] | None:
+        """``(kind, sentence)`` for an error a grading limit (or the guard) caused in ``cell``, else None."""
         if ename not in LIMIT_ERRORS:
             return None
         kind, template = LIMIT_ERRORS[ename]
         timeout = f"{self.cell_timeout:g} s" if self.cell_timeout else "time"
         memory = size_text(self.kernel_memory) if self.kernel_memory else "kernel's"
-        return kind, template.format(cell=cell, timeout=timeout, memory=memory)
+        return kind, template.format(cell=cell, timeout=timeout, memory=memory, detail=detail)
