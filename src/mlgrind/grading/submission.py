@@ -87,7 +87,7 @@ def odd_outputs(autograded_nb, limits: Limits, skip: set[str] = frozenset()) -> 
         if name in skip:
             continue
         for out in cell.get("outputs", []):
-            explained = limits.explain(out.get("ename", ""), name)
+            explained = limits.explain(out.get("ename", ""), name, str(out.get("evalue", "")))
             if explained:
                 notes.append("{}: {}".format(*explained))
             if "... Output truncated ..." in "".join(out.get("text", "")):
