@@ -254,7 +254,7 @@ def test_an_unreachable_postgresql_gradebook_gets_one_line_and_no_password(postg
     wrong_password = postgres.database().replace("grader%20p%40ss", "not-the-password")
     closed_port = f"postgresql+psycopg://postgres:secret%40pw@127.0.0.1:{free_port()}/gradebook"
     for url in (wrong_password, closed_port):
-        for command in (["mlgrind", "grade", "01"], ["mlgrind", "autograde", "01"]):
+        for command in (["mlgrind", "autograde", "01"], ["mlgrind", "build", "01"]):
             result = run(command, course, MLGRIND_DB_URL=url)
             assert result.returncode == 1, result.stderr
             assert len(result.stderr.strip().splitlines()) == 1, result.stderr

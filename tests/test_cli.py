@@ -143,7 +143,7 @@ def test_kernel_runs_where_and_as_plain_nbgrader_autograde_runs_it(course):
     nb.cells.insert(2, probe)
     write_learner(course, nb)
     assert run(["mlgrind", "grade", "01"], course).returncode == 0
-    graded = course / "autograder" / "autograded" / "learner" / A
+    graded = course / "autograder" / "selfgrade" / "autograded" / "learner" / A
     text = (graded / f"{A}.ipynb").read_text()
     assert f"RUN {graded} autograde" in text
 
@@ -237,36 +237,39 @@ def test_a_self_grade_that_regenerates_the_gradebook_changes_no_setting(course, 
     monkeypatch.delenv("MLGRIND_DB_URL", raising=False)
     learner_course = Course(course)
     before = copy.deepcopy(learner_course.settings.config)
-    assert not (course / "autograder" / "gradebook.db").exists()  # so the grade generates it
+    assert not (course / "autograder" / "selfgrade").exists()  # so the grade generates its gradebook
     report = grade(learner_course, A)
-    assert report.score == 0 and (course / "autograder" / "gradebook.db").exists()
+    assert report.score == 0 and (course / "autograder" / "selfgrade" / "gradebook.db").exists()
+    assert not (course / "autograder" / "gradebook.db").exists()
     assert learner_course.settings.config == before
     assert learner_course.settings.config.CourseDirectory.release_directory == "release"
     assert learner_course.settings.release == course / "release"
 
 
-def test_a_gradebook_url_with_options_grades_twice_and_keeps_its_stamp_beside_the_file(course, monkeypatch):
+def test_a_self_grade_keeps_to_its_own_gradebook_and_stamp_whatever_the_url_says(course, monkeypatch):
     from mlgrind.course import Course
-    from mlgrind.grading.selfgrade import _ensure_gradebook
+    from mlgrind.grading.selfgrade import _ensure_gradebook, private_settings
 
-    gradebook = course / "autograder" / "gradebook.db"
-    url = f"sqlite:///{gradebook}?timeout=30"
+    url = f"sqlite:///{course}/autograder/gradebook.db?timeout=30"
     write_learner(course, solved(course))
     for _ in range(2):
         result = run(["mlgrind", "grade", "01", "--json"], course, MLGRIND_DB_URL=url)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["score"] == 15
-    stamp = gradebook.with_name("gradebook.db.sources.json")
+    assert not (course / "autograder" / "gradebook.db").exists()
+    own = course / "autograder" / "selfgrade"
+    stamp = own / "gradebook.db.sources.json"
     assert json.loads(stamp.read_text()) == {A: digest(course / "source" / A / f"{A}.ipynb")}
-    assert not [p.name for p in gradebook.parent.iterdir() if "timeout" in p.name]
+    assert not [p.name for p in own.iterdir() if "timeout" in p.name]
     monkeypatch.setenv("MLGRIND_DB_URL", url)
-    assert _ensure_gradebook(Course(course), A) is False  # the stamp spares the comparison
+    learner_course = Course(course)
+    assert _ensure_gradebook(learner_course, A, private_settings(learner_course)) is False  # the stamp spares the comparison
 
 
 def test_a_gradebook_in_a_missing_folder_is_named_in_one_line(course, tmp_path):
     missing = tmp_path / "no" / "such"
     release = digest(course / "release" / A / f"{A}.ipynb")
-    for command in ("build", "grade"):
+    for command in ("build", "autograde"):
         result = run(["mlgrind", command, "01"], course, MLGRIND_DB_URL=f"sqlite:///{missing}/gradebook.db")
         assert result.returncode == 1, result.stderr
         assert result.stderr.strip().splitlines() == [

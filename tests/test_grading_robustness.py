@@ -6,6 +6,7 @@ Each test grades a few students of ``01_broadcasting`` in a throw-away copy of t
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,18 @@ def test_autograde_stops_on_a_gradebook_older_than_source_and_names_the_fix(gene
     fresh = run(["mlgrind", "autograde", A, "--jobs", "1"], course)
     assert fresh.returncode == 0, fresh.stdout + fresh.stderr[-3000:]
     assert scores(course, A)[0]["ada"]["test_mse_loss"] == 0
+
+
+def test_a_self_grade_never_changes_the_class_gradebook(generated_course):
+    """The class gradebook holds older hidden tests than source/; grading oneself leaves it as it was."""
+    course = generated_course
+    with_hidden_test(course, "test_mse_loss", "assert False, 'a newer hidden test'")
+    nbformat.write(solved(course, A), str(course / "notebooks" / f"{A}.ipynb"))
+    before = gradebook(course).read_bytes()
+    for url in ({}, {"MLGRIND_DB_URL": f"sqlite:///{gradebook(course)}"}):
+        result = run(["mlgrind", "grade", "01", "--json"], course, **url)
+        assert result.returncode == 0, result.stderr
+        cells = {c["grade_id"]: c for c in json.loads(result.stdout)["cells"]}
+        assert "a newer hidden test" in cells["test_mse_loss"]["message"]
+    assert gradebook(course).read_bytes() == before
+    assert not (course / "autograder" / "submitted").exists()
