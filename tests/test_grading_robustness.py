@@ -96,3 +96,48 @@ def test_a_self_grade_never_changes_the_class_gradebook(generated_course):
         assert "a newer hidden test" in cells["test_mse_loss"]["message"]
     assert gradebook(course).read_bytes() == before
     assert not (course / "autograder" / "submitted").exists()
+
+
+def test_the_class_summary_names_a_test_that_scored_0_for_stderr_output(generated_course):
+    course = generated_course
+    nb = solved(course, A)
+    answer = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "standardize")
+    noisy = "import sys\n" + answer.replace("    mean_1F =", "    print('standardizing', file=sys.stderr)\n    mean_1F =")
+    submit(course, A, "noisy", replace_solution(nb, "standardize", noisy))
+    result = run(["mlgrind", "autograde", A, "--jobs", "1"], course)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert ("noisy: stderr zeroed a test: test_standardize scored 0 because the code it ran wrote to stderr "
+            "('standardizing')") in result.stdout
+    graded, max_scores = scores(course, A)
+    assert graded["noisy"]["test_standardize"] == 0
+    assert all(graded["noisy"][k] == max_scores[k] for k in max_scores if k.startswith("test_") and k != "test_standardize")
+
+
+def test_another_assignments_notebook_is_named_by_autograde_and_by_grade(generated_course):
+    course = generated_course
+    other = nbformat.read(str(course / "release" / OTHER / f"{OTHER}.ipynb"), as_version=4)
+    submit(course, A, "mixed-up", other)
+    submit(course, A, "ada", solved(course, A))
+    graded = run(["mlgrind", "autograde", A, "--jobs", "2"], course)
+    assert graded.returncode == 1
+    assert graded.stdout.splitlines()[0] == f"{A}: 1 graded, 1 failed", graded.stdout
+    assert f"mixed-up: failed: another assignment's notebook: {A}.ipynb holds {OTHER}'s cells" in graded.stdout
+    nbformat.write(other, str(course / "notebooks" / f"{A}.ipynb"))
+    selfgraded = run(["mlgrind", "grade", "01"], course)
+    assert selfgraded.returncode == 1
+    assert selfgraded.stderr.strip().splitlines() == [
+        f"mlgrind grade: {A}.ipynb is another assignment's notebook: it holds {OTHER}'s cells; nothing was graded"
+    ]
+
+
+def test_a_self_grade_nbgrader_cannot_finish_ends_in_one_line_naming_the_reason(course):
+    nb = solved(course, A)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "test_mse_loss":
+            cell.metadata["nbgrader"]["points"] = "lots"
+    nbformat.write(nb, str(course / "notebooks" / f"{A}.ipynb"))
+    result = run(["mlgrind", "grade", "01"], course)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"mlgrind grade: nbgrader could not grade {A}: ValueError: could not convert string to float: 'lots'"
+    ]

@@ -35,7 +35,7 @@ def _grade(course: Course, args) -> int:
 
 
 def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
-    from .grading.nbgrader_steps import StepFailed
+    from .grading.nbgrader_steps import StepFailed, reason
     from .grading.selfgrade import format_table, grade
     from .grading.submission import NotebookUnreadable
 
@@ -45,7 +45,7 @@ def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
         print(f"mlgrind grade: {exc}", file=sys.stderr)
         return 1
     except StepFailed as exc:
-        print(f"mlgrind grade: nbgrader could not grade {assignment}: {exc}", file=sys.stderr)
+        print(f"mlgrind grade: nbgrader could not grade {assignment}: {reason(str(exc))}", file=sys.stderr)
         return 1
     print(report.to_json() if args.json else format_table(report))
     from .recall.history import record_grade

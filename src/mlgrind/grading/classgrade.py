@@ -22,7 +22,7 @@ from ..course import Course, CourseError
 from .gradebook import MissingEntry, check_gradebook, gradebook_is_current, open_gradebook
 from .nbgrader_steps import StepFailed, reason, run_step
 from .settings import Settings, notebook_name
-from .submission import odd_outputs, read_notebook, tampering
+from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering, zeroed_by_stderr
 
 
 @dataclass
@@ -106,7 +106,10 @@ def notes_for(settings: Settings, assignment: str, student: str, log: str) -> li
     graded = settings.notebook("autograded", assignment, student)
     release = settings.notebook("release", assignment)
     if graded.exists():
-        notes += odd_outputs(read_notebook(graded), settings.limits)
+        graded_nb = read_notebook(graded)
+        notes += odd_outputs(graded_nb, settings.limits) + zeroed_by_stderr(graded_nb)
+    if foreign := _foreign_notebook(settings, assignment, student):
+        notes.append(foreign)
     if submitted.exists() and release.exists():
         try:
             notes += [f"test cell changed: {n}" for n in tampering(read_notebook(submitted), read_notebook(release))]
@@ -124,6 +127,16 @@ def _missing_notebook(settings: Settings, assignment: str, student: str) -> str:
     return f"{notebook_name(assignment)} is not in the submission (found: {found}); renamed, or another assignment's?"
 
 
+def _foreign_notebook(settings: Settings, assignment: str, student: str) -> str:
+    """A message naming the assignment whose notebook was submitted as ``<assignment>.ipynb``, if another's."""
+    try:
+        other = assignment_of(read_notebook(settings.notebook("submitted", assignment, student)), assignment,
+                              settings.release_notebooks())
+    except NotebookUnreadable:
+        return ""
+    return f"another assignment's notebook: {notebook_name(assignment)} holds {other}'s cells" if other else ""
+
+
 def grade_student(assignment: str, student: str, settings: Settings | None = None) -> StudentResult:
     """Autograde one student's submission."""
     from nbgrader.converters import Autograde
@@ -133,7 +146,8 @@ def grade_student(assignment: str, student: str, settings: Settings | None = Non
     try:
         log = run_step(Autograde, settings, assignment, student, force=True, create_student=True)
     except StepFailed as exc:
-        message = _missing_notebook(settings, assignment, student) or reason(str(exc))
+        message = (_missing_notebook(settings, assignment, student) or _foreign_notebook(settings, assignment, student)
+                   or reason(str(exc)))
         return StudentResult(student, "failed", message, time.perf_counter() - start)
     return StudentResult(student, "graded", seconds=time.perf_counter() - start,
                          notes=notes_for(settings, assignment, student, log))

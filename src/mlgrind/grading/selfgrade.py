@@ -28,7 +28,7 @@ from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
 from .limits import Limits
 from .nbgrader_steps import run_step
 from .settings import Settings, notebook_id, sqlite_url
-from .submission import NotebookUnreadable, odd_outputs, read_notebook, tampering
+from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering
 
 STUDENT = "learner"
 FOLDER = os.path.join("autograder", "selfgrade")  # under the course root
@@ -167,6 +167,11 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
 
     learner = course.learner_notebook(assignment)
     learner_nb = notebook if notebook is not None else read_notebook(learner)
+    other = assignment_of(learner_nb, assignment, course.settings.release_notebooks())
+    if other:
+        raise NotebookUnreadable(
+            f"{learner.name} is another assignment's notebook: it holds {other}'s cells; nothing was graded"
+        )
 
     settings = private_settings(course)
     settings.gradebook_file.parent.mkdir(parents=True, exist_ok=True)

@@ -157,6 +157,13 @@ class Settings:
             if self.assignment_folder("submitted", assignment, p.name).is_dir()
         )
 
+    def release_notebooks(self) -> dict[str, Path]:
+        """assignment -> its notebook in ``release/``, for every assignment released there."""
+        if not self.release.is_dir():
+            return {}
+        found = {p.name: self.notebook("release", p.name) for p in self.release.iterdir() if p.is_dir()}
+        return {name: path for name, path in sorted(found.items()) if path.is_file()}
+
     # --- gradebook ----------------------------------------------------------------------------
 
     @property

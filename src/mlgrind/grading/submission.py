@@ -93,3 +93,50 @@ def odd_outputs(autograded_nb, limits: Limits, skip: set[str] = frozenset()) -> 
             if "... Output truncated ..." in "".join(out.get("text", "")):
                 notes.append(f"output truncated: {name} printed too much")
     return notes
+
+
+def zeroed_by_stderr(autograded_nb) -> list[str]:
+    """``kind: details`` for each test cell that scored 0 only because it wrote to stderr.
+
+    nbgrader's rule (``determine_grade``) stops at a test cell's first error, stderr text or
+    result: a cell whose first one is stderr text scores 0 though every check in it passed.
+    """
+    notes = []
+    for cell in autograded_nb.cells:
+        meta = _meta(cell)
+        if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        for out in cell.get("outputs", []):
+            kind = out.get("output_type")
+            if kind == "stream" and out.get("name") == "stderr":
+                first = (out.get("text", "").strip().splitlines() or [""])[0]
+                notes.append(f"stderr zeroed a test: {cell_name(cell)} scored 0 because the code it ran "
+                             f"wrote to stderr ({first[:80]!r})")
+                break
+            if kind in ("error", "execute_result"):
+                break
+    return notes
+
+
+def grade_ids(nb) -> set[str]:
+    """The grade_id of every nbgrader cell of ``nb``."""
+    return {meta["grade_id"] for cell in nb.cells if "grade_id" in (meta := _meta(cell))}
+
+
+def assignment_of(nb, assignment: str, releases: dict[str, Path]) -> str | None:
+    """The other assignment whose release cells ``nb`` holds, if it holds another's rather than ``assignment``'s.
+
+    ``releases`` maps each assignment to its release notebook; the one sharing the largest part of
+    its grade_ids with ``nb`` is the notebook's assignment.
+    """
+    ids = grade_ids(nb)
+    if not ids or assignment in releases and ids <= grade_ids(read_notebook(releases[assignment])):
+        return None
+    shared = {}
+    for name, path in releases.items():
+        released = grade_ids(read_notebook(path))
+        shared[name] = len(ids & released) / len(ids | released)
+    best = max(shared, key=shared.get, default=None)
+    if best is None or best == assignment or shared[best] <= shared.get(assignment, 0):
+        return None
+    return best
