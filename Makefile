@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: lab lab-headless test build venv browser postgres hub-proxy
+.PHONY: lab lab-headless test build venv browser postgres hub-proxy sandbox
 
 venv: $(STAMP)
 
@@ -56,6 +56,18 @@ postgres:
 		else tail -n 5 $$log >&2; echo "postgresql could not be installed (log: $$log)" >&2; fi; \
 	fi
 
+# Grading kernels run in a bubblewrap sandbox (Debian's bubblewrap). As root, install it once; without
+# it grading runs unsandboxed and says so, and under CI (MLGRIND_SANDBOX=require) it fails instead.
+sandbox:
+	@if ! command -v bwrap >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's bubblewrap for the grading sandbox (once)..."; \
+		log=$$(mktemp); \
+		if apt-get update -qq >$$log 2>&1 && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap >>$$log 2>&1; \
+		then rm -f $$log; \
+		else tail -n 5 $$log >&2; echo "bubblewrap could not be installed (log: $$log)" >&2; fi; \
+	fi
+
 PROXY := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 hub-proxy: $(STAMP)
 	@if [ ! -x $(PROXY) ] && command -v npm >/dev/null; then \
@@ -64,5 +76,5 @@ hub-proxy: $(STAMP)
 	fi
 
 # --durations: the slowest tests are listed at the end of every run, so a slow one shows up early.
-test: $(STAMP) browser postgres hub-proxy
+test: $(STAMP) browser postgres hub-proxy sandbox
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --durations=25 $(PYTEST_ARGS)

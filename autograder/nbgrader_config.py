@@ -61,6 +61,7 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Autograde.autograde_preprocessors = [
     "mlgrind.grading.preprocessors.Execute",
+    "mlgrind.grading.preprocessors.ScrubHiddenLines",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -79,7 +79,7 @@ def start(course, kernel_name: str = "python3"):
     execute = course.settings.config.Execute
     extra = list(execute.get("extra_arguments", [])) + ["--HistoryManager.hist_file=:memory:"]
     env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
-    km = GradingKernelManager(kernel_name=kernel_name)
+    km = GradingKernelManager(kernel_name=kernel_name, config=course.settings.config)
     try:
         asyncio.run(km.start_kernel(extra_arguments=extra, cwd=str(course.autograder), env=env))
     except sandbox.SandboxUnavailable:

@@ -227,18 +227,75 @@ TAMPERING_MESSAGE = (
 
 HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*", re.S | re.M)
 HIDDEN_NOTE = "# Hidden tests ran here; their code is not shown. What they found is below."
+REMOVED_LINE = "[a line of the hidden tests was removed from this output]"
+# Hidden lines shorter than this ("else:", "check.true(ok)") say nothing and could match honest output.
+SHORTEST_SECRET = 12
+
+
+def hidden_lines(nb) -> set[str]:
+    """Every telling line of the notebook's hidden test regions, stripped, that no visible cell shows too."""
+    hidden, shown = set(), set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for region in HIDDEN_TESTS.findall(cell.source):
+            hidden.update(line.strip() for line in region.splitlines()[1:-1])
+        shown.update(line.strip() for line in HIDDEN_TESTS.sub("", cell.source).splitlines())
+    return {line for line in hidden - shown if len(line) >= SHORTEST_SECRET and not line.startswith("#")}
+
+
+def _scrub(text: str, secrets: set[str]) -> str:
+    if not any(secret in text for secret in secrets):
+        return text
+    return "\n".join(REMOVED_LINE if any(s in line for s in secrets) else line for line in text.split("\n"))
+
+
+def scrub_outputs(cell, secrets: set[str]) -> None:
+    """Remove every output line that quotes a hidden test (a cell that printed the code calling it, say)."""
+    if not secrets:
+        return
+    for output in cell.get("outputs", []):
+        if "text" in output:
+            output["text"] = _scrub("".join(output["text"]), secrets)
+        if "evalue" in output:
+            output["evalue"] = _scrub(str(output["evalue"]), secrets)
+        if "traceback" in output:
+            output["traceback"] = [_scrub(line, secrets) for line in output["traceback"]]
+        for mime, value in output.get("data", {}).items():
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                value = "".join(value)
+            if isinstance(value, str):
+                output["data"][mime] = _scrub(value, secrets)
+
+
+class ScrubHiddenLines(NbGraderPreprocessor):
+    """Autograded outputs without a line of hidden test code, whatever a solution cell printed or raised."""
+
+    def preprocess(self, nb, resources):
+        secrets = hidden_lines(nb)
+        for cell in nb.cells:
+            scrub_outputs(cell, secrets)
+        return nb, resources
 
 
 class HideHiddenTests(NbGraderPreprocessor):
-    """Feedback without hidden test code: each region is replaced by a note, and a failed test
-    cell's traceback (which quotes the failing line) by its exception's name and message."""
+    """Feedback without hidden test code: each region is replaced by a note, a failed test cell's
+    traceback (which quotes the failing line) by its exception's name and message, and any output
+    line quoting a hidden test is removed."""
 
-    def preprocess_cell(self, cell, resources, index):
+    def preprocess(self, nb, resources):
+        secrets = hidden_lines(nb)
+        for cell in nb.cells:
+            self._hide(cell)
+            scrub_outputs(cell, secrets)
+        return nb, resources
+
+    @staticmethod
+    def _hide(cell) -> None:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("grade") or "### BEGIN HIDDEN TESTS" not in cell.source:
-            return cell, resources
+            return
         cell.source = HIDDEN_TESTS.sub(HIDDEN_NOTE, cell.source)
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
-        return cell, resources

@@ -89,29 +89,32 @@ def _course_root() -> Path | None:
     return root if (root / "autograder" / "nbgrader_config.py").exists() else None
 
 
-def _hidden_folders(scratch: Path) -> list[str]:
+def _hidden_folders(scratch: Path, courses: list[Path]) -> list[str]:
     """bwrap arguments that empty the folders a kernel must not see, then show back what it needs."""
     args = []
-    for folder in ("/tmp", "/var/tmp", "/run", str(Path.home())):
-        if Path(folder).is_dir():
+    hidden = ["/tmp", "/var/tmp", "/run", str(Path.home()), *map(str, courses)]
+    if _course_root() is not None:
+        hidden.append(str(_course_root()))
+    for folder in sorted(set(hidden), key=len):
+        if Path(folder).is_dir() and folder != "/":
             args += ["--tmpfs", folder]
-    root = _course_root()
-    if root is not None:
-        args += ["--tmpfs", str(root)]
-        package = Path(__file__).resolve().parents[1]
-        args += ["--ro-bind", str(package), str(package)]
+    package = Path(__file__).resolve().parents[1]
+    args += ["--ro-bind", str(package), str(package)]
     for prefix in {sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parents[1])}:
         args += ["--ro-bind", prefix, prefix]
     args += ["--bind", str(scratch), str(scratch)]
     return args
 
 
-def command(cmd: list[str], scratch: Path) -> list[str]:
-    """``cmd`` wrapped to run in a sandbox whose one writable folder (and working folder) is ``scratch``."""
+def command(cmd: list[str], scratch: Path, courses: list[Path] = ()) -> list[str]:
+    """``cmd`` wrapped to run in a sandbox whose one writable folder (and working folder) is ``scratch``.
+
+    The ``courses`` folders (and the one this package is installed from) are hidden.
+    """
     return [
         shutil.which("bwrap") or "bwrap", *_namespaces(),
         "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-        *_hidden_folders(scratch),
+        *_hidden_folders(scratch, list(courses)),
         "--chdir", str(scratch),
         "--setenv", "HOME", str(scratch),
         "--setenv", "TMPDIR", str(scratch),
@@ -192,8 +195,14 @@ class SandboxProvisioner(LocalProvisioner):
         shutil.copytree(self.submission, self.scratch, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
 
+    def courses(self) -> list[Path]:
+        """The course folder of the nbgrader run that started this kernel, if its settings name one."""
+        config = getattr(self.parent, "config", None)
+        root = config.CourseDirectory.get("root") if config is not None and "CourseDirectory" in config else None
+        return [Path(root).resolve()] if root else []
+
     async def launch_kernel(self, cmd, **kwargs):
-        return await super().launch_kernel(command(cmd, self.scratch), **kwargs)
+        return await super().launch_kernel(command(cmd, self.scratch, self.courses()), **kwargs)
 
     def kernel_pid(self) -> int | None:
         """The kernel's process id outside the sandbox: bwrap -> bwrap's init -> kernel."""
