@@ -136,16 +136,19 @@ def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course):
 
 
 def test_kernel_runs_where_and_as_plain_nbgrader_autograde_runs_it(course):
-    """The kernel `grade` starts early still runs in the autograded folder, marked as autograde."""
+    """The kernel `grade` starts early runs beside a copy of the submission, outside the course, marked as autograde."""
     nb = solved(course)
-    probe = nbformat.v4.new_code_cell("import os\nprint('RUN', os.getcwd(), os.environ.get('NBGRADER_EXECUTION'))")
+    probe = nbformat.v4.new_code_cell(
+        "import os\nprint('RUN', %r in os.listdir('.'), os.getcwd().startswith(%r), os.environ.get('NBGRADER_EXECUTION'))"
+        % (f"{A}.ipynb", str(course))
+    )
     probe.id = "probe"
     nb.cells.insert(2, probe)
     write_learner(course, nb)
     assert run(["mlgrind", "grade", "01"], course).returncode == 0
     graded = course / "autograder" / "selfgrade" / "autograded" / "learner" / A
     text = (graded / f"{A}.ipynb").read_text()
-    assert f"RUN {graded} autograde" in text
+    assert "RUN True False autograde" in text
 
 
 def test_malformed_notebook_gets_one_clear_line_and_nothing_is_touched(course):
