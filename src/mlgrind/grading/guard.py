@@ -61,7 +61,7 @@ def install(key_file: str) -> None:
         if type(name) is str and (name == "numpy" or name.startswith(("numpy.testing", "numpy.linalg", "mlgrind."))):
             watched[name] = module
 
-    def everything(namespace: dict, label: str) -> dict:
+    def everything(namespace: dict) -> dict:
         return {k: v for k, v in namespace.items() if type(k) is str and k not in VOLATILE_BUILTINS}
 
     spaces = []  # (label, live dict, recorded copy)
@@ -86,7 +86,7 @@ def install(key_file: str) -> None:
 
     for label, module in watched.items():
         namespace = vars(module)
-        copy = everything(namespace, label)
+        copy = everything(namespace)
         if label == "sys":
             copy = {k: copy[k] for k in ("stdout", "stderr", "modules", "audit") if k in copy}
         elif label == "threading":

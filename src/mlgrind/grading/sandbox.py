@@ -21,7 +21,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
@@ -235,11 +234,3 @@ class SandboxProvisioner(LocalProvisioner):
         if not restart:
             self._remove_scratch()
 
-
-def describe() -> str:
-    """One line for a report: whether grading kernels are sandboxed here."""
-    try:
-        return "sandboxed (bubblewrap)" if enabled() else "not sandboxed"
-    except SandboxUnavailable as exc:
-        warnings.warn(str(exc), stacklevel=2)
-        return "sandbox required but unavailable"
