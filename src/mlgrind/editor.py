@@ -4,7 +4,7 @@
 three files: ``<name>.py`` with every exercise's signature, docstring and ``raise
 NotImplementedError``; ``test_<name>.py`` with the notebook's visible checks as pytest tests; and a
 ``README.md`` listing the exercises in order. ``as_notebook`` turns a learner's module back into the
-release notebook with each answer cell importing from the module, so ``mlgrind check`` grades it
+release notebook with the module's code in its first answer cell, so ``mlgrind check`` grades it
 through the very same nbgrader autograde and hidden tests as ``mlgrind grade``.
 """
 
@@ -121,20 +121,15 @@ def find_module(assignment: str, path: Path) -> Path:
 
 
 def as_notebook(course: Course, assignment: str, module: Path):
-    """The release notebook with every answer cell importing the learner's answers from ``module``."""
+    """The release notebook with the learner's ``module`` as its first answer cell and the other answer cells empty."""
     nb = nbformat.read(str(course.release_notebook(assignment)), as_version=4)
-    load = (
-        "import importlib.util as _util\n"
-        f"_spec = _util.spec_from_file_location({module.stem!r}, {str(module)!r})\n"
-        "_module = _util.module_from_spec(_spec)\n"
-        "_spec.loader.exec_module(_module)\n"
-        "globals().update({k: v for k, v in vars(_module).items() if not k.startswith('__')})"
-    )
+    # The module's text goes into the notebook itself: the grading kernel sees only the submission.
+    load = f"# {module.name}\n" + module.read_text(encoding="utf-8")
     first = True
     for cell in nb.cells:
         meta = _meta(cell)
         if cell.cell_type == "code" and meta.get("solution"):
-            # Answers come from the module; the first answer cell loads it, the rest keep their place.
+            # Answers come from the module; the first answer cell holds it, the rest keep their place.
             cell.source = load if first else "pass"
             first = False
         elif cell.cell_type == "markdown" and meta.get("solution"):
