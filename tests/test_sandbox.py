@@ -147,6 +147,14 @@ def make_class(course: Path, tmp: Path, port: int) -> dict[str, set[str]]:
         nb = with_attack(wrong(solved(course, A), wrong_key), "broadcast_shape", attack)
         submit(course, A, student, nb)
         expected[student] = {"test_broadcast_shape", WRONG[wrong_key][1]}
+    # A function that prints the source of whatever calls it: the hidden test, through linecache.
+    snoop = ("import inspect, linecache\n_honest = standardize\n"
+             "def standardize(*args, **kwargs):\n"
+             "    for frame in inspect.stack()[1:3]:\n"
+             "        print(''.join(linecache.getlines(frame.filename)) or frame.code_context)\n"
+             "    return _honest(*args, **kwargs)")
+    submit(course, A, "prints-its-caller", with_attack(solved(course, A), "standardize", snoop))
+    expected["prints-its-caller"] = set()
     exits = with_attack(solved(course, A), "pairwise_sq_dists", "exit()")
     submit(course, A, "exits", exits)
     expected["exits"] = {"test_pairwise_sq_dists"}
