@@ -31,42 +31,34 @@ lab-headless: $(STAMP)
 build: $(STAMP)
 	$(BIN)/mlgrind build
 
+# $(call apt_install,TEST THAT IT IS MISSING,PACKAGE,WHAT NEEDS IT): install a Debian package once, as
+# root where apt-get exists; otherwise (or if it fails) say so and let the tests that need it decide.
+define apt_install
+	@if $(1) && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's $(2) for $(3) (once)..."; \
+		log=$$(mktemp); \
+		if apt-get update -qq >$$log 2>&1 && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(2) >>$$log 2>&1; \
+		then rm -f $$log; \
+		else tail -n 5 $$log >&2; echo "$(2) could not be installed (log: $$log)" >&2; fi; \
+	fi
+endef
+
 # The browser test drives Debian's Chromium through Playwright (Playwright's own browser download is
-# not needed). As root, install it once; without root the test skips and says why (under CI it fails).
+# not needed); without it the test skips and says why (under CI it fails).
 CHROMIUM := /usr/bin/chromium
 browser:
-	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium for the browser test (once)..."; \
-		log=$$(mktemp); \
-		if apt-get update -qq >$$log 2>&1 && \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >>$$log 2>&1; \
-		then rm -f $$log; \
-		else tail -n 5 $$log >&2; echo "chromium could not be installed (log: $$log); the browser test will skip" >&2; fi; \
-	fi
+	$(call apt_install,[ ! -x $(CHROMIUM) ],chromium,the browser test)
 
 # The class tests need a PostgreSQL server (Debian's package) and JupyterHub's proxy (from npm, kept
-# beside the environment). Installed once when missing; without root or npm those tests skip and say why.
+# beside the environment); without them those tests skip and say why.
 postgres:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's postgresql for the gradebook tests (once)..."; \
-		log=$$(mktemp); \
-		if apt-get update -qq >$$log 2>&1 && \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >>$$log 2>&1; \
-		then rm -f $$log; \
-		else tail -n 5 $$log >&2; echo "postgresql could not be installed (log: $$log)" >&2; fi; \
-	fi
+	$(call apt_install,! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1,postgresql,the gradebook tests)
 
-# Grading kernels run in a bubblewrap sandbox (Debian's bubblewrap). As root, install it once; without
-# it grading runs unsandboxed and says so, and under CI (MLGRIND_SANDBOX=require) it fails instead.
+# Grading kernels run in a bubblewrap sandbox (Debian's bubblewrap); without it grading runs
+# unsandboxed and says so, and under CI (MLGRIND_SANDBOX=require) it fails instead.
 sandbox:
-	@if ! command -v bwrap >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's bubblewrap for the grading sandbox (once)..."; \
-		log=$$(mktemp); \
-		if apt-get update -qq >$$log 2>&1 && \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap >>$$log 2>&1; \
-		then rm -f $$log; \
-		else tail -n 5 $$log >&2; echo "bubblewrap could not be installed (log: $$log)" >&2; fi; \
-	fi
+	$(call apt_install,! command -v bwrap >/dev/null,bubblewrap,the grading sandbox)
 
 PROXY := $(VENV)/node/node_modules/.bin/configurable-http-proxy
 hub-proxy: $(STAMP)

@@ -4,7 +4,8 @@ For each class size N the script builds N submissions of 01_broadcasting (mixed 
 answers) in throw-away course copies, grades one copy with plain serial nbgrader and another with
 `mlgrind autograde --jobs 2` (both on SQLite), and, when PostgreSQL's server is installed, a third
 with `--jobs 2` on a throw-away PostgreSQL gradebook. It prints the times, the speed-up over serial
-and the seconds per submission. Usage: python benchmarks/class_autograde.py [--sizes 10 40 160] [--jobs 2]
+and the seconds per submission, then what the grading sandbox adds to each kernel's start (a
+grading kernel started and ready, sandboxed and not, in the same run). Usage: python benchmarks/class_autograde.py [--sizes 10 40 160] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -53,6 +54,35 @@ def timed(args: list[str], cwd: Path, db_url: str = "") -> float:
     return time.perf_counter() - start
 
 
+# One grading kernel started until it answers, then shut down; prints the median seconds of N starts.
+KERNEL_START = """
+import asyncio, statistics, sys, time
+from mlgrind.grading.kernels import GradingKernelManager
+
+async def start_and_stop():
+    km = GradingKernelManager(kernel_name="python3")
+    start = time.perf_counter()
+    await km.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:"])
+    kc = km.client()
+    kc.start_channels()
+    await kc.wait_for_ready(timeout=120)
+    took = time.perf_counter() - start
+    kc.stop_channels()
+    await km.shutdown_kernel(now=True)
+    return took
+
+print(statistics.median(asyncio.run(start_and_stop()) for _ in range(int(sys.argv[1]))))
+"""
+
+
+def kernel_start_seconds(sandbox: str, cwd: Path, starts: int = 5) -> float | None:
+    """Median start-up of a grading kernel with ``MLGRIND_SANDBOX=sandbox``; None if it cannot start."""
+    environment = dict(os.environ, MLGRIND_SANDBOX=sandbox)
+    done = subprocess.run([sys.executable, "-c", KERNEL_START, str(starts)], cwd=cwd, env=environment,
+                          capture_output=True, text=True)
+    return float(done.stdout.split()[-1]) if done.returncode == 0 else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 40, 160])
@@ -77,6 +107,8 @@ def main() -> None:
                 sqlite = timed([str(BIN / "mlgrind"), *jobs], courses["sqlite"])
                 pg = timed([str(BIN / "mlgrind"), *jobs], courses["postgresql"], urls["postgresql"]) if cluster else None
                 rows.append((size, serial, sqlite, pg))
+            sandboxed = kernel_start_seconds("require", Path(tmp))
+            bare = kernel_start_seconds("off", Path(tmp))
         finally:
             if cluster:
                 cluster.stop()
@@ -88,6 +120,11 @@ def main() -> None:
         pg_text = f"{pg:>9.1f} ({serial / pg:.2f}x)" if pg else "not installed"
         print(f"{size:>5}  {serial:>9.1f}  {sqlite:>9.1f}  {serial / sqlite:>7.2f}x  {serial / size:>12.2f}  "
               f"{sqlite / size:>12.2f}  {pg_text:>20}")
+    if sandboxed is None:
+        print("grading kernel start: the sandbox is not available here (bubblewrap missing?)")
+    else:
+        print(f"grading kernel start: {sandboxed:.2f} s sandboxed, {bare:.2f} s without the sandbox "
+              f"(the sandbox's cost per kernel: {sandboxed - bare:+.2f} s)")
 
 
 if __name__ == "__main__":
