@@ -182,6 +182,8 @@ def check_class(course: Path, tmp: Path, expected: dict, summary: str | None) ->
         assert not leaked_lines(A, text), student
         if student in REACHES or student == "scores-itself":
             assert f"{PROBE} blocked" in text, (student, "the probe did not run", text[:2000])
+        if student == "prints-its-caller":
+            assert "hidden tests was removed from this output" in text, "the probe printed no hidden line"
     assert not list(course.rglob(f"{PROBE}*")) and not list(tmp.glob(f"{PROBE}*"))
     if summary is not None:
         lines = summary.splitlines()
