@@ -2,7 +2,7 @@
 import os
 
 from mlgrind.grading.limits import memory_argument, parse_memory
-from mlgrind.grading.settings import sqlite_url, with_busy_timeout
+from mlgrind.grading.settings import with_busy_timeout
 
 c = get_config()  # noqa: F821
 
@@ -18,7 +18,7 @@ c.CourseDirectory.autograded_directory = os.path.join("autograder", "autograded"
 c.CourseDirectory.feedback_directory = os.path.join("autograder", "feedback")
 # A SQLite gradebook's writes wait for a lock held by another grader instead of failing at once.
 c.CourseDirectory.db_url = with_busy_timeout(
-    os.environ.get("MLGRIND_DB_URL", sqlite_url(os.path.join(course_root, "autograder", "gradebook.db")))
+    os.environ.get("MLGRIND_DB_URL", "sqlite:///" + os.path.join(course_root, "autograder", "gradebook.db"))
 )
 
 # One cell may run this long before its kernel is interrupted and the next cell runs.

@@ -5,7 +5,8 @@ answers) in throw-away course copies, grades one copy with plain serial nbgrader
 `mlgrind autograde --jobs 2` (both on SQLite), and, when PostgreSQL's server is installed, a third
 with `--jobs 2` on a throw-away PostgreSQL gradebook. It prints the times, the speed-up over serial
 and the seconds per submission, then what the grading sandbox adds to each kernel's start (a
-grading kernel started and ready, sandboxed and not, in the same run). Usage: python benchmarks/class_autograde.py [--sizes 10 40 160] [--jobs 2]
+grading kernel started and ready, sandboxed and not, in the same run).
+Usage: python benchmarks/class_autograde.py [--sizes 10 40 160] [--jobs 2]
 """
 
 from __future__ import annotations

@@ -11,12 +11,12 @@ import os
 import subprocess
 import sys
 
-import nbformat
 import pytest
 
 from conftest import run
 from support import copy_course, replace_solution, solved
 from test_answers import load_answers, submit
+from test_class import points
 
 A = "01_broadcasting"
 WRONG = load_answers(A).WRONG
@@ -26,10 +26,7 @@ HOGS_PER_CORE = 2
 
 def expected_scores(course, students) -> dict[str, float]:
     """student -> the autograded score: full marks less the one exercise a partial answer gets wrong."""
-    source = nbformat.read(str(course / "source" / A / f"{A}.ipynb"), as_version=4)
-    points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
-              for c in source.cells if c.metadata.get("nbgrader", {}).get("grade")}
-    tests = {k: v for k, v in points.items() if k.startswith("test_")}
+    tests = {k: v for k, v in points(course).items() if k.startswith("test_")}
     full = sum(tests.values())
     return {s: full - (tests[WRONG[s.removeprefix("partial-")][1]] if s.startswith("partial-") else 0)
             for s in students}
