@@ -81,13 +81,27 @@ def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(c
     ]
 
 
+def first_wrong_answer_per_test(wrong: dict) -> dict:
+    """One wrong answer for each test (or set of tests) the wrong answers fail, the first listed."""
+    firsts = {}
+    for key, (_solution_id, test_id, _code) in wrong.items():
+        firsts.setdefault(test_id, key)
+    return {key: wrong[key] for key in firsts.values()}
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_wrong_and_alternative_answers_score_the_same_through_check(tmp_path, assignment):
-    """Every answer variant, written as a module and graded through `check`'s conversion, scores as its notebook does."""
+    """Answer variants, written as modules and graded through `check`'s conversion, score as their notebooks do.
+
+    Every alternative answer, and one wrong answer per test the wrong answers fail: each exercise's
+    code goes through the conversion right and wrong (tests/test_answers.py grades every wrong
+    answer as a notebook).
+    """
     course = copy_course(tmp_path / "course")
     answers = load_answers(assignment)
     name = module_name(assignment)
-    variants = {f"wrong-{k}": (sid, code) for k, (sid, _t, code) in answers.WRONG.items()}
+    wrong = first_wrong_answer_per_test(answers.WRONG)
+    variants = {f"wrong-{k}": (sid, code) for k, (sid, _t, code) in wrong.items()}
     variants |= {f"alternative-{k}": (sid, code) for k, (sid, code) in answers.ALTERNATIVE.items()}
     variants["source"] = (None, None)
     for student, (solution_id, code) in variants.items():
