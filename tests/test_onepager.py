@@ -136,6 +136,27 @@ def test_recall_has_no_answers_and_key_has_them_in_place(name):
     assert {t.get_text() for t in _texts(key, True)} <= in_reference
 
 
+@pytest.mark.parametrize("name", SHEETS)
+def test_the_key_prints_each_prompt_on_its_answers_line(name):
+    reference, key = _page(name, "letter", "reference"), _page(name, "letter", "key")
+
+    def prompts(fig):  # (text, height on the page) of every expression, input and caption
+        return sorted((t.get_text(), round(t.get_position()[1], 3)) for t in _texts(fig)
+                      if t.get_gid() not in (None, "answer", "note"))
+
+    assert prompts(key) == prompts(reference)
+    expected = {cell_text(row, column.field) for section in SHEETS[name].sections if not section.aligned
+                for column in section.columns if not column.answer and column.field != "note"
+                for row in section.rows} | {row.expr for section in SHEETS[name].sections if section.aligned
+                                            for row in section.rows}
+    assert expected - {""} <= {text for text, _ in prompts(key)}
+    in_boxes = {id(text) for _, shown, words in key.dims for text in (shown, words)}
+    lines = {y for _, y in prompts(key)}
+    alone = [t.get_text() for t in _texts(key, answers_only=True)
+             if id(t) not in in_boxes and round(t.get_position()[1], 3) not in lines]
+    assert not alone, f"answers in the key with no prompt on their line: {alone}"
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", SHEETS)
 def test_no_colour_without_its_word(name, kind):

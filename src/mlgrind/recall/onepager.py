@@ -4,7 +4,8 @@ Three kinds of page per sheet, with one layout so they can be laid side by side:
 
 - ``reference``: every prompt, answer, colour and note;
 - ``recall``: the same page with each answer cell an empty box, to fill in by pen from memory;
-- ``key``: the answers alone, small, in the positions the recall sheet leaves empty.
+- ``key``: the answers, small, in the positions the recall sheet leaves empty, each beside its prompt
+  in grey, so a filled-in recall sheet is checked row by row without the reference's colours.
 
 Colours come from shapes.palette and always sit beside their words (a chip reading "stretched",
 a legend at the top), so a grey printout loses nothing. Everything is laid out in inches, so A4 and
@@ -272,7 +273,7 @@ def _columns(section: Section, x0, width):
 def _grid(page: _Page, section: Section, x0, width, y, row_h, number) -> tuple[float, int]:
     cols = _columns(section, x0, width)
     for column, cx, cw in cols:
-        if page.kind == "key" and not column.answer:
+        if page.kind == "key" and column.field == "note":
             continue
         page.text(cx + 0.04, y + 0.06, column.header, size=6.2, width=cw - 0.06, mono=False, color=GREY,
                   style="italic")
@@ -299,6 +300,9 @@ def _draw_cell(page: _Page, row, column: Column, cx, y, cw, row_h):
         if page.kind != "key":
             page.text(cx + 0.04, mid, text, size=BODY if column.mono else SMALL, width=cw - 0.07, mono=column.mono,
                       color=INK if column.mono else GREY, gid=column.field)
+        elif column.field != "note":  # the key names each answer's prompt; notes stay on the reference
+            page.text(cx + 0.04, mid, text, size=KEY, width=cw - 0.07, mono=column.mono, color=GREY,
+                      gid=column.field)
         return
     if page.kind == "recall":
         page.box(cx + pad / 2, y + 0.025, cw - pad, inner_h, fill="white")
@@ -319,10 +323,9 @@ def _aligned_section(page: _Page, section: Section, x0, width, y) -> float:
     """Each Fact as right-aligned dimension boxes, side by side: the broadcast rule made visible."""
     block_w = width / len(section.rows)
     cap_w, dim_w = 1.05, 0.56
-    if page.kind != "key":
-        for k, fact in enumerate(section.rows):
-            page.text(x0 + k * block_w + cap_w - 0.08, y + 0.06, fact.expr, size=SMALL, ha="right", color=GREY,
-                      style="italic", gid="expr")
+    for k, fact in enumerate(section.rows):
+        page.text(x0 + k * block_w + cap_w - 0.08, y + 0.06, fact.expr, size=SMALL, ha="right", color=GREY,
+                  style="italic", gid="expr")
     y += 0.14
     bottom = y
     for k, fact in enumerate(section.rows):
@@ -333,9 +336,10 @@ def _aligned_section(page: _Page, section: Section, x0, width, y) -> float:
         for i, (caption, cells) in enumerate(lines):
             ly = y + i * ALIGN_H
             is_result = i == len(lines) - 1
-            if page.kind != "key" or is_result:
-                page.text(bx + cap_w - 0.08, ly + ALIGN_H / 2, caption, size=BODY, width=cap_w - 0.1, ha="right",
-                          color=INK, weight="bold" if is_result else None)
+            prompt_on_key = page.kind == "key" and not is_result  # an input, printed small and grey
+            page.text(bx + cap_w - 0.08, ly + ALIGN_H / 2, caption, size=KEY if prompt_on_key else BODY,
+                      width=cap_w - 0.1, ha="right", color=GREY if prompt_on_key else INK,
+                      weight="bold" if is_result else None, gid="caption")
             for j, (value, parts) in enumerate(cells):
                 cx = right - (ndim - j) * dim_w
                 _dim_box(page, value, parts, cx, ly, dim_w, is_result)
