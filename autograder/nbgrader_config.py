@@ -35,6 +35,7 @@ c.IgnorePattern.pattern = r"\w*Warning: "
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "mlgrind.grading.preprocessors.HideHiddenTests",
+    "mlgrind.grading.rubric_feedback.ShowRubric",  # rubric and model answer, once answered
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 

@@ -49,6 +49,8 @@ def hidden_lines(assignment: str) -> list[str]:
     released_lines = {ln.strip() for cell in nbformat.reads(released, as_version=4).cells for ln in cell.source.splitlines()}
     lines = []
     for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue  # a markdown cell's hidden region is a model answer, shown once the learner has answered
         for block in re.findall(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", cell.source, re.S):
             lines += [ln.strip() for ln in block.splitlines() if len(ln.strip()) > 25]
     return [ln for ln in lines if ln not in released_lines]

@@ -27,6 +27,8 @@ def _grade(course: Course, args) -> int:
     from .grading import kernels
 
     assignment = course.resolve(args.assignment)
+    if args.rate and args.json:
+        raise CourseError("--rate asks its questions in the terminal; it cannot be combined with --json")
     kernels.start(course)
     try:
         return _grade_with(course, assignment, args)
@@ -48,9 +50,44 @@ def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
         print(f"mlgrind grade: nbgrader could not grade {assignment}: {reason(str(exc))}", file=sys.stderr)
         return 1
     print(report.to_json() if args.json else format_table(report))
+    if notebook is None and not args.json:
+        _interview_answer(course, assignment, rate=args.rate)
     from .recall.history import record_grade
 
     record_grade(course, assignment, report.score, report.max_score, via="check" if notebook is not None else "grade")
+    return 0
+
+
+def _interview_answer(course: Course, assignment: str, rate: bool) -> None:
+    """After a self-grade's table: the rubric and model answer once the learner has answered, and a rating."""
+    import nbformat
+
+    from .grading import rubric
+    from .recall.history import record_rating
+
+    learner_nb = nbformat.read(str(course.learner_notebook(assignment)), as_version=4)
+    for line in rubric.after_grade_lines(course, assignment, learner_nb):
+        print(line)
+    cell = rubric.answer_cell(learner_nb)
+    if not rate or cell is None or not rubric.is_answered(cell.source):
+        return
+    sheet = rubric.from_source(course, assignment)
+    print("\nrate your answer against each rubric point (Ctrl-D stops without saving)")
+    try:
+        said = rubric.rate(sheet)
+    except (EOFError, KeyboardInterrupt):
+        print("\nstopped; no rating was saved")
+        return
+    score = rubric.rated_score(sheet, said)
+    record_rating(course, assignment, score, sheet.points, said)
+    print(f"\nself-rated interview answer: {score:g}/{sheet.points:g} (kept in your progress, not in any gradebook)")
+
+
+def _rubric(course: Course, args) -> int:
+    from .grading.rubric import instructor_sheet
+
+    names = [course.resolve(args.assignment)] if args.assignment else course.assignments()
+    print("\n\n".join(instructor_sheet(course, name) for name in names))
     return 0
 
 
@@ -155,6 +192,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="grade your notebook with the hidden tests")
     p.add_argument("assignment", help="an assignment id or its number, e.g. 01")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--rate", action="store_true", help="then rate your interview answer against its rubric, y/n per point")
     p.set_defaults(run=_grade)
 
     p = sub.add_parser("autograde", help="grade a class's submissions on several workers (instructors)")
@@ -195,6 +233,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--paper", action="append", help="a4 or letter (repeatable; default: both)")
     p.add_argument("--kind", action="append", help="reference, recall or key (repeatable; default: all three)")
     p.set_defaults(run=_onepager, needs_course=False)
+
+    p = sub.add_parser("rubric", help="print the interview questions' rubrics and model answers (instructors)")
+    p.add_argument("assignment", nargs="?", help="an assignment id or number (default: all)")
+    p.set_defaults(run=_rubric)
 
     p = sub.add_parser("progress", help="your self-grades, drills, and what to do next")
     p.set_defaults(run=_progress)

@@ -1,4 +1,5 @@
-"""What a learner has done: self-grades per assignment and drill answers per topic.
+"""What a learner has done: self-grades per assignment, drill answers per topic, and self-ratings
+of interview answers against their rubric (these stay here: no gradebook ever sees them).
 
 Kept in a small SQLite file beside the gradebook (``autograder/progress.db``, git-ignored), apart
 from the notebooks so ``reset`` never touches it; each record is one transaction, so a crash
@@ -17,6 +18,7 @@ from ..course import Course
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS grades (assignment TEXT, score REAL, max_score REAL, via TEXT, at REAL);
 CREATE TABLE IF NOT EXISTS drills (topic TEXT, correct INTEGER, at REAL);
+CREATE TABLE IF NOT EXISTS interview_ratings (assignment TEXT, score REAL, max_score REAL, said TEXT, at REAL);
 """
 
 
@@ -32,6 +34,13 @@ def record_grade(course: Course, assignment: str, score: float, max_score: float
         db.execute("INSERT INTO grades VALUES (?, ?, ?, ?, ?)", (assignment, score, max_score, via, time.time()))
 
 
+def record_rating(course: Course, assignment: str, score: float, max_score: float, said: list[bool]) -> None:
+    """One self-rating of the interview answer; ``said`` holds y/n per rubric item, kept as "yyn"-style text."""
+    with closing(_connect(course)) as db, db:
+        db.execute("INSERT INTO interview_ratings VALUES (?, ?, ?, ?, ?)",
+                   (assignment, score, max_score, "".join("y" if yes else "n" for yes in said), time.time()))
+
+
 def record_drill(course: Course, topic: str, correct: bool) -> None:
     with closing(_connect(course)) as db, db:
         db.execute("INSERT INTO drills VALUES (?, ?, ?)", (topic, int(correct), time.time()))
@@ -45,21 +54,23 @@ def report(course: Course) -> str:
     """Each assignment's best and latest self-grade, drills per topic, and what to do next."""
     with closing(_connect(course)) as db:
         grades = db.execute("SELECT assignment, score, max_score, at FROM grades ORDER BY at").fetchall()
+        ratings = dict(db.execute("SELECT assignment, printf('%g/%g', score, max_score) FROM interview_ratings ORDER BY at"))
         drills = db.execute("SELECT topic, COUNT(*), SUM(correct) FROM drills GROUP BY topic ORDER BY topic").fetchall()
-    rows = [("assignment", "best", "latest", "when")]
+    rows = [("assignment", "best", "latest", "when", "interview (self-rated)")]
     next_up = None
     for assignment in course.assignments():
         mine = [g for g in grades if g[0] == assignment]
         if not mine:
-            rows.append((assignment, "-", "-", "not graded yet"))
+            rows.append((assignment, "-", "-", "not graded yet", ratings.get(assignment, "-")))
             next_up = next_up or assignment
             continue
         best = max(mine, key=lambda g: g[1] / g[2] if g[2] else 0)
         latest = mine[-1]
-        rows.append((assignment, f"{best[1]:g}/{best[2]:g}", f"{latest[1]:g}/{latest[2]:g}", _when(latest[3])))
+        rows.append((assignment, f"{best[1]:g}/{best[2]:g}", f"{latest[1]:g}/{latest[2]:g}", _when(latest[3]),
+                     ratings.get(assignment, "-")))
         if best[1] < best[2]:
             next_up = next_up or assignment
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.append("")
     if drills:

@@ -1,0 +1,150 @@
+"""The "say it out loud" question's model answer and rubric, read from the source notebook.
+
+The answer cell (grade id ``interview_answer``) holds both in a hidden region after its solution
+region. ``nbgrader generate_assignment`` replaces the solution by "YOUR ANSWER HERE", saves the
+cell with the hidden region in the gradebook's source cell, then strips the region from the release::
+
+    ### BEGIN SOLUTION
+    <a pointer to what follows>
+    ### END SOLUTION
+    ### BEGIN HIDDEN TESTS
+    #### Model answer
+    <a few sentences>
+
+    #### Rubric
+    - 0.5 points: <one concrete thing a good answer does>
+    ### END HIDDEN TESTS
+
+A learner is shown them only once their own answer is written; instructors print them with
+``mlgrind rubric``. Self-ratings against the rubric go to the learner's progress, never to a gradebook.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import nbformat
+
+from ..course import Course
+
+GRADE_ID = "interview_answer"
+UNANSWERED = {"", "YOUR ANSWER HERE"}
+HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)\n?[ \t]*### END HIDDEN TESTS[^\n]*", re.S | re.M)
+SECTIONS = re.compile(r"#### Model answer\s*\n(?P<model>.*?)\n#### Rubric\s*\n(?P<rubric>.*)", re.S)
+ITEM = re.compile(r"^- (?P<points>\d+(?:\.\d+)?) points?: (?P<text>.+)$", re.M)
+
+
+class RubricMissing(ValueError):
+    """The answer cell has no model answer and rubric in the expected form."""
+
+
+@dataclass(frozen=True)
+class Item:
+    points: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Rubric:
+    question: str  # the "Say it out loud" markdown cell, heading included
+    points: float  # the answer cell's points; the items' points sum to it
+    model_answer: str
+    items: tuple[Item, ...]
+
+
+def parse(cell_source: str, question: str = "", points: float | None = None) -> Rubric:
+    """The rubric in the source version of an answer cell (its hidden region)."""
+    region = HIDDEN.search(cell_source)
+    sections = SECTIONS.search(region.group(1)) if region else None
+    if sections is None:
+        raise RubricMissing("the interview answer holds no '#### Model answer' and '#### Rubric' in a hidden region")
+    items = tuple(Item(float(m["points"]), m["text"].strip()) for m in ITEM.finditer(sections["rubric"]))
+    if not items:
+        raise RubricMissing("the interview answer's rubric lists no '- N points: ...' items")
+    total = sum(item.points for item in items)
+    return Rubric(question.strip(), total if points is None else float(points), sections["model"].strip(), items)
+
+
+def answer_cell(nb):
+    """The notebook's interview answer cell, or None."""
+    for cell in nb.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == GRADE_ID:
+            return cell
+    return None
+
+
+def without_hidden(text: str) -> str:
+    """``text`` without hidden regions: what a learner wrote, even in a cell re-added from the gradebook."""
+    return HIDDEN.sub("", text).strip()
+
+
+def is_answered(text: str) -> bool:
+    return without_hidden(text) not in UNANSWERED
+
+
+def from_source(course: Course, assignment: str) -> Rubric:
+    """The rubric of ``assignment``'s source notebook, with the question cell just above the answer."""
+    nb = nbformat.read(str(course.source_notebook(assignment)), as_version=4)
+    cell = answer_cell(nb)
+    if cell is None:
+        raise RubricMissing(f"{assignment} has no '{GRADE_ID}' cell")
+    index = nb.cells.index(cell)
+    question = nb.cells[index - 1].source if index and "Say it out loud" in nb.cells[index - 1].source else ""
+    return parse(cell.source, question, cell.metadata["nbgrader"].get("points"))
+
+
+def _points(value: float) -> str:
+    return f"{value:g} point" + ("" if value == 1 else "s")
+
+
+def rubric_lines(rubric: Rubric) -> list[str]:
+    """The rubric and the model answer as terminal lines."""
+    lines = [f"rubric ({_points(rubric.points)}):"]
+    lines += [f"  [{_points(item.points)}] {item.text}" for item in rubric.items]
+    lines += ["", "model answer:"]
+    lines += ["  " + line for line in rubric.model_answer.splitlines()]
+    return lines
+
+
+def after_grade_lines(course: Course, assignment: str, learner_nb) -> list[str]:
+    """What ``mlgrind grade`` prints after its table: a nudge to answer, or the rubric and model answer."""
+    cell = answer_cell(learner_nb)
+    if cell is None:
+        return []
+    if not is_answered(cell.source):
+        return ["", "interview answer: write your answer first (the \"Say it out loud\" cell); "
+                "grade again to see the rubric and a model answer"]
+    return ["", "interview answer: compare yours with the rubric, then rate it with --rate", *rubric_lines(from_source(course, assignment))]
+
+
+def ask_yes_no(ask: Callable[[str], str], say: Callable[[str], None], prompt: str) -> bool:
+    while True:
+        said = ask(prompt).strip().lower()
+        if said in {"y", "yes"}:
+            return True
+        if said in {"n", "no"}:
+            return False
+        say("  please type y or n")
+
+
+def rate(rubric: Rubric, ask: Callable[[str], str] = input, say: Callable[[str], None] = print) -> list[bool]:
+    """Ask, item by item, whether the learner's answer does what the item says; EOFError or
+    KeyboardInterrupt propagate so that an unfinished rating is never kept."""
+    said = []
+    for number, item in enumerate(rubric.items, 1):
+        say(f"\n[{number}/{len(rubric.items)}] ({_points(item.points)}) {item.text}")
+        said.append(ask_yes_no(ask, say, "  does your answer do this? [y/n] "))
+    return said
+
+
+def rated_score(rubric: Rubric, said: list[bool]) -> float:
+    return sum(item.points for item, yes in zip(rubric.items, said) if yes)
+
+
+def instructor_sheet(course: Course, assignment: str) -> str:
+    """The question, rubric and model answer of one assignment, for whoever grades by hand."""
+    rubric = from_source(course, assignment)
+    lines = [f"{assignment} / {GRADE_ID}", "=" * (len(assignment) + len(GRADE_ID) + 3), "", rubric.question, ""]
+    return "\n".join(lines + rubric_lines(rubric))
