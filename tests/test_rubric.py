@@ -1,0 +1,221 @@
+"""Interview answers: a rubric and model answer in source/ only, shown once the learner has answered,
+rated y/n per point in a terminal, kept in the learner's progress and never in a gradebook."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import subprocess
+
+import nbformat
+import pexpect
+import pytest
+
+from conftest import BIN, REPO, env, run
+from mlgrind.course import Course
+from mlgrind.grading.rubric import GRADE_ID, from_source, is_answered, parse, without_hidden
+from mlgrind.grading.rubric_feedback import UNANSWERED_NOTE
+from mlgrind.recall.history import record_rating, report
+from support import html_text
+
+A = "01_broadcasting"
+ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "source").glob("*/*.ipynb"))
+ANSWER = "Shapes line up from the right and size-1 axes stretch; (N, 1) minus (N,) gives (N, N)."
+
+
+def rubric(assignment: str = A):
+    return from_source(Course(REPO), assignment)
+
+
+def shown(text: str) -> str:
+    """Markdown as the feedback report shows it: code spans lose their backticks."""
+    return text.replace("`", "")
+
+
+def answer_source(path) -> str:
+    nb = nbformat.read(str(path), as_version=4)
+    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == GRADE_ID)
+
+
+def write_answer(course, text: str = ANSWER, assignment: str = A) -> None:
+    path = course / "notebooks" / f"{assignment}.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == GRADE_ID).source = text
+    nbformat.write(nb, str(path))
+
+
+def feedback(course) -> str:
+    return html_text(course / "autograder" / "selfgrade" / "feedback" / "learner" / A / f"{A}.html")
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def ratings(course) -> list[tuple]:
+    with sqlite3.connect(course / "autograder" / "progress.db") as db:
+        return db.execute("SELECT assignment, score, max_score, said FROM interview_ratings").fetchall()
+
+
+def spawn_rate(course):
+    return pexpect.spawn(str(BIN / "mlgrind"), ["grade", "01", "--rate"], cwd=str(course), env=env(),
+                         encoding="utf-8", timeout=300)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_interview_question_has_a_rubric_summing_to_its_points(assignment):
+    sheet = rubric(assignment)
+    nb = nbformat.read(str(REPO / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
+    points = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == GRADE_ID).metadata.nbgrader.points
+    assert sheet.question.startswith(f"## Say it out loud ({points:g} points, read by a person)")
+    assert 3 <= len(sheet.items) <= 5
+    assert all(item.points > 0 and len(item.text) > 20 for item in sheet.items)
+    assert sum(item.points for item in sheet.items) == sheet.points == points
+    assert len(sheet.model_answer.split()) >= 60  # a spoken answer of several sentences
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_and_notebooks_hold_no_model_answer_and_no_rubric(assignment):
+    sheet = rubric(assignment)
+    secrets = [line.strip() for line in sheet.model_answer.splitlines() if len(line.strip()) > 25]
+    secrets += [item.text for item in sheet.items]
+    for path in [REPO / "release" / assignment / f"{assignment}.ipynb", REPO / "notebooks" / f"{assignment}.ipynb"]:
+        assert answer_source(path) == "YOUR ANSWER HERE"
+        text = "\n".join(c.source for c in nbformat.read(str(path), as_version=4).cells)
+        assert "#### Rubric" not in text and "#### Model answer" not in text
+        assert [s for s in secrets if s in text] == [], path
+
+
+def test_a_parsed_rubric_names_a_missing_or_empty_one():
+    with pytest.raises(ValueError, match="no '#### Model answer'"):
+        parse("### BEGIN SOLUTION\nx\n### END SOLUTION")
+    with pytest.raises(ValueError, match="lists no"):
+        parse("### BEGIN HIDDEN TESTS\n#### Model answer\nx\n#### Rubric\n* one\n### END HIDDEN TESTS")
+
+
+def test_a_cell_readded_from_the_gradebook_is_not_an_answer():
+    readded = "YOUR ANSWER HERE\n### BEGIN HIDDEN TESTS\n#### Model answer\nsecret\n### END HIDDEN TESTS"
+    assert without_hidden(readded) == "YOUR ANSWER HERE"
+    assert not is_answered(readded) and not is_answered("  \n") and is_answered(ANSWER)
+
+
+def test_the_gradebook_source_cell_holds_what_the_release_leaves_out(generated_course):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{generated_course / 'autograder' / 'gradebook.db'}") as gb:
+        source = gb.find_source_cell(GRADE_ID, A, A).source
+    assert parse(source).items == rubric().items
+    assert parse(source).model_answer == rubric().model_answer
+
+
+def test_an_unanswered_grade_asks_for_an_answer_first_and_shows_no_model_answer(generated_course):
+    result = subprocess.run([str(BIN / "mlgrind"), "grade", "01", "--rate"], cwd=generated_course, env=env(),
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "interview answer: write your answer first" in result.stdout
+    assert "does your answer do this" not in result.stdout
+    sheet = rubric()
+    first_line = sheet.model_answer.splitlines()[0]
+    for text in [result.stdout, feedback(generated_course)]:
+        assert first_line not in text and shown(first_line) not in text
+        assert not any(shown(item.text) in text for item in sheet.items)
+    assert shown(UNANSWERED_NOTE).strip("*") in feedback(generated_course)
+    assert ratings(generated_course) == []
+
+
+def test_an_answered_grade_shows_the_rubric_and_a_rating_is_kept_apart_from_every_gradebook(generated_course):
+    course = generated_course
+    write_answer(course)
+    class_gradebook = course / "autograder" / "gradebook.db"
+    before = digest(class_gradebook)
+    sheet = rubric()
+
+    child = spawn_rate(course)
+    child.expect(r"rubric \(2 points\):")
+    child.expect("model answer:")
+    for number, typed in enumerate(["y", "n", "y", "y"], 1):
+        child.expect(rf"\[{number}/4\] \(0\.5 points\) ")
+        child.expect(r"does your answer do this\? \[y/n\]")
+        if number == 2:
+            child.sendline("maybe")
+            child.expect("please type y or n")
+            child.expect(r"\[y/n\]")
+        child.sendline(typed)
+    child.expect(r"self-rated interview answer: 1\.5/2")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "Traceback" not in child.before
+
+    text = feedback(course)
+    assert ANSWER in text
+    assert all(shown(item.text) in text for item in sheet.items)
+    assert all(shown(line) in text for line in sheet.model_answer.splitlines())
+    assert text.index(ANSWER) < text.index(shown(sheet.items[0].text))
+
+    assert ratings(course) == [(A, 1.5, 2.0, "ynyy")]
+    assert digest(class_gradebook) == before
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'autograder' / 'selfgrade' / 'gradebook.db'}") as gb:
+        grade = gb.find_grade(GRADE_ID, A, A, "learner")
+        assert grade.manual_score is None and grade.score == 0
+
+    row = next(line for line in run(["mlgrind", "progress"], course).stdout.splitlines() if line.startswith(A))
+    assert row.split()[-1] == "1.5/2"
+    assert run(["mlgrind", "reset", "01"], course).returncode == 0
+    row = next(line for line in run(["mlgrind", "progress"], course).stdout.splitlines() if line.startswith(A))
+    assert row.split()[-1] == "1.5/2"
+
+
+def test_a_rating_stopped_midway_keeps_nothing(generated_course):
+    write_answer(generated_course)
+    child = spawn_rate(generated_course)
+    child.expect(r"\[1/4\]")
+    child.expect(r"\[y/n\]")
+    child.sendline("y")
+    child.expect(r"\[2/4\]")
+    child.expect(r"\[y/n\]")
+    child.sendeof()
+    child.expect("stopped; no rating was saved")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and "Traceback" not in child.before
+    assert ratings(generated_course) == []
+    row = next(line for line in run(["mlgrind", "progress"], generated_course).stdout.splitlines() if line.startswith(A))
+    assert row.split()[-1] == "-"
+
+
+def test_an_older_progress_database_gains_ratings_and_keeps_its_records(course):
+    with sqlite3.connect(course / "autograder" / "progress.db") as db:
+        db.executescript("""
+            CREATE TABLE grades (assignment TEXT, score REAL, max_score REAL, via TEXT, at REAL);
+            CREATE TABLE drills (topic TEXT, correct INTEGER, at REAL);
+            INSERT INTO grades VALUES ('01_broadcasting', 12, 15, 'grade', 1700000000);
+            INSERT INTO drills VALUES ('matmul', 1, 1700000000);
+        """)
+    record_rating(Course(course), "02_matmul_einsum", 1.0, 2.0, [True, False, True, False])
+    shown_report = report(Course(course))
+    assert "matmul 1/1 (100%)" in shown_report
+    rows = {line.split()[0]: line.split() for line in shown_report.splitlines()[1:6]}
+    assert rows[A][1] == "12/15" and rows[A][-1] == "-"
+    assert rows["02_matmul_einsum"][-1] == "1/2"
+
+
+def test_rubric_command_prints_every_question_rubric_and_model_answer(course):
+    result = run(["mlgrind", "rubric"], course)
+    assert result.returncode == 0, result.stderr
+    for assignment in ASSIGNMENTS:
+        sheet = rubric(assignment)
+        assert f"{assignment} / {GRADE_ID}" in result.stdout
+        assert sheet.question in result.stdout
+        assert all(f"[{item.points:g} points] {item.text}" in result.stdout for item in sheet.items)
+        assert all(line in result.stdout for line in sheet.model_answer.splitlines())
+    one = run(["mlgrind", "rubric", "04"], course).stdout
+    assert "04_backprop_mlp / " in one and A not in one
+    assert run(["mlgrind", "rubric", "99"], course).returncode == 2
+
+
+def test_rate_with_json_is_a_usage_error(course):
+    result = run(["mlgrind", "grade", "01", "--rate", "--json"], course)
+    assert result.returncode == 2 and "--rate" in result.stderr and result.stdout == ""
