@@ -1,6 +1,7 @@
 """nbgrader settings of The ML Grind; plain `nbgrader ...` and `mlgrind` both read them."""
 import os
 
+import mlgrind.grading
 from mlgrind.grading.limits import memory_argument, parse_memory
 from mlgrind.grading.settings import with_busy_timeout
 
@@ -36,7 +37,14 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "mlgrind.grading.preprocessors.HideHiddenTests",
     "mlgrind.grading.rubric_feedback.ShowRubric",  # rubric and model answer, once answered
+    "mlgrind.grading.feedback.ExerciseSummary",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+# The report speaks as `mlgrind grade` does: exercises by title, statuses, check messages, the next step.
+# Set for GenerateFeedback's exporter only, so formgrader's own pages keep nbgrader's templates.
+c.GenerateFeedback.HTMLExporter.template_name = "mlgrind_feedback"
+c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(mlgrind.grading.__file__), "feedback_template")
 ]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

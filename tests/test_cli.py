@@ -44,11 +44,14 @@ def test_untouched_notebook_scores_zero_with_a_clear_table_and_is_not_modified(c
     result = run(["mlgrind", "grade", "01"], course / "notebooks")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "score: 0 / 15 autograded points" in out
-    for grade_id in ["test_broadcast_shape", "test_predictions", "test_standardize", "test_pairwise_sq_dists", "test_mse_loss"]:
-        assert re.search(rf"{grade_id}\s+0/\d\s+(error|fail)", out), out
-    assert "not attempted yet" in out
-    assert "interview_answer" in out and "manual" in out
+    assert "score: 0 / 15 autograded points (+2 read by a person)" in out
+    for title in ["Exercise 1 · `broadcast_shape(*shapes)`", "Exercise 3 · `standardize(x_BF, eps)`",
+                  "Exercise 4 · `pairwise_sq_dists(a_ND, b_MD)`", "Exercise 5 · Bug hunt: the loss that broadcast"]:
+        assert re.search(rf"^{re.escape(title)}\s+0/\d\s+not attempted ", out, re.M), out
+    assert re.search(r"^Exercise 2 · Predict the shape\s+0/3\s+(not attempted|fail) ", out, re.M), out
+    assert re.search(r"^Say it out loud\s+0/2\s+manual ", out, re.M), out
+    assert "test_broadcast_shape" not in out and "interview_answer" not in out
+    assert "next: Exercise 1 · `broadcast_shape(*shapes)` - write it, run its check cell, then `mlgrind grade 01` again" in out
     assert digest(learner) == before
     assert not any(line in out for line in hidden_lines())
 
@@ -66,7 +69,13 @@ def test_solved_notebook_gets_full_marks_as_json(course):
     assert statuses.pop("interview_answer") == "manual"
     assert set(statuses.values()) == {"pass"}
     for cell in report["cells"]:
-        assert set(cell) >= {"grade_id", "score", "max_score", "status", "message"}
+        assert set(cell) >= {"grade_id", "score", "max_score", "status", "message", "number", "title", "exercise", "summary"}
+    first = report["cells"][0]
+    assert (first["number"], first["title"]) == ("1", "`broadcast_shape(*shapes)`")
+    assert first["exercise"] == "Exercise 1 · `broadcast_shape(*shapes)`"
+    assert report["next"] == (
+        "next: every autograded exercise passes - open notebooks/02_matmul_einsum.ipynb; keep it fresh with `mlgrind drill`"
+    )
     assert Path(report["feedback"]).is_file()
     assert report["notes"] == []
     assert digest(learner) == before
@@ -92,6 +101,100 @@ def test_wrong_answer_message_teaches_without_showing_hidden_tests(course):
     assert "transposed?" in feedback
     assert leaked_lines(A, feedback) == []
     assert "_cases_list" not in feedback
+
+
+PAIRWISE = "Exercise 4 · `pairwise_sq_dists(a_ND, b_MD)`"
+TRANSPOSED = "def pairwise_sq_dists(a_ND, b_MD):\n    return ((b_MD[:, None, :] - a_ND[None, :, :]) ** 2).sum(axis=-1)"
+
+
+def one_wrong_one_untouched(course: Path):
+    """Exercises 1-3 right, 4 transposed (a dozen failed checks), 5 left as released."""
+    nb = replace_solution(solved(course), "pairwise_sq_dists", TRANSPOSED)
+    released = nbformat.read(str(course / "release" / A / f"{A}.ipynb"), as_version=4)
+    untouched = next(c.source for c in released.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "mse_loss")
+    return replace_solution(nb, "mse_loss", untouched)
+
+
+def table_rows(out: str) -> dict[str, str]:
+    """Exercise label -> the rest of its row, from the terminal table."""
+    lines = out.splitlines()
+    rows = {}
+    for line in lines[2:]:
+        if not line.strip() or line.startswith("("):
+            break
+        label = re.split(r"\s{2,}", line)[0]
+        rows[label] = line[len(label):].strip()
+    return rows
+
+
+def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course):
+    write_learner(course, one_wrong_one_untouched(course))
+    result = run(["mlgrind", "grade", "01"], course)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    rows = table_rows(out)
+    assert list(rows) == [
+        "Exercise 1 · `broadcast_shape(*shapes)`", "Exercise 2 · Predict the shape", "Exercise 3 · `standardize(x_BF, eps)`",
+        PAIRWISE, "Exercise 5 · Bug hunt: the loss that broadcast", "Say it out loud",
+    ], out
+    assert re.fullmatch(r"4/4\s+pass", rows["Exercise 1 · `broadcast_shape(*shapes)`"])
+    assert re.fullmatch(r"0/2\s+not attempted\b.*", rows["Exercise 5 · Bug hunt: the loss that broadcast"])
+    status, message = re.fullmatch(r"0/3\s+(\S+)\s+(.*)", rows[PAIRWISE]).groups()
+    assert status == "fail"
+    # One row: the first check, cut at a word, and how many more failed.
+    assert len(message) <= 64 and re.search(r"\w\.\.\. \(\+11 more\)$", message), message
+    assert message.startswith("pairwise_sq_dists of float")
+    assert "(--verbose shows every failed check: `mlgrind grade 01 --verbose`)" in out
+    assert "score: 10 / 15 autograded points (+2 read by a person)" in out
+    next_line = f"next: {PAIRWISE} - fix it, run its check cell, then `mlgrind grade 01` again"
+    assert next_line in out.splitlines()
+    assert out.splitlines().index(next_line) > out.splitlines().index("score: 10 / 15 autograded points (+2 read by a person)")
+
+    verbose = run(["mlgrind", "grade", "01", "--verbose"], course).stdout
+    assert "--verbose shows" not in verbose
+    below = verbose[verbose.index(f"\n{PAIRWISE} (fail):\n"):]
+    checks = [ln for ln in below.splitlines() if ln.startswith("  - pairwise_sq_dists of")]
+    assert len(checks) == 11 and all("transposed?" in ln or "wrong at" in ln for ln in checks), below
+
+    feedback = Path(re.search(r"^feedback: (.*)$", out, re.M).group(1))
+    text = html_text(feedback)
+    assert "score: 10 / 15 autograded points (+2 read by a person)" in text
+    assert next_line.replace("`", "") in text
+    index = re.sub(r"\s+", " ", text[text.index("exercisepointsstatusmessage"):])
+    assert index.startswith(
+        "exercisepointsstatusmessage Exercise 1 · broadcast_shape(*shapes) 4/4 pass Exercise 2 · Predict the shape 3/3 pass"
+    ), index[:300]
+    assert f"Exercise 4 · pairwise_sq_dists(a_ND, b_MD) 0/3 fail {message}" in index
+    assert "Exercise 5 · Bug hunt: the loss that broadcast 0/2 not attempted" in index
+    assert "Say it out loud 0/2 manual" in index
+    # The failed test cell shows its checks, not a traceback; nbgrader's stock words are gone.
+    assert "pairwise_sq_dists of float32 (9, 7) and (2, 7) is (2, 9), expected (9, 2): transposed?" in text
+    for stock in ("Traceback", "Test cell", "Student's answer", "15.0"):
+        assert stock not in text, stock
+    assert leaked_lines(A, text) == []
+    html = feedback.read_text(encoding="utf-8")
+    assert "white-space: pre-wrap" in html and ".jp-RenderedHTMLCommon td" in html
+
+
+def test_plain_nbgrader_feedback_is_the_report_mlgrind_grade_writes(generated_course):
+    course = generated_course
+    nb = one_wrong_one_untouched(course)
+    folder = course / "autograder" / "submitted" / "ada" / A
+    folder.mkdir(parents=True)
+    nbformat.write(nb, str(folder / f"{A}.ipynb"))
+    for step in ("autograde", "generate_feedback"):
+        result = run(["nbgrader", step, A], course)
+        assert result.returncode == 0, result.stderr[-2000:]
+    write_learner(course, nb)
+    graded = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
+
+    def summary(path: Path) -> str:
+        text = re.sub(r"\s+", " ", html_text(path))
+        return text[text.index("score: "):text.index("Say it out loud 0/2 manual")]
+
+    plain = summary(course / "autograder" / "feedback" / "ada" / A / f"{A}.html")
+    assert plain == summary(Path(graded["feedback"]))
+    assert plain.startswith(f"score: 10 / 15 autograded points (+2 read by a person) {graded['next'].replace('`', '')} ")
 
 
 def test_stale_gradebook_is_regenerated_from_source(course):
@@ -228,7 +331,7 @@ def test_limit_messages_say_the_limits_the_settings_set(course):
     result = run(["mlgrind", "grade", "01"], course, MLGRIND_CELL_TIMEOUT="3", MLGRIND_KERNEL_MEMORY="3G")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert re.search(r"test_pairwise_sq_dists\s+0/3\s+error\s+CellTimeoutError: the cell ran past the 3 s limit", out), out
+    assert re.search(r"`pairwise_sq_dists\(a_ND, b_MD\)`\s+0/3\s+error\s+CellTimeoutError: the cell ran past the 3 s limit", out), out
     assert "note: cell timed out: broadcast_shape ran past the 3 s limit (an infinite loop?)" in out
     assert "note: out of memory: standardize went past the 3 GiB memory limit" in out
 

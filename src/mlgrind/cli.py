@@ -49,7 +49,7 @@ def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
     except StepFailed as exc:
         print(f"mlgrind grade: nbgrader could not grade {assignment}: {reason(str(exc))}", file=sys.stderr)
         return 1
-    print(report.to_json() if args.json else format_table(report))
+    print(report.to_json() if args.json else format_table(report, verbose=args.verbose))
     if notebook is None and not args.json:
         _interview_answer(course, assignment, rate=args.rate)
     from .recall.history import record_grade
@@ -192,6 +192,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("grade", help="grade your notebook with the hidden tests")
     p.add_argument("assignment", help="an assignment id or its number, e.g. 01")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--verbose", "-v", action="store_true", help="list every failed check below the table")
     p.add_argument("--rate", action="store_true", help="then rate your interview answer against its rubric, y/n per point")
     p.set_defaults(run=_grade)
 
@@ -211,6 +212,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", help="an assignment id or its number, e.g. 04")
     p.add_argument("path", nargs="?", default=".", help="the module, or a folder holding it (default: here)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--verbose", "-v", action="store_true", help="list every failed check below the table")
     p.set_defaults(run=_check)
 
     from .recall.drills import LEVELS, TOPICS as DRILL_TOPICS  # names and help lines; no numpy yet

@@ -24,6 +24,7 @@ import nbformat
 
 from ..course import Course, CourseError
 from .build import generate_into
+from .exercises import headings, is_manual, judge, later_assignment, next_step, score_line, summarize
 from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
 from .limits import Limits
 from .nbgrader_steps import run_step
@@ -32,17 +33,21 @@ from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_not
 
 STUDENT = "learner"
 FOLDER = os.path.join("autograder", "selfgrade")  # under the course root
-# Exceptions that mean "a check failed" rather than "the code broke".
-FAILURES = {"AssertionError", "CheckFailed", "ForbiddenCall"}
 
 
 @dataclass
 class CellResult:
+    """One graded cell, named by its exercise's heading; ``summary`` is ``message`` cut to one table row."""
+
     grade_id: str
     score: float
     max_score: float
-    status: str  # pass | fail | error | manual
+    status: str  # one of exercises.STATUSES: not attempted | pass | fail | error | manual
     message: str = ""
+    number: str | None = None
+    title: str = ""
+    exercise: str = ""
+    summary: str = ""
 
 
 @dataclass
@@ -54,6 +59,11 @@ class Report:
     cells: list[CellResult]
     feedback: str
     notes: list[str] = field(default_factory=list)
+    next: str = ""
+
+    @property
+    def manual_max(self) -> float:
+        return sum(c.max_score for c in self.cells if c.status == "manual")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -105,27 +115,6 @@ def _ensure_gradebook(course: Course, assignment: str, settings: Settings) -> bo
     return generated
 
 
-def _message(cell, limits: Limits) -> tuple[str, str]:
-    """(status, message) read from an autograded cell's outputs."""
-    errors = [out for out in cell.get("outputs", []) if out.get("output_type") == "error"]
-    # A timed-out cell shows the KeyboardInterrupt of the interrupted kernel before the timeout itself.
-    for out in errors:
-        explained = limits.explain(out.get("ename", ""), "the cell", str(out.get("evalue", "")))
-        if explained:
-            return "error", f"{out['ename']}: {explained[1]}"
-    for out in errors:
-        ename, evalue = out.get("ename", ""), str(out.get("evalue", "")).strip()
-        if ename in FAILURES:
-            return "fail", evalue or "a check failed"
-        if ename == "NotImplementedError":
-            return "error", "not attempted yet (NotImplementedError)"
-        return "error", f"{ename}: {evalue}" if evalue else ename
-    for out in cell.get("outputs", []):
-        if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            return "fail", "the cell wrote to stderr: " + out.get("text", "").strip().splitlines()[0]
-    return "fail", "no points, no error message"
-
-
 def collect_results(settings: Settings, assignment: str, autograded_nb, student: str = STUDENT) -> list[CellResult]:
     """Per graded cell, in notebook order: score from the gradebook, message from the outputs."""
     by_id = {}
@@ -134,6 +123,7 @@ def collect_results(settings: Settings, assignment: str, autograded_nb, student:
         if meta.get("grade"):
             by_id[meta["grade_id"]] = cell
     limits = settings.limits
+    titles = headings(autograded_nb)
     results = []
     with open_gradebook(settings) as gb:
         submission = gb.find_submission_notebook(notebook_id(assignment), assignment, student)
@@ -144,16 +134,20 @@ def collect_results(settings: Settings, assignment: str, autograded_nb, student:
             grade = grades[name]
             max_score = float(grade.max_score)
             cell = by_id.get(name, {})
-            if grade.cell.cell_type == "markdown" or (grade.auto_score is None and grade.needs_manual_grade):
+            if is_manual(grade):
                 score = float(grade.manual_score or 0)
-                results.append(CellResult(name, score, max_score, "manual", "read by a person (compare with the model answer)"))
-                continue
-            score = float(grade.score or 0)
-            if score >= max_score:
-                results.append(CellResult(name, score, max_score, "pass"))
+                status, message = "manual", "read by a person (compare with the model answer)"
             else:
-                status, message = _message(cell, limits)
-                results.append(CellResult(name, score, max_score, status, message))
+                score = float(grade.score or 0)
+                status, message = ("pass", "") if score >= max_score else judge(cell, limits)
+            heading = titles.get(name)
+            results.append(CellResult(
+                name, score, max_score, status, message,
+                number=heading.number if heading else None,
+                title=heading.title if heading else name,
+                exercise=heading.label if heading else name,
+                summary=summarize(message, title=heading.title if heading else name),
+            ))
     return results
 
 
@@ -200,6 +194,7 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
         notes = tampering(learner_nb, nbformat.read(str(release), as_version=4))
     notes += odd_outputs(autograded_nb, settings.limits, skip={c.grade_id for c in cells})
 
+    command = "grade" if notebook is None else "check"
     return Report(
         assignment=assignment,
         student=student,
@@ -208,28 +203,34 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
         cells=cells,
         feedback=str(settings.feedback_html(assignment, student)),
         notes=notes,
+        next=next_step(cells, assignment, later_assignment(course.assignments(), assignment), command),
     )
 
 
-def format_table(report: Report) -> str:
-    """The per-exercise table a learner reads in the terminal."""
+def format_table(report: Report, verbose: bool = False) -> str:
+    """The per-exercise table a learner reads in the terminal; ``verbose`` adds every failed check below it."""
     rows = [("exercise", "points", "status", "message")]
     for c in report.cells:
-        first = c.message.strip().splitlines()[0] if c.message.strip() else ""
-        rows.append((c.grade_id, f"{c.score:g}/{c.max_score:g}", c.status, first))
+        rows.append((c.exercise, f"{c.score:g}/{c.max_score:g}", c.status, c.summary))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [
-        "  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3]
-        for r in rows
-    ]
+    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
+    lines = [line.rstrip() for line in lines]
     lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 7)
-    manual = sum(c.max_score for c in report.cells if c.status == "manual")
+    cut = [c for c in report.cells if c.status != "manual" and c.summary != c.message.strip()]
+    if cut and not verbose:
+        command = "check" if report.student == "editor" else "grade"
+        lines.append(f"(--verbose shows every failed check: `mlgrind {command} {report.assignment.split('_')[0]} --verbose`)")
+    if cut and verbose:
+        for c in cut:
+            lines.append("")
+            lines.append(f"{c.exercise} ({c.status}):")
+            lines += [f"  {line}" for line in c.message.strip().splitlines()]
     lines.append("")
-    lines.append(f"score: {report.score:g} / {report.max_score:g} autograded points"
-                 + (f" (+{manual:g} points read by a person)" if manual else ""))
+    lines.append(score_line(report.score, report.max_score, report.manual_max))
     for note in report.notes:
         lines.append(f"note: {note}")
     lines.append(f"feedback: {report.feedback}")
+    lines.append(report.next)
     return "\n".join(lines)
 
 

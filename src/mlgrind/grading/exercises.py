@@ -1,0 +1,166 @@
+"""One way of speaking about a graded exercise: its title, status, short message and the next step.
+
+The terminal table of ``mlgrind grade``, its ``--json``, nbgrader's feedback report and
+``mlgrind progress`` all read them from here, so an exercise is named and judged the same in each.
+Titles come from the notebook's own markdown headings, never from a list kept by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .limits import Limits
+
+STATUSES = ("not attempted", "pass", "fail", "error", "manual")
+# Exceptions that mean "a check failed" rather than "the code broke".
+FAILURES = {"AssertionError", "CheckFailed", "ForbiddenCall"}
+SUMMARY_WIDTH = 64  # characters of a message in one row of the table
+
+_HEADING = re.compile(r"^#{1,2}\s+(.+?)\s*#*\s*$")
+_POINTS = re.compile(r"\s*\([^()]*\bpoints?\b[^()]*\)\s*$")
+_NUMBERED = re.compile(r"^Exercise\s+(\d+)\s*[·:.\-–—]?\s*(.*)$")
+_MORE = re.compile(r"\s*\(\+(\d+) more failed checks?(?: below)?\)\s*$")
+_NOT_ATTEMPTED = re.compile(r"not attempted", re.I)
+_NAMED = re.compile(r"^([\w.]+): ")
+
+
+@dataclass(frozen=True)
+class Heading:
+    """An exercise as its notebook heading names it: ``## Exercise 3 · `standardize(x_BF, eps)` (3 points)``
+    is number ``"3"``, title ``"`standardize(x_BF, eps)`"``, label ``"Exercise 3 · `standardize(x_BF, eps)`"``."""
+
+    number: str | None
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"Exercise {self.number} · {self.title}" if self.number else self.title
+
+
+def parse_heading(text: str) -> Heading:
+    """The number and title in a heading's text, without its points.
+
+    >>> parse_heading("Exercise 1 · `broadcast_shape(*shapes)` (4 points)")
+    Heading(number='1', title='`broadcast_shape(*shapes)`')
+    >>> parse_heading("Say it out loud (2 points, read by a person)").label
+    'Say it out loud'
+    """
+    text = _POINTS.sub("", text.strip())
+    numbered = _NUMBERED.match(text)
+    if numbered and numbered.group(2):
+        return Heading(numbered.group(1), numbered.group(2).strip())
+    return Heading(numbered.group(1) if numbered else None, text)
+
+
+def headings(nb) -> dict[str, Heading]:
+    """grade_id -> the heading (level 1 or 2) nearest above each graded cell; the grade_id if none is."""
+    found, current = {}, None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                match = _HEADING.match(line.strip())
+                if match:
+                    current = parse_heading(match.group(1))
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade") and meta.get("grade_id"):
+            found[meta["grade_id"]] = current or Heading(None, meta["grade_id"])
+    return found
+
+
+def is_manual(grade) -> bool:
+    """Whether a gradebook grade is a person's to give: a written answer, or a cell autograde left ungraded."""
+    return grade.cell.cell_type == "markdown" or (grade.auto_score is None and grade.needs_manual_grade)
+
+
+def judge(cell, limits: Limits) -> tuple[str, str]:
+    """(status, message) of a graded code cell short of full marks, read from its outputs."""
+    errors = [out for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    # A timed-out cell shows the KeyboardInterrupt of the interrupted kernel before the timeout itself.
+    for out in errors:
+        explained = limits.explain(out.get("ename", ""), "the cell", str(out.get("evalue", "")))
+        if explained:
+            return "error", f"{out['ename']}: {explained[1]}"
+    for out in errors:
+        ename, evalue = out.get("ename", ""), str(out.get("evalue", "")).strip()
+        if ename == "NotImplementedError":
+            return "not attempted", "the answer still raises NotImplementedError"
+        if ename in FAILURES:
+            message = evalue or "a check failed"
+            return ("not attempted" if _NOT_ATTEMPTED.search(message) else "fail"), message
+        return "error", f"{ename}: {evalue}" if evalue else ename
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            return "fail", "the cell wrote to stderr: " + out.get("text", "").strip().splitlines()[0]
+    printed = "".join(out.get("text", "") for out in cell.get("outputs", []) if out.get("output_type") == "stream")
+    if _NOT_ATTEMPTED.search(printed):
+        return "not attempted", printed.strip().splitlines()[0]
+    return "fail", "no points, no error message"
+
+
+def further_checks(message: str) -> tuple[str, int]:
+    """The first line of a message and how many more failed checks it lists."""
+    lines = [line for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return "", 0
+    first = lines[0].strip()
+    more = _MORE.search(first)
+    if more:
+        return first[: more.start()], int(more.group(1))
+    return first, sum(1 for line in lines[1:] if line.lstrip().startswith("- "))
+
+
+def summarize(message: str, width: int = SUMMARY_WIDTH, title: str = "") -> str:
+    """The message in at most ``width`` characters, cut at a word, with the count of further checks;
+    a leading ``name: `` the exercise's ``title`` already says is left out.
+
+    >>> summarize("f: shape (3, 4), expected (4, 3): transposed? (+2 more failed checks below)", 46, "`f(x)`")
+    'shape (3, 4), expected (4, 3)... (+2 more)'
+    """
+    first, more = further_checks(message)
+    named = _NAMED.match(first)
+    if named and re.search(rf"\b{re.escape(named.group(1))}\b", title):
+        first = first[named.end():]
+    suffix = f" (+{more} more)" if more else ""
+    room = width - len(suffix)
+    if len(first) > room:
+        cut = first[: room - 3]
+        if " " in cut.strip():
+            cut = cut.rsplit(" ", 1)[0]
+        first = cut.rstrip(" ,;:") + "..."
+    return first + suffix
+
+
+_TODO = {"not attempted": "write it", "fail": "fix it", "error": "fix the error"}
+
+
+def next_step(rows, assignment: str, later: str | None, command: str = "grade") -> str:
+    """The one thing to do next: the first autograded exercise short of full marks, else the next notebook.
+
+    ``rows`` have ``exercise`` (a label), ``status``, ``score`` and ``max_score``; ``later`` is the
+    assignment after this one, if any; ``command`` the ``mlgrind`` command that grades it again.
+    """
+    number = assignment.split("_")[0]
+    for row in rows:
+        if row.status != "manual" and (row.status != "pass" or row.score < row.max_score):
+            again = "run its check cell, then " if command == "grade" else ""
+            return f"next: {row.exercise} - {_TODO.get(row.status, 'fix it')}, {again}`mlgrind {command} {number}` again"
+    if later:
+        return f"next: every autograded exercise passes - open notebooks/{later}.ipynb; keep it fresh with `mlgrind drill`"
+    return "next: every autograded exercise passes - the course is done; keep it fresh with `mlgrind drill`"
+
+
+def score_line(score: float, max_score: float, manual_max: float = 0, manual_score: float | None = None) -> str:
+    """``score: 12 / 15 autograded points (+2 read by a person)``: the same arithmetic everywhere."""
+    line = f"score: {score:g} / {max_score:g} autograded points"
+    if manual_max:
+        read = f"{manual_score:g} / {manual_max:g}" if manual_score is not None else f"{manual_max:g}"
+        line += f" (+{read} read by a person)"
+    return line
+
+
+def later_assignment(assignments: list[str], assignment: str) -> str | None:
+    """The assignment after ``assignment`` in course order, if any."""
+    if assignment in assignments and assignments.index(assignment) + 1 < len(assignments):
+        return assignments[assignments.index(assignment) + 1]
+    return None
