@@ -4,6 +4,9 @@ The one-pager and the recall drill read a relative error's size: ``|a − b| / (
 exceeds 1, a factor k gives ``|k − 1| / (k + 1)``, and so a factor of B gives ``(B − 1) / (B + 1)``.
 Every such number the notebook prints is computed here with the notebook's own ``relative_error``;
 the picture's list of what ``cache`` keeps is compared with the solution's cache.
+
+Each notebook's interview model answer (source/ only) states shapes and formulas; each is computed
+here too, and the test fails if the model answer stops saying it.
 """
 
 from __future__ import annotations
@@ -93,3 +96,105 @@ def test_the_picture_names_what_the_cache_keeps(cells):
     said = re.search(r"uses a value the forward pass computed: (.*?)\.\s*That is what `cache` keeps", cells["md-03"], re.S)
     assert said, "the picture no longer says what cache keeps in words this test reads"
     assert sorted(re.findall(r"`(\w+)`", said.group(1))) == sorted(cache)
+
+
+def model_answer(assignment: str) -> str:
+    from mlgrind.course import Course
+    from mlgrind.grading.rubric import from_source
+
+    return " ".join(from_source(Course(REPO), assignment).model_answer.split())
+
+
+def test_broadcasting_model_answer_the_silent_n_by_n_table():
+    text = model_answer("01_broadcasting")
+    assert "`(N, 1)` against `(N,)` is padded to `(N, 1)` against `(1, N)`" in text
+    assert "an `(N, N)` table of every prediction minus every target" in text
+    pred_N1, target_N = np.arange(3.0)[:, None], np.array([10.0, 20.0, 30.0])
+    diff = pred_N1 - target_N
+    assert np.broadcast_shapes((3, 1), (3,)) == np.broadcast_shapes((3, 1), (1, 3)) == diff.shape == (3, 3)
+    assert all(diff[i, j] == pred_N1[i, 0] - target_N[j] for i in range(3) for j in range(3))
+    assert np.ones((4, 5)).sum(axis=1, keepdims=True).shape == (4, 1)
+
+
+def test_suffix_model_answer_the_square_transposed_weight_and_the_einsum():
+    text = model_answer("02_matmul_einsum")
+    assert "`h_BF = x_BD @ w_DF`" in text and 'np.einsum("bd,df->bf", x_BD, w_DF)' in text
+    rng = np.random.default_rng(0)
+    x_BD, w_DF = rng.normal(size=(5, 4)), rng.normal(size=(4, 4))
+    assert np.allclose(np.einsum("bd,df->bf", x_BD, w_DF), x_BD @ w_DF)
+    w_FD = w_DF.T.copy()
+    assert (x_BD @ w_FD).shape == (5, 4) and not np.allclose(x_BD @ w_FD, x_BD @ w_DF)  # runs, silently wrong
+
+
+def test_view_model_answer_a_transpose_swaps_strides_and_merging_heads_needs_a_copy():
+    text = model_answer("03_reshape_view")
+    assert "A transpose only swaps strides" in text and "`reshape` quietly falls back to a copy" in text
+    B, H, L, K = 2, 3, 4, 5
+    q_BHLK = np.arange(B * H * L * K, dtype=np.float32).reshape(B, H, L, K)
+    q_BLHK = q_BHLK.transpose(0, 2, 1, 3)
+    assert np.shares_memory(q_BLHK, q_BHLK) and not q_BLHK.flags.c_contiguous
+    assert sorted(q_BLHK.strides) == sorted(q_BHLK.strides)
+    offsets = sorted(q_BLHK[0, 0].ravel().astype(int))  # elements of one merged D row, in memory order
+    assert len(set(np.diff(offsets))) > 1  # not evenly spaced: no single stride describes them
+    with pytest.raises(ValueError):
+        np.reshape(q_BLHK, (B, L, H * K), copy=False)  # NumPy's view-or-fail, like torch's .view
+    merged_BLD = q_BLHK.reshape(B, L, H * K)
+    assert not np.shares_memory(merged_BLD, q_BHLK)
+    assert np.array_equal(merged_BLD, np.ascontiguousarray(q_BLHK).reshape(B, L, H * K))
+
+
+def test_backprop_model_answer_gradients_of_a_linear_layer():
+    text = model_answer("04_backprop_mlp")
+    for claim in ["`db1_F = dh_BF.sum(0)`", "`dW1` is (D, F) like `W1`, computed as `x_BDᵀ @ dh_BF`",
+                  "`dx` is (B, D) like `x`, computed as `dh_BF @ W1ᵀ`"]:
+        assert claim in text
+    rng = np.random.default_rng(1)
+    B, D, F = 3, 4, 5
+    x_BD, w1_DF, b1_F, dh_BF = rng.normal(size=(B, D)), rng.normal(size=(D, F)), rng.normal(size=F), rng.normal(size=(B, F))
+
+    def numeric(f, a, eps=1e-6):
+        grad = np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            a[i] += eps
+            up = f()
+            a[i] -= 2 * eps
+            down = f()
+            a[i] += eps
+            grad[i] = (up - down) / (2 * eps)
+        return grad
+
+    def loss():  # dh_BF is the upstream gradient of h_BF = x_BD @ w1_DF + b1_F
+        return float(np.sum(dh_BF * (x_BD @ w1_DF + b1_F)))
+
+    assert np.allclose(numeric(loss, b1_F), dh_BF.sum(0))
+    assert np.allclose(numeric(loss, w1_DF), x_BD.T @ dh_BF) and (x_BD.T @ dh_BF).shape == (D, F)
+    assert np.allclose(numeric(loss, x_BD), dh_BF @ w1_DF.T) and (dh_BF @ w1_DF.T).shape == (B, D)
+    outer_sum_DF = sum(np.outer(x_BD[b], dh_BF[b]) for b in range(B))
+    assert np.allclose(outer_sum_DF, x_BD.T @ dh_BF)
+
+
+@pytest.mark.parametrize("N", [1, 2, 4])
+def test_parallel_model_answer_what_each_strategy_all_reduces(N):
+    text = model_answer("05_parallel_mlp")
+    assert "a volume equal to the parameter count whatever the batch" in text
+    assert "(B·C forward, B·D backward per MLP block)" in text
+    rng = np.random.default_rng(N)
+    D, F, C = 3, 8, 2
+    w1_DF, w2_FC = rng.normal(size=(D, F)), rng.normal(size=(F, C))
+    for B in (4, 8):
+        x_BD, dlogits_BC = rng.normal(size=(B, D)), rng.normal(size=(B, C))
+        h_BF = np.maximum(x_BD @ w1_DF, 0)
+        # Tensor parallel: W1 split by columns, W2 by rows; what each device all-reduces.
+        f = F // N
+        parts = [slice(n * f, (n + 1) * f) for n in range(N)]
+        partial_logits = [np.maximum(x_BD @ w1_DF[:, p], 0) @ w2_FC[p] for p in parts]
+        assert all(part.shape == (B, C) for part in partial_logits)
+        assert np.allclose(sum(partial_logits), h_BF @ w2_FC)
+        dh_BF = (dlogits_BC @ w2_FC.T) * (h_BF > 0)
+        partial_dx = [dh_BF[:, p] @ w1_DF[:, p].T for p in parts]
+        assert all(part.shape == (B, D) for part in partial_dx)
+        assert np.allclose(sum(partial_dx), dh_BF @ w1_DF.T)
+        # Data parallel: each replica's gradients, one number per parameter whatever the batch.
+        replica_grads = [(x_BD[p].T @ dh_BF[p], h_BF[p].T @ dlogits_BC[p]) for p in np.array_split(np.arange(B), N)]
+        assert all(sum(g.size for g in grads) == w1_DF.size + w2_FC.size for grads in replica_grads)
+        assert np.allclose(sum(g[0] for g in replica_grads), x_BD.T @ dh_BF)
