@@ -148,7 +148,15 @@ def test_unknown_topic_is_a_usage_error(course):
 def test_progress_reflects_a_grade_and_survives_reset(course):
     assert run(["mlgrind", "grade", "01"], course).returncode == 0
     report = run(["mlgrind", "progress"], course).stdout
-    assert "01_broadcasting" in report and "0/15" in report and "next: 01_broadcasting" in report
+    assert "01_broadcasting" in report and "0/15" in report
+    lines = report.splitlines()
+    # The grade's own words: exercises by title and status, and the same next step.
+    assert lines[-2].startswith("to do in 01_broadcasting: Exercise 1 · `broadcast_shape(*shapes)` (not attempted), ")
+    assert "Exercise 4 · `pairwise_sq_dists(a_ND, b_MD)` (not attempted)" in lines[-2]
+    assert "Say it out loud" not in lines[-2]
+    assert lines[-1] == (
+        "next: 01_broadcasting: Exercise 1 · `broadcast_shape(*shapes)` - write it, run its check cell, then `mlgrind grade 01` again"
+    )
     assert run(["mlgrind", "reset", "01"], course).returncode == 0
     assert "0/15" in run(["mlgrind", "progress"], course).stdout
     assert os.path.exists(course / "autograder" / "progress.db")

@@ -54,7 +54,8 @@ def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
         _interview_answer(course, assignment, rate=args.rate)
     from .recall.history import record_grade
 
-    record_grade(course, assignment, report.score, report.max_score, via="check" if notebook is not None else "grade")
+    record_grade(course, assignment, report.score, report.max_score, via="check" if notebook is not None else "grade",
+                 cells=report.cells)
     return 0
 
 

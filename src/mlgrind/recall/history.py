@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from contextlib import closing
+from types import SimpleNamespace
 from pathlib import Path
 
 from ..course import Course
@@ -19,6 +20,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS grades (assignment TEXT, score REAL, max_score REAL, via TEXT, at REAL);
 CREATE TABLE IF NOT EXISTS drills (topic TEXT, correct INTEGER, at REAL);
 CREATE TABLE IF NOT EXISTS interview_ratings (assignment TEXT, score REAL, max_score REAL, said TEXT, at REAL);
+CREATE TABLE IF NOT EXISTS exercises (assignment TEXT, exercise TEXT, status TEXT, score REAL, max_score REAL, via TEXT, at REAL);
 """
 
 
@@ -29,9 +31,14 @@ def _connect(course: Course) -> sqlite3.Connection:
     return connection
 
 
-def record_grade(course: Course, assignment: str, score: float, max_score: float, via: str = "grade") -> None:
+def record_grade(course: Course, assignment: str, score: float, max_score: float, via: str = "grade",
+                 cells=()) -> None:
+    """One self-grade, with each exercise's label, status and points (``cells`` of a ``selfgrade.Report``)."""
+    at = time.time()
     with closing(_connect(course)) as db, db:
-        db.execute("INSERT INTO grades VALUES (?, ?, ?, ?, ?)", (assignment, score, max_score, via, time.time()))
+        db.execute("INSERT INTO grades VALUES (?, ?, ?, ?, ?)", (assignment, score, max_score, via, at))
+        db.executemany("INSERT INTO exercises VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       [(assignment, c.exercise, c.status, c.score, c.max_score, via, at) for c in cells])
 
 
 def record_rating(course: Course, assignment: str, score: float, max_score: float, said: list[bool]) -> None:
@@ -78,5 +85,25 @@ def report(course: Course) -> str:
         lines.append(f"drills: {done}")
     else:
         lines.append("drills: none yet (mlgrind drill)")
-    lines.append(f"next: {next_up}" if next_up else "next: every assignment is at full marks; keep drilling")
+    if next_up:
+        lines += _next_lines(course, next_up)
+    else:
+        lines.append("next: every assignment is at full marks; keep drilling")
     return "\n".join(lines)
+
+
+def _next_lines(course: Course, assignment: str) -> list[str]:
+    """What is left in ``assignment`` by its latest self-grade, and the one step to take, as ``mlgrind grade`` says it."""
+    from ..grading.exercises import later_assignment, next_step
+
+    with closing(_connect(course)) as db:
+        latest = db.execute("SELECT MAX(at) FROM exercises WHERE assignment = ?", (assignment,)).fetchone()[0]
+        rows = db.execute("SELECT exercise, status, score, max_score, via FROM exercises WHERE assignment = ? AND at = ?",
+                          (assignment, latest)).fetchall()
+    number = assignment.split("_")[0]
+    if not rows:
+        return [f"next: {assignment} - open notebooks/{assignment}.ipynb, then `mlgrind grade {number}`"]
+    cells = [SimpleNamespace(exercise=e, status=st, score=sc, max_score=mx) for e, st, sc, mx, _ in rows]
+    left = [f"{c.exercise} ({c.status})" for c in cells if c.status not in ("pass", "manual")]
+    step = next_step(cells, assignment, later_assignment(course.assignments(), assignment), command=rows[0][4])
+    return [f"to do in {assignment}: " + ", ".join(left), step.replace("next: ", f"next: {assignment}: ", 1)]
