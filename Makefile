@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LAB_ARGS ?=
+LAB_ROOT ?= notebooks
 PYTEST_ARGS ?=
 
 .PHONY: lab lab-headless test build venv browser postgres hub-proxy sandbox
@@ -19,8 +20,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --editable '.[test]'
 	touch $@
 
-LAB = PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
-	$(if $(filter 0,$(shell id -u)),--allow-root)
+# The learner's JupyterLab reads learner-lab/ as an extra Jupyter config folder: it turns off nbgrader's
+# panels and server extensions, which need a class (a course, an exchange, a formgrader's gradebook);
+# self-study grades with `mlgrind grade`. Plain `jupyter lab` in the course root keeps them all.
+LAB = PATH="$(abspath $(BIN)):$$PATH" JUPYTER_CONFIG_PATH="$(abspath learner-lab)$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(LAB_ROOT) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP)
 	$(LAB) $(LAB_ARGS)
