@@ -1,5 +1,6 @@
-"""What a learner has done: self-grades per assignment, drill answers per topic, and self-ratings
-of interview answers against their rubric (these stay here: no gradebook ever sees them).
+"""What a learner has done: self-grades, drill answers, and self-rated interview answers.
+
+Self-ratings of an interview answer against its rubric stay here: no gradebook ever sees them.
 
 Kept in a small SQLite file beside the gradebook (``autograder/progress.db``, git-ignored), apart
 from the notebooks so ``reset`` never touches it; each record is one transaction, so a crash
