@@ -225,6 +225,8 @@ def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course):
             cell.source = "print('all good, promise')"
         if grade_id == "test_mse_loss":
             cell.source = "pass"
+        if cell.cell_type == "markdown" and cell.source.startswith("## Exercise 3 "):
+            cell.source = "## my notes"
         kept.append(cell)
     nb.cells = kept
     write_learner(course, nb)
@@ -235,6 +237,8 @@ def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course):
     assert "check_broadcast_shape was edited" in notes
     assert "test_mse_loss was edited" in notes
     assert report["score"] == 15  # restored cells graded the (correct) answers
+    titles = {c["grade_id"]: c["exercise"] for c in report["cells"]}
+    assert titles["test_standardize"] == "Exercise 3 · `standardize(x_BF, eps)`"  # named as released
     assert "checksum" not in result.stdout + result.stderr
 
 

@@ -67,7 +67,12 @@ def _interview_answer(course: Course, assignment: str, rate: bool) -> None:
     from .recall.history import record_rating
 
     learner_nb = nbformat.read(str(course.learner_notebook(assignment)), as_version=4)
-    for line in rubric.after_grade_lines(course, assignment, learner_nb):
+    try:
+        lines = rubric.after_grade_lines(course, assignment, learner_nb)
+    except rubric.RubricMissing as exc:
+        print(f"mlgrind grade: no rubric to show: {exc}", file=sys.stderr)
+        return
+    for line in lines:
         print(line)
     cell = rubric.answer_cell(learner_nb)
     if not rate or cell is None or not rubric.is_answered(cell.source):

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
 
 from .limits import Limits
 
@@ -65,6 +68,15 @@ def headings(nb) -> dict[str, Heading]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade") and meta.get("grade_id"):
             found[meta["grade_id"]] = current or Heading(None, meta["grade_id"])
+    return found
+
+
+def released_headings(nb, release: Path) -> dict[str, Heading]:
+    """``headings`` as the released notebook at ``release`` has them (a learner may edit or delete a
+    heading in their copy), those of ``nb`` for any cell the release lacks."""
+    found = headings(nb)
+    if release.is_file():
+        found.update(headings(nbformat.read(str(release), as_version=4)))
     return found
 
 

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .exercises import headings, is_manual, judge, later_assignment, next_step, score_line, summarize
+from .exercises import is_manual, judge, later_assignment, next_step, released_headings, score_line, summarize
 from .settings import Settings
 
 TEMPLATES = Path(__file__).with_name("feedback_template")
@@ -35,7 +35,7 @@ class ExerciseSummary(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         settings = Settings(self.config)
         about = resources["nbgrader"]
-        titles = headings(nb)
+        titles = released_headings(nb, settings.notebook("release", about["assignment"]))
         rows = []
         with Gradebook(about["db_url"]) as gb:
             grades = {g.name: g for g in gb.find_submission_notebook(

@@ -24,7 +24,7 @@ import nbformat
 
 from ..course import Course, CourseError
 from .build import generate_into
-from .exercises import headings, is_manual, judge, later_assignment, next_step, score_line, summarize
+from .exercises import is_manual, judge, later_assignment, next_step, released_headings, score_line, summarize
 from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
 from .limits import Limits
 from .nbgrader_steps import run_step
@@ -123,7 +123,7 @@ def collect_results(settings: Settings, assignment: str, autograded_nb, student:
         if meta.get("grade"):
             by_id[meta["grade_id"]] = cell
     limits = settings.limits
-    titles = headings(autograded_nb)
+    titles = released_headings(autograded_nb, settings.notebook("release", assignment))
     results = []
     with open_gradebook(settings) as gb:
         submission = gb.find_submission_notebook(notebook_id(assignment), assignment, student)
