@@ -219,3 +219,20 @@ def test_rubric_command_prints_every_question_rubric_and_model_answer(course):
 def test_rate_with_json_is_a_usage_error(course):
     result = run(["mlgrind", "grade", "01", "--rate", "--json"], course)
     assert result.returncode == 2 and "--rate" in result.stderr and result.stdout == ""
+
+
+def test_a_source_without_a_rubric_is_named_and_nothing_is_asked(course, capsys, monkeypatch):
+    from mlgrind.cli import _interview_answer
+
+    source = course / "source" / A / f"{A}.ipynb"
+    nb = nbformat.read(str(source), as_version=4)
+    next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == GRADE_ID).source = (
+        "### BEGIN SOLUTION\nan answer\n### END SOLUTION"
+    )
+    nbformat.write(nb, str(source))
+    write_answer(course)
+    monkeypatch.setattr("builtins.input", lambda prompt: pytest.fail(f"asked {prompt!r}"))
+    _interview_answer(Course(course), A, rate=True)
+    captured = capsys.readouterr()
+    assert "no rubric to show" in captured.err and "Model answer" in captured.err
+    assert not (course / "autograder" / "progress.db").exists()
