@@ -4,6 +4,7 @@ rated y/n per point in a terminal, kept in the learner's progress and never in a
 from __future__ import annotations
 
 import hashlib
+import signal
 import sqlite3
 import subprocess
 
@@ -168,22 +169,32 @@ def test_an_answered_grade_shows_the_rubric_and_a_rating_is_kept_apart_from_ever
     assert row.split()[-1] == "1.5/2"
 
 
-def test_a_rating_stopped_midway_keeps_nothing(generated_course):
+@pytest.mark.parametrize("how", ["eof", "killed"])
+def test_a_rating_stopped_midway_keeps_what_was_kept_and_adds_nothing(generated_course, how):
     write_answer(generated_course)
+    earlier = [(A, 0.5, 2.0, "ynnn")] if how == "killed" else []
+    if earlier:
+        record_rating(Course(generated_course), A, 0.5, 2.0, [True, False, False, False])
     child = spawn_rate(generated_course)
     child.expect(r"\[1/4\]")
     child.expect(r"\[y/n\]")
     child.sendline("y")
     child.expect(r"\[2/4\]")
     child.expect(r"\[y/n\]")
-    child.sendeof()
-    child.expect("stopped; no rating was saved")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0 and "Traceback" not in child.before
-    assert ratings(generated_course) == []
+    if how == "eof":
+        child.sendeof()
+        child.expect("stopped; no rating was saved")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0 and "Traceback" not in child.before
+    else:
+        child.kill(signal.SIGKILL)
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.signalstatus == signal.SIGKILL
+    assert ratings(generated_course) == earlier
     row = next(line for line in run(["mlgrind", "progress"], generated_course).stdout.splitlines() if line.startswith(A))
-    assert row.split()[-1] == "-"
+    assert row.split()[-1] == ("0.5/2" if earlier else "-")
 
 
 def test_an_older_progress_database_gains_ratings_and_keeps_its_records(course):
