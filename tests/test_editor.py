@@ -39,9 +39,23 @@ def test_scaffold_holds_no_solution_and_its_quick_checks_fail(course, tmp_path, 
     assert result.returncode == 0, result.stderr
     folder = out / assignment
     name = module_name(assignment)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(["README.md", f"{name}.py", f"test_{name}.py"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["README.md", f"{name}.py", f"test_{name}.py", "answers.md", ".mlgrind-course"])
+    assert (folder / ".mlgrind-course").read_text().strip() == str(course.resolve())
     scaffold_lines = {ln.strip() for p in folder.iterdir() for ln in p.read_text().splitlines()}
     assert [ln for ln in solution_lines(assignment) if ln in scaffold_lines] == []
+    # The README carries every exercise's text, in words that fit an editor: there are no cells here.
+    readme = (folder / "README.md").read_text()
+    release = nbformat.read(str(course / "release" / assignment / f"{assignment}.ipynb"), as_version=4)
+    headings = [c.source.splitlines()[0] for c in release.cells if c.source.startswith("## Exercise")]
+    assert headings and all(f"#{heading}" in readme for heading in headings)
+    assert not re.search(r"\bcells?\b", readme, re.I), readme
+    # Each written question is in answers.md, with a place for its answer.
+    answers = (folder / "answers.md").read_text()
+    written = [c.metadata["nbgrader"]["grade_id"] for c in release.cells
+               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")]
+    assert written and all(f"your answer to {grade_id} starts below" in answers for grade_id in written)
+    assert "Say it out loud" in answers
     quick = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", folder],
                            cwd=folder, capture_output=True, text=True)
     assert quick.returncode == 1 and "NotImplementedError" in quick.stdout
@@ -59,6 +73,44 @@ def test_scaffold_never_overwrites_a_learners_module(course, tmp_path):
     assert forced.returncode == 0
     kept = list((out / A).glob("broadcasting.attempt-*.py"))
     assert len(kept) == 1 and kept[0].read_text() == "# my work\n"
+
+
+def test_check_works_in_the_scaffolds_own_folder_and_carries_the_written_answer(course, tmp_path):
+    out = tmp_path / "grind"  # outside the course: only the scaffold knows where the course is
+    assert run(["mlgrind", "scaffold", "01", "--out", str(out)], course).returncode == 0
+    folder = out / A
+    module = folder / "broadcasting.py"
+    module.write_text(module_files(solved(course, A), A)["broadcasting.py"])
+    said = "The bias is added to every row, so its gradient sums the rows' gradients."
+    answers = folder / "answers.md"
+    answers.write_text(answers.read_text().replace("YOUR ANSWER HERE", said))
+    for args in (["01", "."], ["01_broadcasting"]):  # as the README and the module's docstring say
+        result = run(["mlgrind", "check", *args, "--json"], folder)
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert report["score"] == 15 and report["max_score"] == 15
+        assert ("interview_answer", "manual") in {(c["grade_id"], c["status"]) for c in report["cells"]}
+    graded = nbformat.read(str(next((course / "autograder").rglob(f"autograded/editor/{A}/{A}.ipynb"))),
+                           as_version=4)
+    answer_cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "interview_answer")
+    assert answer_cell.source == said
+    # From the folder --out named, too; a course that moved is named, and --course points elsewhere.
+    assert run(["mlgrind", "check", "01", "--json"], out).returncode == 0
+    (folder / ".mlgrind-course").write_text(str(tmp_path / "gone") + "\n")
+    moved = run(["mlgrind", "check", "01"], folder)
+    assert moved.returncode == 2 and "--course" in moved.stderr and str(tmp_path / "gone") in moved.stderr
+    assert run(["mlgrind", "check", "01", "--json", "--course", str(course)], folder).returncode == 0
+
+
+def test_as_notebook_puts_each_written_answer_in_its_cell_and_leaves_unwritten_ones_unanswered(course, tmp_path):
+    files = module_files(nbformat.read(str(course / "release" / A / f"{A}.ipynb"), as_version=4), A)
+    module = tmp_path / "broadcasting.py"
+    module.write_text(files["broadcasting.py"])
+    answer_cells = lambda nb: {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells  # noqa: E731
+                               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")}
+    assert answer_cells(as_notebook(Course(course), A, module)) == {"interview_answer": "YOUR ANSWER HERE"}
+    (tmp_path / "answers.md").write_text(files["answers.md"].replace("YOUR ANSWER HERE", "line one\n\nline two"))
+    assert answer_cells(as_notebook(Course(course), A, module)) == {"interview_answer": "line one\n\nline two"}
 
 
 def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(course, tmp_path):

@@ -106,18 +106,36 @@ def _autograde(course: Course, args) -> int:
     return 1 if summary.counts()["failed"] else 0
 
 
-def _scaffold(course: Course, args) -> int:
+def _scaffold(course: Course | None, args) -> int:
     from .editor import scaffold
 
+    course = Course.here(Path(args.course)) if args.course else _course(required=True)
     for line in scaffold(course, course.resolve(args.assignment), Path(args.out), force=args.force):
         print(line)
     return 0
 
 
-def _check(course: Course, args) -> int:
+def _editor_course(path: Path, named: str | None) -> Course:
+    """``--course``, else the course the scaffold at ``path`` remembers, else the course around here."""
+    from .editor import COURSE_FILE, remembered_course
+
+    if named:
+        return Course.here(Path(named))
+    remembered = remembered_course(path)
+    if remembered is None:
+        return _course(required=True)
+    try:
+        return Course.here(remembered)
+    except CourseError as exc:
+        raise CourseError(f"{exc}; the scaffold's {COURSE_FILE} names {remembered}: moved? "
+                          "pass --course PATH") from None
+
+
+def _check(course: Course | None, args) -> int:
     from .grading import kernels
     from .editor import as_notebook, find_module
 
+    course = _editor_course(Path(args.path), args.course)
     assignment = course.resolve(args.assignment)
     module = find_module(assignment, Path(args.path))
     kernels.start(course)
@@ -211,15 +229,22 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scaffold", help="write an assignment as a .py module with its quick checks")
     p.add_argument("assignment", help="an assignment id or its number, e.g. 04")
     p.add_argument("--out", default=".", help="folder to write <assignment>/ into (default: here)")
-    p.add_argument("--force", action="store_true", help="replace an existing module (a backup is kept)")
-    p.set_defaults(run=_scaffold)
+    p.add_argument("--force", action="store_true", help="replace an existing module and answers (a backup is kept)")
+    p.add_argument("--course", help="the course to scaffold from (default: the one around here)")
+    p.set_defaults(run=_scaffold, needs_course=False)
 
-    p = sub.add_parser("check", help="grade your editor-mode module with the hidden tests")
+    p = sub.add_parser("check", help="grade your editor-mode module with the hidden tests",
+                       description="Grade a scaffold's module (and the answers.md beside it) with the "
+                                   "notebook's hidden tests. Works in the scaffold's folder: it remembers "
+                                   "its course.")
     p.add_argument("assignment", help="an assignment id or its number, e.g. 04")
-    p.add_argument("path", nargs="?", default=".", help="the module, or a folder holding it (default: here)")
+    p.add_argument("path", nargs="?", default=".",
+                   help="the module, its folder, or the folder --out named to scaffold (default: here)")
+    p.add_argument("--course", help="the course whose hidden tests grade it (default: the one the scaffold "
+                                    "remembers, else the one around here)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--verbose", "-v", action="store_true", help="list every failed check below the table")
-    p.set_defaults(run=_check)
+    p.set_defaults(run=_check, needs_course=False)
 
     from .recall.drills import LEVELS, TOPICS as DRILL_TOPICS  # names and help lines; no numpy yet
 
