@@ -550,3 +550,165 @@ def test_array_watch_ignores_arrays_that_existed_before_the_call():
     watched = ArrayWatch(lambda: len(keep))
     assert watched() == 1
     assert watched.seen == []
+
+
+# --- Not attempted yet, and what a notebook shows (through a real kernel) ----------------------
+
+import re  # noqa: E402
+
+import nbclient  # noqa: E402
+import nbformat  # noqa: E402
+
+from mlgrind.checks import QuickCheck  # noqa: E402
+
+STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()"
+STUB_NOTE = "{}: not attempted yet - write it in its cell above (delete the raise), then run this cell again"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+COURSE_FRAME = re.compile(r"mlgrind[/\\][\w/\\]*\.py")
+
+# One kernel runs every cell below in order; a test reads the outputs of the cells it names.
+KERNEL_CELLS = {
+    "setup": "import sys\nimport numpy as np\nfrom mlgrind.checks import (Checker, QuickCheck, attempted,\n"
+             "    skip_if_not_attempted)\n"
+             "failed_events = []\n"
+             "sys.addaudithook(lambda event, args: failed_events.append(args) if event == 'mlgrind.guard.failed' else None)",
+    "stubs": f"def broadcast_shape(*shapes):\n{STUB}\n\ndef linear_forward(x_BD, w_DF, b_F):\n{STUB}\n\n"
+             "def mlp_forward(params, x_BD):\n    return linear_forward(x_BD, params['w_DF'], params['b_F'])",
+    "quick_stub": "with QuickCheck('broadcast_shape') as check:\n"
+                  "    check.raises(ValueError, broadcast_shape, (2, 3), (4,))\n"
+                  "    check.equal('broadcast_shape((3,), ())', broadcast_shape((3,), ()), (3,))",
+    "after_quick_stub": "print('the cell below ran; failed checks told to the guard:', len(failed_events))",
+    "hidden_stub": "with Checker('broadcast_shape') as check:\n"
+                   "    check.equal('broadcast_shape((3,), ())', broadcast_shape((3,), ()), (3,))",
+    "answers": "answers = [None] * 3\nwith skip_if_not_attempted('answers'):\n    # YOUR CODE HERE\n    raise NotImplementedError()",
+    "quick_answers": "with QuickCheck('answers') as check:\n"
+                     "    check.attempted(any(answer is not None for answer in answers))\n"
+                     "    check.equal('len(answers)', len(answers), 3)",
+    "hidden_answers": "with Checker('answers') as check:\n"
+                      "    check.attempted(any(answer is not None for answer in answers))\n"
+                      "    check.true(answers[0] == (9, 4, 3), f'you said {answers[0]!r}')",
+    "demo": "with skip_if_not_attempted():\n    mlp_forward({'w_DF': np.eye(2), 'b_F': np.zeros(2)}, np.ones((1, 2)))\n"
+            "print('after the demo')",
+    "guard_count": "print('failed checks told to the guard:', len(failed_events))",
+    "failing": "with QuickCheck('standardize') as check:\n"
+               "    check.shape('out_BF', np.zeros((3, 4)), (4, 3))\n"
+               "    check.close('out_BF', np.ones(2), np.zeros(2))",
+    "learner_error": "def standardize(x_BF):\n    for row in None:\n        pass\n\n"
+                     "with QuickCheck('standardize') as check:\n"
+                     "    check.true(False, 'mean is wrong: expected 0, got 1')\n"
+                     "    standardize(np.zeros((2, 2)))",
+    "odd_value": "with QuickCheck('standardize') as check:\n    check.close('out_BF', np.array(['a', 'b']), np.zeros(2))",
+    "forbidden": "from mlgrind.checks import forbidden\n\ndef uses_einsum(a):\n    return np.einsum('i->', a)\n\n"
+                 "with forbidden(np, 'einsum'):\n    uses_einsum(np.ones(2))",
+    "passes": "with QuickCheck('broadcast_shape', passed='The quick checks pass.') as check:\n"
+              "    check.equal('1 + 1', 1 + 1, 2)",
+}
+
+
+@pytest.fixture(scope="module")
+def kernel_outputs():
+    """grade-like name -> (printed text, error outputs) of each cell of ``KERNEL_CELLS``, run in one kernel."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in KERNEL_CELLS.values()]
+    nbclient.NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=120).execute()
+    result = {}
+    for name, cell in zip(KERNEL_CELLS, nb.cells):
+        printed = "".join(out.get("text", "") for out in cell.outputs if out.output_type == "stream")
+        errors = [out for out in cell.outputs if out.output_type == "error"]
+        result[name] = (printed, errors)
+    return result
+
+
+def shown(error) -> str:
+    """What a notebook displays for an error output, colours removed."""
+    return ANSI.sub("", "\n".join(error["traceback"]))
+
+
+def test_a_quick_check_of_an_unattempted_function_prints_one_line_and_raises_nothing(kernel_outputs):
+    printed, errors = kernel_outputs["quick_stub"]
+    assert errors == []
+    assert printed == STUB_NOTE.format("broadcast_shape") + "\n"
+    # The cell went on, and nothing was told to the grading guard as a failed check.
+    assert kernel_outputs["after_quick_stub"] == ("the cell below ran; failed checks told to the guard: 0\n", [])
+
+
+def test_a_hidden_test_fails_an_unattempted_function_in_one_line(kernel_outputs):
+    printed, [error] = kernel_outputs["hidden_stub"]
+    assert (error["ename"], error["evalue"]) == (
+        "CheckFailed", "broadcast_shape: not attempted yet (its cell still raises NotImplementedError)")
+    assert not COURSE_FRAME.search(shown(error)) and "NotImplementedError\n" not in shown(error)
+
+
+def test_answers_left_at_none_are_not_attempted_in_a_quick_check_and_fail_a_hidden_test(kernel_outputs):
+    assert kernel_outputs["answers"] == (
+        "answers: not attempted yet - write your answers in place of the raise in this cell, "
+        "then run this cell again\n", [])
+    assert kernel_outputs["quick_answers"] == (
+        "answers: not attempted yet - write your answers in the cell above, then run this cell again\n", [])
+    _, [error] = kernel_outputs["hidden_answers"]
+    assert error["evalue"] == "answers: not attempted yet (the answers are still None)"
+    assert "you said None" not in shown(error)
+
+
+def test_a_demo_cell_names_the_stub_it_reached_and_goes_on(kernel_outputs):
+    printed, errors = kernel_outputs["demo"]
+    assert errors == []
+    assert printed == STUB_NOTE.format("linear_forward") + "\nafter the demo\n"
+    # Only the hidden test's failure (raised, so visible) reached the guard; no note did.
+    assert kernel_outputs["guard_count"][0] == "failed checks told to the guard: 2\n"
+
+
+def test_a_failed_check_lists_every_failure_and_no_course_frame(kernel_outputs):
+    _, [error] = kernel_outputs["failing"]
+    text = shown(error)
+    assert "CheckFailed: standardize: out_BF is (3, 4), expected (4, 3): transposed? (+1 more failed checks below)" in text
+    assert "- out_BF is (2,), expected (4, 3)" not in text  # the second check is on its own arrays
+    assert "- out_BF is wrong at 2 of 2 elements; worst at [0]: got 1, expected 0" in text
+    assert "with QuickCheck('standardize') as check:" in text  # the cell is shown
+    assert not COURSE_FRAME.search(text), text
+    assert "__exit__" not in text
+
+
+def test_a_learner_error_after_a_failure_shows_the_learners_frames_only(kernel_outputs):
+    _, [error] = kernel_outputs["learner_error"]
+    text = shown(error)
+    assert "TypeError: 'NoneType' object is not iterable" in text
+    assert "in standardize(x_BF)" in text and "for row in None:" in text
+    assert "- then raised TypeError: 'NoneType' object is not iterable" in text
+    assert not COURSE_FRAME.search(text), text
+
+
+def test_an_error_inside_a_check_or_a_forbidden_call_shows_no_course_frame(kernel_outputs):
+    for name in ("odd_value", "forbidden"):
+        _, [error] = kernel_outputs[name]
+        assert not COURSE_FRAME.search(shown(error)), shown(error)
+    assert kernel_outputs["forbidden"][1][0]["evalue"] == "numpy.einsum is not allowed in this exercise"
+
+
+def test_a_quick_check_that_passes_prints_its_passed_line(kernel_outputs):
+    assert kernel_outputs["passes"] == ("The quick checks pass.\n", [])
+
+
+def test_outside_a_notebook_a_quick_check_of_a_stub_fails_instead_of_passing_silently():
+    def broadcast_shape(*shapes):
+        raise NotImplementedError()
+
+    with pytest.raises(CheckFailed, match=r"^broadcast_shape: not attempted yet \(its cell still raises"):
+        with QuickCheck("broadcast_shape") as check:
+            check.raises(ValueError, broadcast_shape, (2,), (3,))
+    assert check.failures == ["not attempted yet (its cell still raises NotImplementedError)"]
+
+
+def test_not_attempted_comes_first_and_keeps_what_failed_before():
+    def merge_heads(x_BHLK):
+        raise NotImplementedError()
+
+    with pytest.raises(CheckFailed) as info:
+        with Checker("split_heads / merge_heads") as check:
+            check.true(False, "split_heads((2, 3, 4), H=2) is (2, 3, 2, 2), expected (2, 2, 3, 2)")
+            merge_heads(None)
+    assert str(info.value).splitlines() == [
+        "split_heads / merge_heads: not attempted yet (merge_heads: its cell still raises NotImplementedError)"
+        " (+1 more failed checks below)",
+        "- split_heads((2, 3, 4), H=2) is (2, 3, 2, 2), expected (2, 2, 3, 2)",
+    ]

@@ -10,6 +10,12 @@ A test cell opens a ``Checker`` and runs all its checks; on leaving the block it
 
 Each message says what was expected, what came and, where a pattern gives it away, why:
 ``out is (3, 4), expected (4, 3): transposed?``. Nothing here knows any exercise's answer.
+
+An exercise not attempted yet (its stub still raises ``NotImplementedError``, or its answers are
+still ``None``) is not a failure to explain: a hidden test's ``Checker`` fails it with the one line
+``broadcast_shape: not attempted yet (...)``, while a notebook's visible ``QuickCheck`` and any
+demo cell under ``skip_if_not_attempted`` print that line and let Run All go on. Tracebacks shown
+in a notebook keep the learner's frames and drop the course's own.
 """
 
 from __future__ import annotations
@@ -31,19 +37,138 @@ __all__ = [
     "CheckFailed",
     "Checker",
     "ForbiddenCall",
+    "NotAttempted",
+    "QuickCheck",
+    "attempted",
     "forbidden",
     "has_loops",
     "noncontiguous",
     "shape_hint",
+    "skip_if_not_attempted",
 ]
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
-class CheckFailed(AssertionError):
+
+def _is_course_frame(frame) -> bool:
+    return os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR)
+
+
+def _drop_course_frames(exc: BaseException) -> None:
+    """Unlink the course's own frames from ``exc``'s traceback (and its causes'), in place.
+
+    The first entry stays (it is the cell that ran the check); only later ones can be skipped.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        tb = exc.__traceback__
+        while tb is not None:
+            nxt = tb.tb_next
+            while nxt is not None and _is_course_frame(nxt.tb_frame):
+                nxt = nxt.tb_next
+            tb.tb_next = nxt
+            tb = nxt
+        exc = exc.__cause__ or exc.__context__
+
+
+def _learner_traceback(tb):
+    """A copy of traceback ``tb`` without the course's frames nor frames marked ``__tracebackhide__``."""
+    kept = []
+    while tb is not None:
+        if not _is_course_frame(tb.tb_frame) and not tb.tb_frame.f_locals.get("__tracebackhide__"):
+            kept.append(tb)
+        tb = tb.tb_next
+    copy = None
+    for entry in reversed(kept):
+        copy = types.TracebackType(copy, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return copy
+
+
+class _ShownWithoutCourseFrames(AssertionError):
+    """An error of the checks whose traceback, as IPython shows it, holds only the learner's frames."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython asks an exception for its own traceback: the frame that raised it here and
+        # IPython's own are left out, so the learner reads the cell, their code and the message.
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        return shell.InteractiveTB.structured_traceback(type(self), self, _learner_traceback(self.__traceback__))
+
+
+class CheckFailed(_ShownWithoutCourseFrames):
     """One or more checks of a test cell failed; the message lists them all."""
 
 
-class ForbiddenCall(AssertionError):
+class ForbiddenCall(_ShownWithoutCourseFrames):
     """A function that an exercise rules out was called."""
+
+
+class NotAttempted(Exception):
+    """An exercise the learner has not started: its stub still raises, or its answers are blank."""
+
+    def __init__(self, what: str, todo: str, reason: str):
+        super().__init__(f"{what}: not attempted yet ({reason})")
+        self.what, self.todo, self.reason = what, todo, reason
+
+    def note(self) -> str:
+        """The one line a notebook shows instead of an error."""
+        return f"{self.what}: not attempted yet - {self.todo}, then run this cell again"
+
+
+def attempted(done, what: str, todo: str = "write your answers in the cell above",
+              reason: str = "the answers are still None") -> None:
+    """Raise ``NotAttempted`` for ``what`` unless ``done`` (e.g. ``any(a is not None for a in answers)``)."""
+    if not done:
+        raise NotAttempted(what, todo, reason)
+
+
+def _as_not_attempted(exc, what: str) -> NotAttempted | None:
+    """``exc`` read as "not attempted yet": a ``NotAttempted``, or a stub's ``NotImplementedError``."""
+    if isinstance(exc, NotAttempted):
+        return exc
+    if not isinstance(exc, NotImplementedError):
+        return None
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    # The innermost frame is the stub that raised: name it (mlp_forward may call a linear_forward stub).
+    name = tb.tb_frame.f_code.co_name if tb is not None else "<module>"
+    reason = "its cell still raises NotImplementedError"
+    if name.startswith("<"):  # the raise is in the cell itself (an answer cell), not in a function
+        return NotAttempted(what, "write your answers in place of the raise in this cell", reason)
+    return NotAttempted(name, "write it in its cell above (delete the raise)", reason)
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
+class skip_if_not_attempted:
+    """A block of a demo cell that uses the learner's code: an exercise not attempted yet ends the
+    block with one printed line instead of an error, so Run All goes on to the cells below."""
+
+    def __init__(self, what: str = "this cell"):
+        self.what = what
+
+    def __enter__(self) -> "skip_if_not_attempted":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is None:
+            return False
+        missing = _as_not_attempted(exc, self.what)
+        if missing is None:
+            _drop_course_frames(exc)
+            return False
+        print(missing.note())
+        return True
+
 
 
 def _mentions(text: str, word) -> bool:
@@ -266,7 +391,11 @@ class ArrayWatch:
 
 
 class Checker:
-    """Collects failed checks of one test cell and raises them together at the end of the block."""
+    """Collects failed checks of one test cell and raises them together at the end of the block.
+
+    An exercise not attempted yet fails the block with one line saying so (see ``QuickCheck`` for
+    the notebook's visible checks, which only note it).
+    """
 
     def __init__(self, what: str):
         self.what = what
@@ -276,10 +405,36 @@ class Checker:
     def __enter__(self) -> "Checker":
         return self
 
+    def _notes_not_attempted(self) -> bool:
+        """Whether an exercise not attempted yet (and nothing failed before) is a note, not a failure."""
+        return False
+
+    def _passed(self) -> None:
+        """Called when every check of the block passed."""
+
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is None and self.failures:
-            raise CheckFailed(self.report())
-        if exc_type is not None and self.failures and not isinstance(exc, CheckFailed):
+        if exc is None:
+            if self.failures:
+                raise CheckFailed(self.report())
+            self._passed()
+            return False
+        if isinstance(exc, CheckFailed):
+            return False
+        missing = _as_not_attempted(exc, self.what)
+        if missing is not None:
+            if not self.failures and self._notes_not_attempted():
+                print(missing.note())
+                return True
+            # Not attempted comes first: what failed before is likely its consequence.
+            earlier = self.failures
+            self.failures = []
+            same = missing.what == self.what
+            self.fail(f"not attempted yet ({missing.reason})" if same else
+                      f"not attempted yet ({missing.what}: {missing.reason})")
+            self.failures += earlier
+            raise CheckFailed(self.report()) from None
+        _drop_course_frames(exc)
+        if self.failures:
             # Keep what was found before the learner's code raised.
             self.failures.append(f"then raised {exc_type.__name__}: {exc}")
             raise CheckFailed(self.report()) from exc
@@ -296,6 +451,11 @@ class Checker:
         sys.audit("mlgrind.guard.failed", self.what)
         self.failures.append(message)
         return False
+
+    def attempted(self, done, todo: str = "write your answers in the cell above",
+                  reason: str = "the answers are still None") -> None:
+        """Ends the block as "not attempted yet" unless ``done`` (e.g. some answer is not None)."""
+        attempted(done, self.what, todo, reason)
 
     def true(self, condition, message: str) -> bool:
         """Passes when ``condition`` holds; otherwise records ``message``."""
@@ -388,6 +548,8 @@ class Checker:
                     + ", ".join(missing)
                 )
             return True
+        except (NotImplementedError, NotAttempted):
+            raise  # not attempted yet: the block says so, not this check
         except Exception as exc:
             return self.fail(f"{call} raised {type(exc).__name__}({exc}), expected {exc_type.__name__}")
         return self.fail(f"{call} returned {result!r}, expected it to raise {exc_type.__name__}")
@@ -414,3 +576,23 @@ class Checker:
         if not has_loops(fn):
             return True
         return self.fail(f"{fn.__name__} uses a Python loop; this one is meant to be loop-free")
+
+
+class QuickCheck(Checker):
+    """A notebook's visible checks: an exercise not attempted yet is noted in one line, not raised.
+
+    ``passed`` is printed when every check passes (the cell goes on either way, so it cannot follow
+    the block). Outside a notebook (a module's pytest run, a script) nothing may pass silently, so
+    there an exercise not attempted yet fails as in a hidden test.
+    """
+
+    def __init__(self, what: str, passed: str = "The quick checks pass."):
+        super().__init__(what)
+        self.passed = passed
+
+    def _notes_not_attempted(self) -> bool:
+        return _in_notebook()
+
+    def _passed(self) -> None:
+        if self.passed:
+            print(self.passed)
