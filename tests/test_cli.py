@@ -173,7 +173,9 @@ def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course)
         assert stock not in text, stock
     assert leaked_lines(A, text) == []
     html = feedback.read_text(encoding="utf-8")
-    assert "white-space: pre-wrap" in html and ".jp-RenderedHTMLCommon td" in html
+    # JupyterLab's stylesheet draws the notebook's markdown tables; long lines wrap instead of running off.
+    assert ".jp-RenderedHTMLCommon td" in html and "white-space: pre-wrap" in html
+    assert "<table>" in html and "<td>(B, F) with (F,)</td>" in html.replace("<code>", "").replace("</code>", "")
 
 
 def test_plain_nbgrader_feedback_is_the_report_mlgrind_grade_writes(generated_course):
