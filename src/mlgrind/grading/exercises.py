@@ -151,11 +151,21 @@ def next_step(rows, assignment: str, later: str | None, command: str = "grade") 
 
     ``rows`` have ``exercise`` (a label), ``status``, ``score`` and ``max_score``; ``later`` is the
     assignment after this one, if any; ``command`` the ``mlgrind`` command that grades it again.
+
+    >>> from types import SimpleNamespace as Row
+    >>> rows = [Row(exercise="Exercise 1 · `f`", status="pass", score=2, max_score=2),
+    ...         Row(exercise="Exercise 2 · `g`", status="not attempted", score=0, max_score=3)]
+    >>> next_step(rows, "01_broadcasting", "02_matmul_einsum")
+    'next: Exercise 2 · `g` - write it, run its check cell, then `mlgrind grade 01` again'
+    >>> next_step(rows, "01_broadcasting", "02_matmul_einsum", command="check")
+    'next: Exercise 2 · `g` - write it, then `mlgrind check 01` again'
+    >>> next_step(rows[:1], "01_broadcasting", "02_matmul_einsum")
+    'next: every autograded exercise passes - open notebooks/02_matmul_einsum.ipynb; keep it fresh with `mlgrind drill`'
     """
     number = assignment.split("_")[0]
     for row in rows:
         if row.status != "manual" and (row.status != "pass" or row.score < row.max_score):
-            again = "run its check cell, then " if command == "grade" else ""
+            again = "run its check cell, then " if command == "grade" else "then "
             return f"next: {row.exercise} - {_TODO.get(row.status, 'fix it')}, {again}`mlgrind {command} {number}` again"
     if later:
         return f"next: every autograded exercise passes - open notebooks/{later}.ipynb; keep it fresh with `mlgrind drill`"

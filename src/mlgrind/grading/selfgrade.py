@@ -217,9 +217,10 @@ def format_table(report: Report, verbose: bool = False) -> str:
     lines = [line.rstrip() for line in lines]
     lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 7)
     cut = [c for c in report.cells if c.status != "manual" and c.summary != c.message.strip()]
-    if cut and not verbose:
-        command = "check" if report.student == "editor" else "grade"
-        lines.append(f"(--verbose shows every failed check: `mlgrind {command} {report.assignment.split('_')[0]} --verbose`)")
+    if cut and not verbose and report.student == "editor":
+        lines.append("(--verbose shows every failed check)")
+    elif cut and not verbose:
+        lines.append(f"(--verbose shows every failed check: `mlgrind grade {report.assignment.split('_')[0]} --verbose`)")
     if cut and verbose:
         for c in cut:
             lines.append("")
