@@ -7,6 +7,8 @@
 - ``nbgrader_steps``: running one nbgrader converter in this process;
 - ``build``, ``selfgrade``, ``classgrade``: ``mlgrind build``, ``grade`` and ``autograde``;
 - ``preprocessors``, ``kernels``: the steps nbgrader runs in place of its own, and the warm kernel.
+- ``exercises``: an exercise's title, status, one-row message and the next step, the same in every view;
+- ``feedback``: the feedback report's preprocessor and its nbconvert template (``feedback_template/``).
 
 Importing this package first skips an import that grading never uses: jsonschema, imported by
 nbformat, builds a full RFC 3987 grammar at import time (about a second and a half here) to check
