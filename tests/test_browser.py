@@ -1,5 +1,6 @@
 """In a real browser: JupyterLab opens 01_broadcasting, runs its BroadcastFlow cell, and the
-diagram follows what is typed into the widget (the Python callback runs in the kernel).
+diagram follows what is typed into the widget (the Python callback runs in the kernel); and Run All
+on every untouched notebook goes through to the closing drill widget.
 
 Needs Debian's Chromium at /usr/bin/chromium, driven by Playwright (no `playwright install`:
 browser downloads are not needed). `make test` installs Chromium when run as root. Without it the
@@ -197,4 +198,76 @@ def test_broadcast_flow_follows_what_is_typed(lab, browser, tmp_path):
         shutil.copy(lab["log"], tmp_path / "jupyter-failure.log")
         raise
     finally:
+        page.close()
+
+
+def _shut_down_kernels(page) -> None:
+    """Stop every kernel of the server, so a finished notebook's kernel does not compete with the next.
+
+    Asked from the page, which holds the server's XSRF cookie.
+    """
+    page.evaluate("""async () => {
+        const xsrf = document.cookie.match(/_xsrf=([^;]+)/);
+        const headers = xsrf ? {"X-XSRFToken": decodeURIComponent(xsrf[1])} : {};
+        const kernels = await (await fetch("/api/kernels")).json();
+        for (const kernel of kernels) {
+            const reply = await fetch(`/api/kernels/${kernel.id}`, {method: "DELETE", headers});
+            if (!reply.ok) throw new Error(`shutting kernel ${kernel.id} down: ${reply.status}`);
+        }
+    }""")
+
+
+ASSIGNMENTS = sorted(path.stem for path in (Path(__file__).resolve().parents[1] / "notebooks").glob("0*.ipynb"))
+# A traceback line through the course's own files, as IPython prints it ("File .../mlgrind/checks.py:12").
+COURSE_FRAME = re.compile(r"mlgrind[/\\][\w/\\]*\.py")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_run_all_on_an_untouched_notebook_reaches_the_drill(lab, browser, tmp_path, assignment):
+    """Run All through the menu: every check says "not attempted yet" in one line, nothing raises,
+    no output shows a frame of mlgrind, and the last cell's drill widget renders."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    path = lab["course"] / "notebooks" / f"{assignment}.ipynb"
+    try:
+        # A workspace of its own, so the notebooks opened by earlier tests are not restored beside it.
+        page.goto(f"{lab['url']}/lab/workspaces/run-all-{assignment}/tree/notebooks/{assignment}.ipynb?reset")
+        idle = page.locator(".jp-StatusBar-TextItem").filter(has_text=re.compile(r"^Python 3.*\| Idle$"))
+        expect(idle).to_have_count(1, timeout=90_000)
+
+        page.locator(".lm-MenuBar-itemLabel").filter(has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel").filter(has_text=re.compile(r"^Run All Cells$")).click()
+
+        last = page.locator(".jp-Notebook .jp-CodeCell").last
+        last.scroll_into_view_if_needed()
+        expect(last.get_by_role("button", name="Next question").first).to_be_visible(timeout=180_000)
+        expect(idle).to_have_count(1, timeout=60_000)
+        page.screenshot(path=str(tmp_path / f"{assignment}-run-all.png"))
+
+        # The saved notebook holds every cell's outputs, on screen or not.
+        before = path.stat().st_mtime_ns
+        page.keyboard.press("Control+s")
+        deadline = time.monotonic() + 30
+        while path.stat().st_mtime_ns == before:
+            assert time.monotonic() < deadline, "the notebook was not saved"
+            time.sleep(0.2)
+        nb = json.loads(path.read_text())
+        code = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+        assert all(cell["execution_count"] for cell in code), "Run All stopped before the last cell"
+        outputs = [out for cell in code for out in cell["outputs"]]
+        assert not [out for out in outputs if out["output_type"] == "error"]
+        texts = ["".join(out.get("text", "")) + json.dumps(out.get("data", {})) for out in outputs]
+        assert not [text for text in texts if COURSE_FRAME.search(text)]
+        checks = [cell for cell in code if cell["metadata"].get("nbgrader", {}).get("grade_id", "").startswith("check_")]
+        for cell in checks:
+            printed = "".join("".join(out.get("text", "")) for out in cell["outputs"]).strip()
+            assert printed.count("\n") == 0 and "not attempted yet" in printed, (cell["source"], printed)
+        assert not errors, errors
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failure.png"))
+        shutil.copy(lab["log"], tmp_path / "jupyter-failure.log")
+        raise
+    finally:
+        _shut_down_kernels(page)
         page.close()
