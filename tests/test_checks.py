@@ -712,3 +712,25 @@ def test_not_attempted_comes_first_and_keeps_what_failed_before():
         " (+1 more failed checks below)",
         "- split_heads((2, 3, 4), H=2) is (2, 3, 2, 2), expected (2, 2, 3, 2)",
     ]
+
+
+# --- Graded for real: an untouched notebook gets zero, each hidden test saying "not attempted yet" ---
+
+import json  # noqa: E402
+
+from conftest import REPO, run  # noqa: E402
+
+
+@pytest.mark.parametrize("assignment", sorted(p.stem for p in (REPO / "notebooks").glob("0*.ipynb")))
+def test_grading_an_untouched_notebook_says_not_attempted_for_every_exercise_and_sees_no_tampering(course, assignment):
+    result = run(["mlgrind", "grade", assignment, "--json"], course)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["score"] == 0 and report["max_score"] > 0
+    autograded = [cell for cell in report["cells"] if cell["status"] != "manual"]
+    assert autograded
+    for cell in autograded:
+        assert cell["score"] == 0
+        assert re.fullmatch(r"[\w /]+: not attempted yet \([^\n]*\)", cell["message"]), cell
+    # Check cells that only noted "not attempted yet" must not look like a hidden failure to the guard.
+    assert report["notes"] == []
