@@ -714,6 +714,18 @@ def test_not_attempted_comes_first_and_keeps_what_failed_before():
     ]
 
 
+def test_a_not_implemented_error_with_a_message_is_the_learners_own_error_not_a_stub():
+    def matmul_shape(a_shape, b_shape):
+        raise NotImplementedError("1-D operands are not handled yet")
+
+    with pytest.raises(CheckFailed) as info:
+        with QuickCheck("matmul_shape") as check:
+            check.true(False, "matmul_shape((3,), (3,)) is wrong")
+            matmul_shape((3,), (3,))
+    assert "not attempted" not in str(info.value)
+    assert "then raised NotImplementedError: 1-D operands are not handled yet" in str(info.value)
+
+
 # --- Graded for real: an untouched notebook gets zero, each hidden test saying "not attempted yet" ---
 
 import json  # noqa: E402

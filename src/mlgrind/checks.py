@@ -128,8 +128,8 @@ def _as_not_attempted(exc, what: str) -> NotAttempted | None:
     """``exc`` read as "not attempted yet": a ``NotAttempted``, or a stub's ``NotImplementedError``."""
     if isinstance(exc, NotAttempted):
         return exc
-    if not isinstance(exc, NotImplementedError):
-        return None
+    if not isinstance(exc, NotImplementedError) or exc.args:
+        return None  # the stub raises a bare NotImplementedError(); one with a message is the learner's
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
@@ -548,9 +548,9 @@ class Checker:
                     + ", ".join(missing)
                 )
             return True
-        except (NotImplementedError, NotAttempted):
-            raise  # not attempted yet: the block says so, not this check
         except Exception as exc:
+            if _as_not_attempted(exc, self.what) is not None:
+                raise  # not attempted yet: the block says so, not this check
             return self.fail(f"{call} raised {type(exc).__name__}({exc}), expected {exc_type.__name__}")
         return self.fail(f"{call} returned {result!r}, expected it to raise {exc_type.__name__}")
 
