@@ -49,9 +49,13 @@ def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
     except StepFailed as exc:
         print(f"mlgrind grade: nbgrader could not grade {assignment}: {reason(str(exc))}", file=sys.stderr)
         return 1
-    print(report.to_json() if args.json else format_table(report, verbose=args.verbose))
-    if notebook is None and not args.json:
-        _interview_answer(course, assignment, rate=args.rate)
+    if args.json:
+        print(report.to_json())
+    else:
+        print(format_table(report, verbose=args.verbose, next_line=False))
+        if notebook is None:
+            _interview_answer(course, assignment, rate=args.rate)
+        print(report.next)
     from .recall.history import record_grade
 
     record_grade(course, assignment, report.score, report.max_score, via="check" if notebook is not None else "grade",

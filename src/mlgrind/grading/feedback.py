@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .exercises import is_manual, judge, later_assignment, next_step, released_headings, score_line, summarize
+from .exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, score_line, summarize
 from .settings import Settings
 
 TEMPLATES = Path(__file__).with_name("feedback_template")
@@ -53,7 +53,7 @@ class ExerciseSummary(NbGraderPreprocessor):
         max_score = float(grade.max_score)
         if is_manual(grade):
             score, graded = float(grade.manual_score or 0), grade.manual_score is not None
-            status, message = "manual", "read by a person (compare with the model answer)"
+            status, message = "manual", manual_message(cell)
         else:
             score, graded = float(grade.score or 0), True
             status, message = ("pass", "") if score >= max_score else judge(cell, settings.limits)

@@ -24,7 +24,7 @@ import nbformat
 
 from ..course import Course, CourseError
 from .build import generate_into
-from .exercises import is_manual, judge, later_assignment, next_step, released_headings, score_line, summarize
+from .exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, score_line, summarize
 from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
 from .limits import Limits
 from .nbgrader_steps import run_step
@@ -136,7 +136,7 @@ def collect_results(settings: Settings, assignment: str, autograded_nb, student:
             cell = by_id.get(name, {})
             if is_manual(grade):
                 score = float(grade.manual_score or 0)
-                status, message = "manual", "read by a person (compare with the model answer)"
+                status, message = "manual", manual_message(cell)
             else:
                 score = float(grade.score or 0)
                 status, message = ("pass", "") if score >= max_score else judge(cell, limits)
@@ -207,8 +207,11 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
     )
 
 
-def format_table(report: Report, verbose: bool = False) -> str:
-    """The per-exercise table a learner reads in the terminal; ``verbose`` adds every failed check below it."""
+def format_table(report: Report, verbose: bool = False, next_line: bool = True) -> str:
+    """The per-exercise table a learner reads in the terminal; ``verbose`` adds every failed check below it.
+
+    It ends with the "next: ..." line unless ``next_line`` is false (the caller then prints it last).
+    """
     rows = [("exercise", "points", "status", "message")]
     for c in report.cells:
         rows.append((c.exercise, f"{c.score:g}/{c.max_score:g}", c.status, c.summary))
@@ -216,7 +219,7 @@ def format_table(report: Report, verbose: bool = False) -> str:
     lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
     lines = [line.rstrip() for line in lines]
     lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 7)
-    cut = [c for c in report.cells if c.status != "manual" and c.summary != c.message.strip()]
+    cut = [c for c in report.cells if c.status in ("fail", "error") and c.summary != c.message.strip()]
     if cut and not verbose and report.student == "editor":
         lines.append("(--verbose shows every failed check)")
     elif cut and not verbose:
@@ -231,7 +234,8 @@ def format_table(report: Report, verbose: bool = False) -> str:
     for note in report.notes:
         lines.append(f"note: {note}")
     lines.append(f"feedback: {report.feedback}")
-    lines.append(report.next)
+    if next_line:
+        lines.append(report.next)
     return "\n".join(lines)
 
 
