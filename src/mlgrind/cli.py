@@ -38,11 +38,11 @@ def _grade(course: Course, args) -> int:
 
 def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
     from .grading.nbgrader_steps import StepFailed, reason
-    from .grading.selfgrade import format_table, grade
+    from .grading.selfgrade import EDITOR, STUDENT, format_table, grade
     from .grading.submission import NotebookUnreadable
 
     try:
-        report = grade(course, assignment, notebook, student="editor" if notebook is not None else "learner")
+        report = grade(course, assignment, notebook, student=EDITOR if notebook is not None else STUDENT)
     except NotebookUnreadable as exc:
         print(f"mlgrind grade: {exc}", file=sys.stderr)
         return 1

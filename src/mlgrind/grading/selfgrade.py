@@ -32,6 +32,7 @@ from .settings import Settings, notebook_id, sqlite_url
 from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering
 
 STUDENT = "learner"
+EDITOR = "editor"  # the student of `mlgrind check`, whose next step is `mlgrind check` again
 FOLDER = os.path.join("autograder", "selfgrade")  # under the course root
 
 
@@ -194,7 +195,7 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
         notes = tampering(learner_nb, nbformat.read(str(release), as_version=4))
     notes += odd_outputs(autograded_nb, settings.limits, skip={c.grade_id for c in cells})
 
-    command = "grade" if notebook is None else "check"
+    command = "check" if student == EDITOR else "grade"
     return Report(
         assignment=assignment,
         student=student,
@@ -220,7 +221,7 @@ def format_table(report: Report, verbose: bool = False, next_line: bool = True) 
     lines = [line.rstrip() for line in lines]
     lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 7)
     cut = [c for c in report.cells if c.status in ("fail", "error") and c.summary != c.message.strip()]
-    if cut and not verbose and report.student == "editor":
+    if cut and not verbose and report.student == EDITOR:
         lines.append("(--verbose shows every failed check)")
     elif cut and not verbose:
         lines.append(f"(--verbose shows every failed check: `mlgrind grade {report.assignment.split('_')[0]} --verbose`)")
