@@ -39,12 +39,19 @@ def record_drill(course: Course, topic: str, correct: bool) -> None:
         db.execute("INSERT INTO drills VALUES (?, ?, ?)", (topic, int(correct), time.time()))
 
 
+def graded_assignments(course: Course) -> list[str]:
+    """The assignments self-graded at least once, in course order."""
+    with closing(progressdb.connect(course)) as db:
+        graded = {row[0] for row in db.execute("SELECT DISTINCT assignment FROM grades")}
+    return [a for a in course.assignments() if a in graded]
+
+
 def _when(at: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(at))
 
 
 def report(course: Course) -> str:
-    """Each assignment's best and latest self-grade, drills per topic, and what to do next."""
+    """Each assignment's best and latest self-grade, drills per topic, the review schedule, and what to do next."""
     with closing(progressdb.connect(course)) as db:
         grades = db.execute("SELECT assignment, score, max_score, at FROM grades ORDER BY at").fetchall()
         ratings = dict(db.execute("SELECT assignment, printf('%g/%g', score, max_score) FROM interview_ratings ORDER BY at"))
@@ -71,11 +78,22 @@ def report(course: Course) -> str:
         lines.append(f"drills: {done}")
     else:
         lines.append("drills: none yet (mlgrind drill)")
+    lines += _review_lines(course)
     if next_up:
         lines += _next_lines(course, next_up)
     else:
         lines.append("next: every assignment is at full marks; keep drilling")
     return "\n".join(lines)
+
+
+def _review_lines(course: Course) -> list[str]:
+    from .families import FAMILIES
+    from .reviews import stored
+    from .scheduler import utc_now
+    from .stats import review_lines
+
+    new = sum(f"drill:{f.name}" not in stored(course) for f in FAMILIES.values())
+    return review_lines(course, utc_now(), new)
 
 
 def _next_lines(course: Course, assignment: str) -> list[str]:
