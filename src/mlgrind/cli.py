@@ -180,6 +180,13 @@ def _onepager(course: Course | None, args) -> int:
 def _progress(course: Course, args) -> int:
     from .recall.history import report
 
+    if args.plot:
+        from .recall.plot import check_format
+
+        try:
+            check_format(Path(args.plot))
+        except ValueError as exc:
+            raise CourseError(str(exc)) from None
     print(report(course))
     if args.plot:
         from .recall.plot import plot_reviews
