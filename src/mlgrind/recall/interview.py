@@ -102,7 +102,7 @@ def run(course: Course, assignments: list[str], minutes: float, ask: Callable[[s
     """The whole interview: questions until ``minutes`` are used; a score per topic and what to revisit."""
     count = max(1, int(minutes * 60 // QUESTION_SECONDS))
     chosen = pick(course, assignments, now(), count, rng or random.Random())
-    say(f"mock interview: {len(chosen)} questions from {', '.join(assignments)}, about {minutes:g} minutes "
+    say(f"mock interview: {len(chosen)} question{'s' * (len(chosen) != 1)} from {', '.join(assignments)}, about {minutes:g} minutes "
         "(Ctrl-D or Ctrl-C stops; what you have rated is saved)")
     start, done = clock(), []
     try:
@@ -115,7 +115,8 @@ def run(course: Course, assignments: list[str], minutes: float, ask: Callable[[s
             record(course, rated, now())
             done.append(rated)
     except (EOFError, KeyboardInterrupt):
-        say(f"\nstopped early; {len(done)} rated answers are saved and scheduled (the question you were on is not)")
+        rated = f"{len(done)} rated answer" + ("" if len(done) == 1 else "s")
+        say(f"\nstopped early; saved and scheduled: {rated} (not the question you were on)")
     for line in summary(done):
         say(line)
     return done

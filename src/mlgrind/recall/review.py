@@ -60,6 +60,15 @@ def due_now(course: Course, now: datetime) -> list[Due]:
     return found + new[:NEW_PER_SESSION]
 
 
+def plural(number: int, noun: str) -> str:
+    """A count and its noun.
+
+    >>> plural(1, "answer"), plural(3, "answer")
+    ('1 answer', '3 answers')
+    """
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _when(overdue: timedelta | None) -> str:
     if overdue is None:
         return "new"
@@ -94,7 +103,7 @@ def run(course: Course, minutes: float, ask: Callable[[str], str] = input, say: 
                 summary.interviews += 1
             summary.reviewed.append(entry.item.title)
     except (EOFError, KeyboardInterrupt):
-        say(f"\nstopped early; {len(summary.reviewed)} answers are saved and scheduled")
+        say(f"\nstopped early; saved and scheduled: {plural(len(summary.reviewed), 'answer')}")
     for line in closing_lines(course, summary, now()):
         say(line)
     return summary
@@ -118,7 +127,7 @@ def closing_lines(course: Course, summary: Summary, now: datetime) -> list[str]:
     if summary.drills:
         parts.append(f"drills {summary.right}/{summary.drills} right")
     if summary.interviews:
-        parts.append(f"{summary.interviews} interview question{'s' * (summary.interviews != 1)}")
+        parts.append(plural(summary.interviews, "interview question"))
     soon = stats.due_between(states, now, now + timedelta(days=1))
     names = {f"drill:{f.name}": f.title for f in FAMILIES.values()}
     estimate = stats.retention(states, now)
