@@ -155,13 +155,22 @@ def test_drill_widget_checks_explains_moves_on_and_saves(course, monkeypatch):
     first = widget.prompt.value
     widget.answer.value = "four by two"
     assert "is not a shape" in widget.feedback.value and widget.asked == 0
+    asked = [widget.current]
     widget.answer.value = typed(widget.current.answer)
     assert "right" in widget.feedback.value and widget.score.value.startswith("score 1/1")
     widget.next.click()
     assert widget.prompt.value != first and widget.feedback.value == ""
+    asked.append(widget.current)
     widget.answer.value = "1,2,3,4,5,6,7,8"
     assert "NumPy gives" in widget.feedback.value and "score 1/2" in widget.score.value
     assert "broadcasting 1/2 (50%)" in run(["mlgrind", "progress"], course).stdout
+    from mlgrind.course import Course
+    from mlgrind.recall.families import family_of
+    from mlgrind.recall.reviews import log
+
+    # Each answer is also a review of its question's family, in the schedule `mlgrind review` reads.
+    assert [(item, rating > 1) for item, *_, rating, _s, _m, _at in log(Course(course))] == [
+        (f"drill:{family_of(q).name}", right) for q, right in zip(asked, (True, False))]
     with pytest.raises(ValueError, match="valid: broadcasting"):
         DrillWidget("calculus")
 
