@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import signal
 import sqlite3
+import time
 
 import pexpect
 import pytest
@@ -36,6 +37,16 @@ def numpy_answer(shapes_line: str, expr: str) -> str:
     topic = next((t for mark, t in TOPIC_OF.items() if mark in expr), "reshape")
     said = numpy_says(Question(topic, expr, shapes, "error"))
     return "error" if said == "error" else ",".join(map(str, said)) or "()"
+
+
+def press_ctrl_c(child) -> None:
+    """Ctrl-C as a person presses it: a moment after the prompt, once the program waits for input.
+
+    (Sent the instant a prompt appears, it can reach Python between writing the prompt and blocking
+    on the terminal, where CPython notes the signal but the read still waits.)
+    """
+    time.sleep(0.5)
+    child.sendintr()
 
 
 def wrong(answer: str) -> str:
@@ -88,7 +99,7 @@ def test_a_closed_terminal_mid_review_keeps_what_was_answered(course, how):
     child.sendline(numpy_answer(child.match["shapes"], child.match["expr"]))
     child.expect("right: ")
     child.expect(DRILL)
-    child.sendeof() if how == "eof" else child.sendintr()
+    child.sendeof() if how == "eof" else press_ctrl_c(child)
     child.expect("stopped early; saved and scheduled: 1 answer\r\n")
     child.expect(r"reviewed: 1 \(drills 1/1 right\)")
     child.expect(pexpect.EOF)
@@ -136,7 +147,7 @@ def test_an_interview_is_timed_rated_on_its_rubric_and_scheduled(course):
             child.sendline("y")
         yes += 1
     child.expect(r"\[0:0\d / 3:00\] ")
-    child.sendintr()  # Ctrl-C in the middle of the second question
+    press_ctrl_c(child)  # in the middle of the second question
     child.expect(r"stopped early; saved and scheduled: 1 rated answer \(not the question you were on\)")
     child.expect(r"score per topic:\r\n  01_broadcasting: [\d.]+/[\d.]+")
     child.expect(r"to revisit")

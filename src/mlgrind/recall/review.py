@@ -109,7 +109,9 @@ def run(course: Course, minutes: float, ask: Callable[[str], str] = input, say: 
     return summary
 
 
-def _drill(course, family, ask, say, clock, now, rng, summary) -> None:
+def _drill(course: Course, family: Family, ask: Callable[[str], str], say: Callable[[str], None],
+           clock: Callable[[], float], now: Callable[[], datetime], rng: random.Random, summary: Summary) -> None:
+    """Ask a fresh variant of ``family``; the answer is saved and scheduled by its DrillSession."""
     last = reviews.stored(course).get(f"drill:{family.name}")
     seeds = (rng.randrange(10**9) for _ in itertools.count())
     q = fresh_variant(family, last.last_variant if last else "", seeds)
