@@ -87,7 +87,8 @@ def run(course: Course, minutes: float, ask: Callable[[str], str] = input, say: 
     if not todo:
         say("nothing is due now")
     else:
-        say(f"{len(todo)} to review, about {minutes:g} minutes (Ctrl-D or Ctrl-C stops; every answer is saved)")
+        unit = "minute" if minutes == 1 else "minutes"
+        say(f"{len(todo)} to review, about {minutes:g} {unit} (Ctrl-D or Ctrl-C stops; every answer is saved)")
     start = clock()
     try:
         for number, entry in enumerate(todo, 1):
