@@ -225,7 +225,7 @@ def test_progress_and_the_attention_drill_know_06(course):
     """06 is graded, tracked and drilled like the others: its grade, its next step, its own drill topic."""
     assert run(["mlgrind", "grade", "06"], course).returncode == 0
     report = run(["mlgrind", "progress"], course).stdout
-    assert "06_attention_norms  0/27" in report
+    assert "06_attention_norms  0/30" in report
     assert "next: 01_broadcasting" in report  # the earliest notebook not at full marks comes first
     drill = run(["mlgrind", "drill", "attention", "--count", "3", "--seed", "3", "--json"], course)
     assert drill.returncode == 0

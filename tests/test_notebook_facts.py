@@ -275,3 +275,22 @@ def test_softmax_backward_is_the_jacobian_vector_product():
     p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
     jacobian = np.diag(p) - np.outer(p, p)
     assert np.allclose(dp @ jacobian, p * (dp - (p * dp).sum()))
+
+
+def test_an_embeddings_gradient_needs_add_at_for_repeated_tokens():
+    text = " ".join(attention_cell("md-lm").split())
+    assert "`dembed_VD[tokens_BL] += dx_BLD` does not (with a repeated index NumPy's `+=` writes once)" in text
+    tokens_BL = np.array([[1, 1, 2]])
+    dx_BLD = np.ones((1, 3, 2))
+    buffered_VD, added_VD = np.zeros((4, 2)), np.zeros((4, 2))
+    buffered_VD[tokens_BL] += dx_BLD
+    np.add.at(added_VD, tokens_BL, dx_BLD)
+    assert buffered_VD[1].tolist() == [1.0, 1.0] and added_VD[1].tolist() == [2.0, 2.0]
+    # The given make_reversals scores the separator and the answer digits: the reversed input.
+    space = {"np": np}
+    exec(attention_cell("lm-given").split("def block_params")[0], space)  # noqa: S102
+    exec("def make_reversals" + attention_cell("lm-given").split("def make_reversals")[1].split("def init_lm")[0], space)  # noqa: S102
+    tokens_BL, targets_BL = space["make_reversals"](3, seed=0)
+    scored = targets_BL >= 0
+    assert tokens_BL.shape == (3, 10) and scored.sum(axis=1).tolist() == [5, 5, 5]
+    assert np.array_equal(targets_BL[scored].reshape(3, 5), tokens_BL[:, :5][:, ::-1])

@@ -2,9 +2,12 @@
 
 Each entry names the solution cell it replaces, the test cell that grades it, and the code a
 learner might write. A wrong answer must lose exactly that test cell's points; an alternative
-correct answer must keep full marks. The hidden tests of attention, multi-head attention, the block
-and decoding swap in correct versions of the helpers they build on while they run, so a bug is
-graded in its own exercise only.
+correct answer must keep full marks. The hidden tests of attention, multi-head attention, the block,
+decoding and the language model's gradients swap in correct versions of the helpers they build on
+while they run, so a bug is graded in its own exercise. Training cannot be graded that way: it runs
+the learner's own functions, so a bug that spoils it (NaNs, a shape error, or a model that learns
+less than 90% of the reversals; correct answers learn all of them, the slightly wrong gradients
+below still reach 98%) also costs `test_lm`. Such entries name both test cells.
 
 Most wrong answers are one edit of a correct answer (``_edit``), so each entry shows the one
 mistake a learner makes, by class: the wrong axis, a missing term, a missing transpose, a missing
@@ -160,6 +163,28 @@ def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):
     return 2 * n_layers * batch * length * d_model * itemsize
 '''
 
+LM = '''
+def lm_forward(params, tokens_BL, n_heads):
+    L = tokens_BL.shape[1]
+    x_BLD = params["embed_VD"][tokens_BL] + params["pos_LD"][:L]
+    y_BLD, block_cache = block_forward(block_params(params), x_BLD, n_heads)
+    return y_BLD @ params["unembed_DV"], (tokens_BL, y_BLD, block_cache)
+
+def lm_backward(params, cache, dlogits_BLV):
+    tokens_BL, y_BLD, block_cache = cache
+    L = tokens_BL.shape[1]
+    grads = {"unembed_DV": np.einsum("bld,blv->dv", y_BLD, dlogits_BLV)}
+    dx_BLD, block_grads = block_backward(block_params(params), block_cache, dlogits_BLV @ params["unembed_DV"].T)
+    grads |= block_grads
+    grads["embed_VD"] = np.zeros_like(params["embed_VD"])
+    np.add.at(grads["embed_VD"], tokens_BL, dx_BLD)
+    grads["pos_LD"] = np.zeros_like(params["pos_LD"])
+    grads["pos_LD"][:L] = dx_BLD.sum(axis=0)
+    return grads
+'''
+
+TRAIN = "test_lm"  # training runs the learner's own functions: a bug that spoils it costs these points too
+
 WRONG = {
     # ---------------------------------------------------------------- softmax
     "softmax_ignores_axis": ("softmax", "test_softmax", _edit(SOFTMAX, '''    e = np.exp(z - z.max(axis=axis, keepdims=True))
@@ -167,22 +192,22 @@ WRONG = {
     return e / e.sum(axis=-1, keepdims=True)''')),
     "softmax_without_max_shift": ("softmax", "test_softmax", _edit(SOFTMAX, "np.exp(z - z.max(axis=axis, keepdims=True))",
                                                                    "np.exp(z)")),
-    "softmax_max_without_keepdims": ("softmax", "test_softmax", _edit(SOFTMAX, "z.max(axis=axis, keepdims=True)",
+    "softmax_max_without_keepdims": ("softmax", ("test_softmax", TRAIN), _edit(SOFTMAX, "z.max(axis=axis, keepdims=True)",
                                                                       "z.max(axis=axis)")),
     "softmax_shifts_z_in_place": ("softmax", "test_softmax", _edit(SOFTMAX, '''    e = np.exp(z - z.max(axis=axis, keepdims=True))''',
                                                                    '''    z -= z.max(axis=axis, keepdims=True)
     e = np.exp(z)''')),
     "softmax_backward_without_the_sum_term": ("softmax", "test_softmax", _edit(
         SOFTMAX, "p * (dp - (p * dp).sum(axis=axis, keepdims=True))", "p * dp")),
-    "softmax_backward_sums_over_the_wrong_axis": ("softmax", "test_softmax", _edit(
+    "softmax_backward_sums_over_the_wrong_axis": ("softmax", ("test_softmax", TRAIN), _edit(
         SOFTMAX, "(p * dp).sum(axis=axis, keepdims=True)", "(p * dp).sum(axis=0, keepdims=True)")),
-    "softmax_backward_sums_everything": ("softmax", "test_softmax", _edit(
+    "softmax_backward_sums_everything": ("softmax", ("test_softmax", TRAIN), _edit(
         SOFTMAX, "(p * dp).sum(axis=axis, keepdims=True)", "(p * dp).sum()")),
     # ---------------------------------------------------------------- causal mask
-    "mask_upper_triangle": ("causal_mask", "test_causal_mask", _edit(MASK, "<=", ">=")),
-    "mask_diagonal_off_by_one": ("causal_mask", "test_causal_mask", _edit(MASK, "<=", "<")),
+    "mask_upper_triangle": ("causal_mask", ("test_causal_mask", TRAIN), _edit(MASK, "<=", ">=")),
+    "mask_diagonal_off_by_one": ("causal_mask", ("test_causal_mask", TRAIN), _edit(MASK, "<=", "<")),
     "mask_queries_first": ("causal_mask", "test_causal_mask", _edit(MASK, " + (M - L)", "")),
-    "mask_transposed": ("causal_mask", "test_causal_mask", _edit(
+    "mask_transposed": ("causal_mask", ("test_causal_mask", TRAIN), _edit(
         MASK, "np.arange(M)[None, :] <= np.arange(L)[:, None] + (M - L)",
         "np.arange(L)[None, :] + (M - L) >= np.arange(M)[:, None]")),
     "mask_with_tril": ("causal_mask", "test_causal_mask", _edit(
@@ -219,7 +244,7 @@ WRONG = {
         ATTENTION, "np.where(mask_LM, scores_BHLM, -np.inf)", "np.where(mask_LM, scores_BHLM, 0.0)")),
     "attention_mask_ignored": ("attention", "test_attention", _edit(
         ATTENTION, "    if mask_LM is not None:\n        scores_BHLM = np.where(mask_LM, scores_BHLM, -np.inf)\n", "")),
-    "attention_softmax_over_queries": ("attention", "test_attention", _edit(
+    "attention_softmax_over_queries": ("attention", ("test_attention", TRAIN), _edit(
         ATTENTION, "p_BHLM = softmax(scores_BHLM, axis=-1)", "p_BHLM = softmax(scores_BHLM, axis=-2)")),
     "attention_dk_missing_transpose": ("attention", "test_attention", _edit(
         ATTENTION, 'dk_BHMK = np.einsum("bhlm,bhlk->bhmk", dscores_BHLM, q_BHLK)', 'dk_BHMK = dscores_BHLM @ q_BHLK')),
@@ -233,7 +258,7 @@ WRONG = {
         ATTENTION, 'dq_BHLK = np.einsum("bhlm,bhmk->bhlk", dscores_BHLM, k_BHMK)',
         'dq_BHLK = np.einsum("bhlm,bhmk->bhlk", dscores_BHLM, v_BHMK)')),
     # ---------------------------------------------------------------- layernorm
-    "layernorm_over_the_batch_axis": ("layernorm", "test_layernorm", _edit(_edit(
+    "layernorm_over_the_batch_axis": ("layernorm", ("test_layernorm", TRAIN), _edit(_edit(
         LAYERNORM, "mean_BL1 = x_BLD.mean(axis=-1, keepdims=True)", "mean_BL1 = x_BLD.mean(axis=0, keepdims=True)"),
         "np.sqrt(x_BLD.var(axis=-1, keepdims=True) + eps)", "np.sqrt(x_BLD.var(axis=0, keepdims=True) + eps)")),
     "layernorm_ddof_1": ("layernorm", "test_layernorm", _edit(
@@ -248,9 +273,9 @@ WRONG = {
         LAYERNORM, "\n              - xhat_BLD * (dxhat_BLD * xhat_BLD).mean(axis=-1, keepdims=True)) / std_BL1", ") / std_BL1")),
     "layernorm_backward_forgets_gamma": ("layernorm", "test_layernorm", _edit(
         LAYERNORM, "dxhat_BLD = dy_BLD * gamma_D", "dxhat_BLD = dy_BLD")),
-    "layernorm_dgamma_not_summed": ("layernorm", "test_layernorm", _edit(
+    "layernorm_dgamma_not_summed": ("layernorm", ("test_layernorm", TRAIN), _edit(
         LAYERNORM, "dgamma_D = (dy_BLD * xhat_BLD).sum(axis=(0, 1))", "dgamma_D = dy_BLD * xhat_BLD")),
-    "layernorm_dbeta_summed_over_the_batch_only": ("layernorm", "test_layernorm", _edit(
+    "layernorm_dbeta_summed_over_the_batch_only": ("layernorm", ("test_layernorm", TRAIN), _edit(
         LAYERNORM, "dbeta_D = dy_BLD.sum(axis=(0, 1))", "dbeta_D = dy_BLD.sum(axis=0)")),
     "layernorm_dbeta_averaged": ("layernorm", "test_layernorm", _edit(
         LAYERNORM, "dbeta_D = dy_BLD.sum(axis=(0, 1))", "dbeta_D = dy_BLD.mean(axis=(0, 1))")),
@@ -261,22 +286,22 @@ WRONG = {
     "gelu_sigmoid_approximation": ("gelu", "test_gelu", _edit(
         GELU, "    return 0.5 * x * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * x ** 3)))",
         "    return x / (1.0 + np.exp(-1.702 * x))")),
-    "gelu_backward_without_dy": ("gelu", "test_gelu", _edit(GELU, "    return dy * (0.5", "    return (0.5")),
+    "gelu_backward_without_dy": ("gelu", ("test_gelu", TRAIN), _edit(GELU, "    return dy * (0.5", "    return (0.5")),
     "gelu_backward_missing_the_product_rule_term": ("gelu", "test_gelu", _edit(
         GELU, "0.5 * (1.0 + t) + 0.5 * x * (1.0 - t ** 2) * c * (1.0 + 3 * 0.044715 * x ** 2)", "0.5 * (1.0 + t)")),
     "gelu_backward_missing_the_chain_rule_inside": ("gelu", "test_gelu", _edit(
         GELU, " * c * (1.0 + 3 * 0.044715 * x ** 2)", " * c")),
     # ---------------------------------------------------------------- multi-head attention
-    "mha_merge_with_a_bare_reshape": ("mha", "test_mha", _edit(_edit(
+    "mha_merge_with_a_bare_reshape": ("mha", ("test_mha", TRAIN), _edit(_edit(
         MHA, "o_BLD = o_BHLK.transpose(0, 2, 1, 3).reshape(B, L, D)", "o_BLD = o_BHLK.reshape(B, L, D)"),
         "(dy_BLD @ params[\"wo_DD\"].T).reshape(B, L, H, D // H).transpose(0, 2, 1, 3)",
         "(dy_BLD @ params[\"wo_DD\"].T).reshape(B, H, L, D // H)")),
-    "mha_split_with_a_bare_reshape": ("mha", "test_mha", _edit(
+    "mha_split_with_a_bare_reshape": ("mha", ("test_mha", TRAIN), _edit(
         MHA, "return a_BLD.reshape(B, L, H, K).transpose(0, 2, 1, 3)", "return a_BLD.reshape(B, H, L, K)")),
     "mha_ignores_causal": ("mha", "test_mha", _edit(MHA, "causal_mask(L) if causal else None", "causal_mask(L)")),
     "mha_dx_only_through_the_queries": ("mha", "test_mha", _edit(
         MHA, "        dx_BLD = dx_BLD + d_BLD @ params[name].T\n", "        if name == \"wq_DD\":\n            dx_BLD = d_BLD @ params[name].T\n")),
-    "mha_weight_gradients_transposed": ("mha", "test_mha", _edit(
+    "mha_weight_gradients_transposed": ("mha", ("test_mha", TRAIN), _edit(
         MHA, 'grads[name] = np.einsum("bld,ble->de", x_BLD, d_BLD)', 'grads[name] = np.einsum("bld,ble->ed", x_BLD, d_BLD)')),
     "mha_wo_gradient_from_x": ("mha", "test_mha", _edit(
         MHA, 'np.einsum("bld,ble->de", o_BLD, dy_BLD)', 'np.einsum("bld,ble->de", x_BLD, dy_BLD)')),
@@ -286,9 +311,9 @@ WRONG = {
         BLOCK, "    return dh_BLD + dx_BLD, grads", "    return dx_BLD, grads")),
     "block_residual_dropped_around_the_mlp": ("block", "test_block", _edit(
         BLOCK, "    dh_BLD = dy_BLD + dh_BLD\n", "")),
-    "block_b1_gradient_not_summed": ("block", "test_block", _edit(
+    "block_b1_gradient_not_summed": ("block", ("test_block", TRAIN), _edit(
         BLOCK, 'grads["b1_F"] = du_BLF.sum(axis=(0, 1))', 'grads["b1_F"] = du_BLF')),
-    "block_b2_gradient_summed_over_the_batch_only": ("block", "test_block", _edit(
+    "block_b2_gradient_summed_over_the_batch_only": ("block", ("test_block", TRAIN), _edit(
         BLOCK, '"b2_D": dy_BLD.sum(axis=(0, 1))', '"b2_D": dy_BLD.sum(axis=0)')),
     "block_mlp_reads_x_not_h": ("block", "test_block", _edit(
         BLOCK, "layernorm_forward(h_BLD, params", "layernorm_forward(x_BLD, params")),
@@ -300,7 +325,7 @@ WRONG = {
         "    h_BLD, ln1 = layernorm_forward(x_BLD + attn_BLD, params[\"ln1_gamma_D\"], params[\"ln1_beta_D\"])\n")),
     "block_gelu_backward_at_the_output": ("block", "test_block", _edit(
         BLOCK, 'gelu_backward(dy_BLD @ params["w2_FD"].T, u_BLF)', 'gelu_backward(dy_BLD @ params["w2_FD"].T, g_BLF)')),
-    "block_grads_miss_the_attention_weights": ("block", "test_block", _edit(BLOCK, "    grads.update(attention_grads)\n", "")),
+    "block_grads_miss_the_attention_weights": ("block", ("test_block", TRAIN), _edit(BLOCK, "    grads.update(attention_grads)\n", "")),
     # ---------------------------------------------------------------- decoding
     "decode_attends_to_future_tokens": ("decode", "test_decode", '''
 def mha_decode(params, x_BLD, n_heads):
@@ -335,9 +360,36 @@ def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):
         DECODE, "return 2 * n_layers * batch", "return n_layers * batch")),
     "kv_cache_bytes_ignores_itemsize": ("decode", "test_decode", _edit(
         DECODE, "d_model * itemsize", "d_model * 2")),
+    # ---------------------------------------------------------------- the language model
+    "lm_embedding_gradient_written_once_per_token": ("lm", "test_lm", _edit(
+        LM, "np.add.at(grads[\"embed_VD\"], tokens_BL, dx_BLD)", "grads[\"embed_VD\"][tokens_BL] += dx_BLD")),
+    "lm_position_gradient_averaged_over_the_batch": ("lm", "test_lm", _edit(
+        LM, "dx_BLD.sum(axis=0)", "dx_BLD.mean(axis=0)")),
+    "lm_unembed_gradient_transposed": ("lm", "test_lm", _edit(
+        LM, 'np.einsum("bld,blv->dv", y_BLD, dlogits_BLV)', 'np.einsum("bld,blv->vd", y_BLD, dlogits_BLV)')),
+    "lm_without_positions": ("lm", "test_lm", _edit(LM, " + params[\"pos_LD\"][:L]", "")),
 }
 
 ALTERNATIVE = {
+    "lm_one_hot_matmuls": ("lm", '''
+def lm_forward(params, tokens_BL, n_heads):
+    B, L = tokens_BL.shape
+    onehot_BLV = np.eye(params["embed_VD"].shape[0])[tokens_BL]
+    x_BLD = onehot_BLV @ params["embed_VD"] + params["pos_LD"][None, :L]
+    y_BLD, cache = block_forward(block_params(params), x_BLD, n_heads)
+    return y_BLD @ params["unembed_DV"], {"onehot": onehot_BLV, "y": y_BLD, "block": cache}
+
+def lm_backward(params, cache, dlogits_BLV):
+    onehot_BLV, y_BLD = cache["onehot"], cache["y"]
+    B, L, V = onehot_BLV.shape
+    D = y_BLD.shape[-1]
+    dx_BLD, grads = block_backward(block_params(params), cache["block"], dlogits_BLV @ params["unembed_DV"].T)
+    grads = dict(grads)
+    grads["unembed_DV"] = y_BLD.reshape(-1, D).T @ dlogits_BLV.reshape(-1, V)
+    grads["embed_VD"] = onehot_BLV.reshape(-1, V).T @ dx_BLD.reshape(-1, D)
+    grads["pos_LD"] = np.concatenate([dx_BLD.sum(0), np.zeros((params["pos_LD"].shape[0] - L, D))])
+    return grads
+'''),
     # one query per step: (B, H, 1, K) and (B, 1, H, K) hold the same sequence, so a reshape merges the heads
     "decode_one_query_merges_heads_with_a_reshape": ("decode", _edit(
         DECODE, "o_BH1K.transpose(0, 2, 1, 3).reshape(B, 1, D)", "o_BH1K.reshape(B, 1, D)")),
