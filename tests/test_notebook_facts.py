@@ -294,3 +294,19 @@ def test_an_embeddings_gradient_needs_add_at_for_repeated_tokens():
     scored = targets_BL >= 0
     assert tokens_BL.shape == (3, 10) and scored.sum(axis=1).tolist() == [5, 5, 5]
     assert np.array_equal(targets_BL[scored].reshape(3, 5), tokens_BL[:, :5][:, ::-1])
+
+
+def test_the_attention_sheets_numbers():
+    """The words of the attention one-pager that carry numbers, computed."""
+    from mlgrind.recall.facts import SHEETS, Cue
+
+    cues = {row.cue: row for row in SHEETS["attention"].rows() if isinstance(row, Cue)}
+    assert cues["scores memory, 32k tokens"].answer.startswith("32768² × 4 B = 4 GiB per head")
+    assert 32768**2 * 4 == 4 * 2**30
+    assert cues["KV cache bytes"].answer == "2 · layers · B · M · D · itemsize"
+    assert cues["KV cache bytes"].note == "7B, 4k, fp16: 2 GiB" and 2 * 32 * 1 * 4096 * 4096 * 2 == 2 * 2**30
+    # The mask rule the sheet states is the one the hidden tests grade: j ≤ i + (M − L).
+    assert cues["the mask: query i sees key j when"].answer.startswith("j ≤ i + (M − L)")
+    L, M = 3, 5
+    i, j = np.meshgrid(np.arange(L), np.arange(M), indexing="ij")
+    assert np.array_equal(j <= i + (M - L), np.tril(np.ones((L, M), bool), M - L))
