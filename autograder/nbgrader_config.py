@@ -24,6 +24,8 @@ c.CourseDirectory.db_url = with_busy_timeout(
 
 # One cell may run this long before its kernel is interrupted and the next cell runs.
 c.Execute.timeout = int(os.environ.get("MLGRIND_CELL_TIMEOUT", "60"))
+# Every output is in once the last cell has run: a grading kernel is killed, not asked to shut down.
+c.Execute.shutdown_kernel = "immediate"
 
 # A deleted test cell is put back and graded instead of silently scoring zero.
 c.OverwriteCells.add_missing_cells = True

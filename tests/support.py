@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE_FILES = ["nbgrader_config.py", "autograder/nbgrader_config.py", "source", "release", "notebooks"]
@@ -73,3 +74,18 @@ def replace_solution(nb, grade_id: str, code: str):
             cell.source = code.strip("\n")
             return nb
     raise KeyError(f"no cell {grade_id}")
+
+
+def numpy_says(q) -> tuple | str:
+    """The answer NumPy gives, by the most direct NumPy route for each topic."""
+    arrays = [np.zeros(shape) for shape in q.shapes.values()]
+    try:
+        if q.topic == "broadcasting":
+            return tuple(np.broadcast_shapes(*(a.shape for a in arrays)))
+        if q.topic == "matmul":
+            return tuple(np.matmul(*arrays).shape)
+        if q.topic == "einsum":
+            return tuple(np.einsum(q.expr.split("'")[1], *arrays).shape)
+        return tuple(np.shape(eval(q.expr, {"np": np}, dict(zip(q.shapes, arrays)))))  # noqa: S307
+    except (ValueError, TypeError, IndexError, np.exceptions.AxisError):
+        return "error"

@@ -6,28 +6,13 @@ import json
 import os
 import signal
 
-import numpy as np
 import pexpect
 import pytest
 
 from conftest import BIN, env, run
 from mlgrind.cli import main
 from mlgrind.recall.drills import LEVELS, TOPICS, Question, parse_answer, question, questions, topic
-
-
-def numpy_says(q) -> tuple | str:
-    """The answer NumPy gives, by the most direct NumPy route for each topic."""
-    arrays = [np.zeros(shape) for shape in q.shapes.values()]
-    try:
-        if q.topic == "broadcasting":
-            return tuple(np.broadcast_shapes(*(a.shape for a in arrays)))
-        if q.topic == "matmul":
-            return tuple(np.matmul(*arrays).shape)
-        if q.topic == "einsum":
-            return tuple(np.einsum(q.expr.split("'")[1], *arrays).shape)
-        return tuple(np.shape(eval(q.expr, {"np": np}, dict(zip(q.shapes, arrays)))))  # noqa: S307
-    except (ValueError, TypeError, IndexError, np.exceptions.AxisError):
-        return "error"
+from support import numpy_says
 
 
 @pytest.mark.parametrize("topic", TOPICS)
@@ -170,13 +155,22 @@ def test_drill_widget_checks_explains_moves_on_and_saves(course, monkeypatch):
     first = widget.prompt.value
     widget.answer.value = "four by two"
     assert "is not a shape" in widget.feedback.value and widget.asked == 0
+    asked = [widget.current]
     widget.answer.value = typed(widget.current.answer)
     assert "right" in widget.feedback.value and widget.score.value.startswith("score 1/1")
     widget.next.click()
     assert widget.prompt.value != first and widget.feedback.value == ""
+    asked.append(widget.current)
     widget.answer.value = "1,2,3,4,5,6,7,8"
     assert "NumPy gives" in widget.feedback.value and "score 1/2" in widget.score.value
     assert "broadcasting 1/2 (50%)" in run(["mlgrind", "progress"], course).stdout
+    from mlgrind.course import Course
+    from mlgrind.recall.families import family_of
+    from mlgrind.recall.reviews import log
+
+    # Each answer is also a review of its question's family, in the schedule `mlgrind review` reads.
+    assert [(item, rating > 1) for item, *_, rating, _s, _m, _at in log(Course(course))] == [
+        (f"drill:{family_of(q).name}", right) for q, right in zip(asked, (True, False))]
     with pytest.raises(ValueError, match="valid: broadcasting"):
         DrillWidget("calculus")
 

@@ -6,12 +6,13 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from conftest import REPO, copy_course, run
-from support import replace_solution, solved
+from support import html_text, replace_solution, solved
 from test_answers import ASSIGNMENTS, autograde, load_answers, scores, submit
 
 from mlgrind.course import Course
@@ -118,6 +119,10 @@ def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(c
     assert run(["mlgrind", "scaffold", "01", "--out", str(out)], course).returncode == 0
     untouched = json.loads(run(["mlgrind", "check", "01", str(out), "--json"], course).stdout)
     assert untouched["score"] == 0 and untouched["max_score"] == 15
+    # The terminal and the feedback report both give `mlgrind check` as the way to grade again.
+    assert untouched["next"].endswith("then `mlgrind check 01` again"), untouched["next"]
+    report = html_text(Path(untouched["feedback"]))
+    assert untouched["next"].replace("`", "") in report
 
     module = out / A / "broadcasting.py"
     module.write_text(module_files(solved(course, A), A)["broadcasting.py"])

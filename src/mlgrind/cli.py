@@ -38,20 +38,24 @@ def _grade(course: Course, args) -> int:
 
 def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
     from .grading.nbgrader_steps import StepFailed, reason
-    from .grading.selfgrade import format_table, grade
+    from .grading.selfgrade import EDITOR, STUDENT, format_table, grade
     from .grading.submission import NotebookUnreadable
 
     try:
-        report = grade(course, assignment, notebook, student="editor" if notebook is not None else "learner")
+        report = grade(course, assignment, notebook, student=EDITOR if notebook is not None else STUDENT)
     except NotebookUnreadable as exc:
         print(f"mlgrind grade: {exc}", file=sys.stderr)
         return 1
     except StepFailed as exc:
         print(f"mlgrind grade: nbgrader could not grade {assignment}: {reason(str(exc))}", file=sys.stderr)
         return 1
-    print(report.to_json() if args.json else format_table(report, verbose=args.verbose))
-    if notebook is None and not args.json:
-        _interview_answer(course, assignment, rate=args.rate)
+    if args.json:
+        print(report.to_json())
+    else:
+        print(format_table(report, verbose=args.verbose, next_line=False))
+        if notebook is None:
+            _interview_answer(course, assignment, rate=args.rate)
+        print(report.next)
     from .recall.history import record_grade
 
     record_grade(course, assignment, report.score, report.max_score, via="check" if notebook is not None else "grade",
@@ -180,7 +184,48 @@ def _onepager(course: Course | None, args) -> int:
 def _progress(course: Course, args) -> int:
     from .recall.history import report
 
+    if args.plot:
+        from .recall.plot import check_format
+
+        try:
+            check_format(Path(args.plot))
+        except ValueError as exc:
+            raise CourseError(str(exc)) from None
     print(report(course))
+    if args.plot:
+        from .recall.plot import plot_reviews
+
+        print(f"plot: {plot_reviews(course, Path(args.plot))}")
+    return 0
+
+
+def _review(course: Course, args) -> int:
+    from .recall.review import run
+
+    run(course, args.minutes)
+    return 0
+
+
+def _interview(course: Course, args) -> int:
+    from .recall.history import graded_assignments
+    from .recall.interview import resolve_topics, run
+
+    if args.topics:
+        assignments = resolve_topics(course, args.topics)
+    else:
+        assignments = graded_assignments(course)
+        if not assignments:
+            assignments = course.assignments()[:1]
+            print(f"no notebook graded yet, so the questions come from {assignments[0]} (choose with --topics)")
+    run(course, assignments, args.minutes)
+    return 0
+
+
+def _anki(course: Course, args) -> int:
+    from .recall.anki import write_deck
+
+    deck = write_deck(course, Path(args.out), variants=args.variants)
+    print(f"{deck.notes} notes written to {args.out}; importing it again into Anki updates the same notes")
     return 0
 
 
@@ -203,6 +248,16 @@ def _course(required: bool) -> Course | None:
         if required:
             raise
         return None
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of minutes")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -271,8 +326,24 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", nargs="?", help="an assignment id or number (default: all)")
     p.set_defaults(run=_rubric)
 
-    p = sub.add_parser("progress", help="your self-grades, drills, and what to do next")
+    p = sub.add_parser("progress", help="your self-grades, drills, review schedule, and what to do next")
+    p.add_argument("--plot", metavar="FILE", help="also draw reviews and retention over time into FILE (.png, .pdf, .svg)")
     p.set_defaults(run=_progress)
+
+    p = sub.add_parser("review", help="review what is due today: drill families and interview questions")
+    p.add_argument("--minutes", type=_positive, default=10, help="stop after this many minutes (default: 10)")
+    p.set_defaults(run=_review)
+
+    p = sub.add_parser("interview", help="a timed mock interview on the notebooks you have done")
+    p.add_argument("--minutes", type=_positive, default=30, help="length of the interview (default: 30)")
+    p.add_argument("--topics", nargs="+", metavar="TOPIC",
+                   help="notebooks to ask about, by number or name, e.g. 01 matmul (default: the ones you have graded)")
+    p.set_defaults(run=_interview)
+
+    p = sub.add_parser("anki", help="write an Anki deck: one-pager facts, interview questions, drill variants")
+    p.add_argument("--out", default="grind.apkg", help="the .apkg file to write (default: grind.apkg)")
+    p.add_argument("--variants", type=int, default=40, help="generated questions per drill family (default: 40)")
+    p.set_defaults(run=_anki)
 
     p = sub.add_parser("reset", help="start an assignment afresh, keeping your attempt")
     p.add_argument("assignment", help="an assignment id or its number, e.g. 01")

@@ -26,6 +26,7 @@ _NUMBERED = re.compile(r"^Exercise\s+(\d+)\s*[·:.\-–—]?\s*(.*)$")
 _MORE = re.compile(r"\s*\(\+(\d+) more failed checks?(?: below)?\)\s*$")
 _NOT_ATTEMPTED = re.compile(r"not attempted", re.I)
 _NAMED = re.compile(r"^([\w.]+): ")
+_NOT_YET = re.compile(r"^(?:[\w./ ]+: )?not attempted yet \((.+)\)$")
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,15 @@ def is_manual(grade) -> bool:
     return grade.cell.cell_type == "markdown" or (grade.auto_score is None and grade.needs_manual_grade)
 
 
+def manual_message(cell) -> str:
+    """The message of a written answer's row: write it first, or compare it with its rubric."""
+    from .rubric import is_answered
+
+    if cell is not None and is_answered(cell.get("source", "")):
+        return "read by a person; compare yours with the rubric and model answer"
+    return "not written yet: write it, then grade again to see the rubric"
+
+
 def judge(cell, limits: Limits) -> tuple[str, str]:
     """(status, message) of a graded code cell short of full marks, read from its outputs."""
     errors = [out for out in cell.get("outputs", []) if out.get("output_type") == "error"]
@@ -124,12 +134,18 @@ def further_checks(message: str) -> tuple[str, int]:
 
 def summarize(message: str, width: int = SUMMARY_WIDTH, title: str = "") -> str:
     """The message in at most ``width`` characters, cut at a word, with the count of further checks;
-    a leading ``name: `` the exercise's ``title`` already says is left out.
+    a leading ``name: `` the exercise's ``title`` already says is left out, and of a message saying
+    "not attempted yet" only its reason is kept (the status says the rest).
 
     >>> summarize("f: shape (3, 4), expected (4, 3): transposed? (+2 more failed checks below)", 46, "`f(x)`")
     'shape (3, 4), expected (4, 3)... (+2 more)'
+    >>> summarize("mse_loss: not attempted yet (its cell still raises NotImplementedError)")
+    'its cell still raises NotImplementedError'
     """
     first, more = further_checks(message)
+    not_yet = _NOT_YET.match(first)
+    if not_yet:
+        first = not_yet.group(1)
     named = _NAMED.match(first)
     if named and re.search(rf"\b{re.escape(named.group(1))}\b", title):
         first = first[named.end():]

@@ -15,7 +15,8 @@ from types import SimpleNamespace
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .exercises import is_manual, judge, later_assignment, next_step, released_headings, score_line, summarize
+from .exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, score_line, summarize
+from .selfgrade import EDITOR
 from .settings import Settings
 
 TEMPLATES = Path(__file__).with_name("feedback_template")
@@ -46,14 +47,15 @@ class ExerciseSummary(NbGraderPreprocessor):
                     rows.append(self._row(cell, grades[meta["grade_id"]], titles[meta["grade_id"]], settings))
                 elif cell.cell_type == "code":
                     self._show_message(cell, "")
-        resources["mlgrind"] = self._summary(rows, about["assignment"], settings)
+        command = "check" if about["student"] == EDITOR else "grade"
+        resources["mlgrind"] = self._summary(rows, about["assignment"], settings, command)
         return nb, resources
 
     def _row(self, cell, grade, heading, settings: Settings) -> dict:
         max_score = float(grade.max_score)
         if is_manual(grade):
             score, graded = float(grade.manual_score or 0), grade.manual_score is not None
-            status, message = "manual", "read by a person (compare with the model answer)"
+            status, message = "manual", manual_message(cell)
         else:
             score, graded = float(grade.score or 0), True
             status, message = ("pass", "") if score >= max_score else judge(cell, settings.limits)
@@ -75,7 +77,7 @@ class ExerciseSummary(NbGraderPreprocessor):
                 output["traceback"] = message.splitlines() or [f"{ename}: {evalue}" if evalue else ename]
 
     @staticmethod
-    def _summary(rows: list[dict], assignment: str, settings: Settings) -> dict:
+    def _summary(rows: list[dict], assignment: str, settings: Settings, command: str) -> dict:
         auto = [r for r in rows if r["status"] != "manual"]
         manual = [r for r in rows if r["status"] == "manual"]
         manual_graded = [r for r in manual if r["graded"]]
@@ -87,5 +89,5 @@ class ExerciseSummary(NbGraderPreprocessor):
         steps = [SimpleNamespace(**r) for r in rows]
         later = later_assignment(_assignments(settings), assignment)
         return {"rows": rows, "cells": {r["grade_id"]: r for r in rows}, "score_line": line,
-                "next": next_step(steps, assignment, later)}
+                "next": next_step(steps, assignment, later, command)}
 

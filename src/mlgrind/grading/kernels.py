@@ -16,9 +16,14 @@ import asyncio
 import os
 import secrets
 import tempfile
+import threading
+import time
 import uuid
+from queue import Empty
 
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from traitlets import Type
 
 from . import sandbox
 
@@ -26,6 +31,47 @@ START_ATTEMPTS = 3
 KEY_FILE = ".mlgrind-guard-key"
 
 _ready: list = []
+
+
+class GradingKernelClient(AsyncKernelClient):
+    """An async kernel client that is ready as soon as the kernel answers, and may have been made ready
+    ahead of time (``GradingKernelManager.get_ready_ahead``)."""
+
+    ready_ahead = False
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        ahead, self.ready_ahead = self.ready_ahead, False
+        if ahead and await self._async_is_alive():
+            return
+        await self._until_answered(timeout)
+
+    wait_for_ready = _async_wait_for_ready
+
+    async def _until_answered(self, timeout: float | None) -> None:
+        """Ask for kernel_info until the reply comes on shell and the kernel's output reaches IOPub.
+
+        jupyter_client's own wait then listens for 0.2 s more to drop stray output; the grader and
+        nbclient read only what answers their own requests, so that pause is skipped.
+        """
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    pass  # IOPub is not connected yet: ask again
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
 
 
 class GradingKernelManager(AsyncKernelManager):
@@ -73,6 +119,38 @@ class GradingKernelManager(AsyncKernelManager):
     start_kernel = _async_start_kernel
     pre_start_kernel = _async_pre_start_kernel
 
+    client_factory = Type(GradingKernelClient, klass=AsyncKernelClient)
+
+    _early_client = None
+    _early_thread: threading.Thread | None = None
+
+    def get_ready_ahead(self, timeout: float = 60) -> None:
+        """Connect the client nbclient will ask for, and wait until the kernel answers, in a thread.
+
+        The wait ends with 0.2 s of listening for stray output; in a thread it overlaps the grader's
+        own start-up instead of following it.
+        """
+        self._early_client = super().client()
+
+        def wait() -> None:
+            self._early_client.start_channels(hb=False)  # nbclient starts the heartbeat's thread itself
+            try:
+                asyncio.run(self._early_client.wait_for_ready(timeout=timeout))
+            except Exception:  # noqa: BLE001 - nbclient waits again and reports what went wrong
+                return
+            self._early_client.ready_ahead = True
+
+        self._early_thread = threading.Thread(target=wait, name="mlgrind-kernel-ready", daemon=True)
+        self._early_thread.start()
+
+    def client(self, **kwargs):
+        """The client made by ``get_ready_ahead`` the first time, if there is one; a new one after."""
+        early, self._early_client = self._early_client, None
+        if early is None:
+            return super().client(**kwargs)
+        self._early_thread.join()
+        return early
+
 
 def start(course, kernel_name: str = "python3"):
     """Start a kernel for the next autograde in this process; returns its manager, or None."""
@@ -86,6 +164,7 @@ def start(course, kernel_name: str = "python3"):
         raise
     except Exception:
         return None  # nbgrader will start its own
+    km.get_ready_ahead()
     _ready.append(km)
     return km
 
@@ -103,6 +182,7 @@ def stop() -> None:
     """Shut down every kernel that was started and never taken."""
     while _ready:
         km = _ready.pop()
+        km.client().stop_channels()
         asyncio.run(km.shutdown_kernel(now=True))
 
 

@@ -57,12 +57,19 @@ class Rubric:
 def parse(cell_source: str, question: str = "", points: float | None = None) -> Rubric:
     """The rubric in the source version of an answer cell (its hidden region)."""
     region = HIDDEN.search(cell_source)
-    sections = SECTIONS.search(region.group(1)) if region else None
-    if sections is None:
+    if region is None:
         raise RubricMissing("the interview answer holds no '#### Model answer' and '#### Rubric' in a hidden region")
+    return parse_sections(region.group(1), question, points, where="the interview answer")
+
+
+def parse_sections(text: str, question: str = "", points: float | None = None, where: str = "the question") -> Rubric:
+    """The rubric in ``text`` written as a hidden region's body: '#### Model answer', then '#### Rubric' items."""
+    sections = SECTIONS.search(text)
+    if sections is None:
+        raise RubricMissing(f"{where} holds no '#### Model answer' and '#### Rubric' in a hidden region")
     items = tuple(Item(float(m["points"]), m["text"].strip()) for m in ITEM.finditer(sections["rubric"]))
     if not items:
-        raise RubricMissing("the interview answer's rubric lists no '- N points: ...' items")
+        raise RubricMissing(f"{where}'s rubric lists no '- N points: ...' items")
     total = sum(item.points for item in items)
     return Rubric(question.strip(), total if points is None else float(points), sections["model"].strip(), items)
 

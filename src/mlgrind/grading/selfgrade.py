@@ -24,7 +24,7 @@ import nbformat
 
 from ..course import Course, CourseError
 from .build import generate_into
-from .exercises import is_manual, judge, later_assignment, next_step, released_headings, score_line, summarize
+from .exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, score_line, summarize
 from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
 from .limits import Limits
 from .nbgrader_steps import run_step
@@ -32,6 +32,7 @@ from .settings import Settings, notebook_id, sqlite_url
 from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering
 
 STUDENT = "learner"
+EDITOR = "editor"  # the student of `mlgrind check`, whose next step is `mlgrind check` again
 FOLDER = os.path.join("autograder", "selfgrade")  # under the course root
 
 
@@ -136,7 +137,7 @@ def collect_results(settings: Settings, assignment: str, autograded_nb, student:
             cell = by_id.get(name, {})
             if is_manual(grade):
                 score = float(grade.manual_score or 0)
-                status, message = "manual", "read by a person (compare with the model answer)"
+                status, message = "manual", manual_message(cell)
             else:
                 score = float(grade.score or 0)
                 status, message = ("pass", "") if score >= max_score else judge(cell, limits)
@@ -194,7 +195,7 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
         notes = tampering(learner_nb, nbformat.read(str(release), as_version=4))
     notes += odd_outputs(autograded_nb, settings.limits, skip={c.grade_id for c in cells})
 
-    command = "grade" if notebook is None else "check"
+    command = "check" if student == EDITOR else "grade"
     return Report(
         assignment=assignment,
         student=student,
@@ -207,8 +208,11 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
     )
 
 
-def format_table(report: Report, verbose: bool = False) -> str:
-    """The per-exercise table a learner reads in the terminal; ``verbose`` adds every failed check below it."""
+def format_table(report: Report, verbose: bool = False, next_line: bool = True) -> str:
+    """The per-exercise table a learner reads in the terminal; ``verbose`` adds every failed check below it.
+
+    It ends with the "next: ..." line unless ``next_line`` is false (the caller then prints it last).
+    """
     rows = [("exercise", "points", "status", "message")]
     for c in report.cells:
         rows.append((c.exercise, f"{c.score:g}/{c.max_score:g}", c.status, c.summary))
@@ -216,8 +220,8 @@ def format_table(report: Report, verbose: bool = False) -> str:
     lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
     lines = [line.rstrip() for line in lines]
     lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 7)
-    cut = [c for c in report.cells if c.status != "manual" and c.summary != c.message.strip()]
-    if cut and not verbose and report.student == "editor":
+    cut = [c for c in report.cells if c.status in ("fail", "error") and c.summary != c.message.strip()]
+    if cut and not verbose and report.student == EDITOR:
         lines.append("(--verbose shows every failed check)")
     elif cut and not verbose:
         lines.append(f"(--verbose shows every failed check: `mlgrind grade {report.assignment.split('_')[0]} --verbose`)")
@@ -231,7 +235,8 @@ def format_table(report: Report, verbose: bool = False) -> str:
     for note in report.notes:
         lines.append(f"note: {note}")
     lines.append(f"feedback: {report.feedback}")
-    lines.append(report.next)
+    if next_line:
+        lines.append(report.next)
     return "\n".join(lines)
 
 

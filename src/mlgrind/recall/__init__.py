@@ -2,5 +2,10 @@
 
 ``drills``: topics and questions; ``session``: one drill's score; ``terminal`` and ``widget``: the
 drill in a terminal and in a notebook; ``facts`` and ``onepager``: what one-pagers say, and their
-drawing; ``history``: progress.db.
+drawing; ``history``: progress.db (opened and migrated by ``progressdb``).
+
+Spaced review: ``families`` (kinds of drill question), ``scheduler`` (FSRS ratings and dates),
+``reviews`` (each item's stored state), ``review`` and ``interview`` (the two sessions), ``bank``
+(interview questions, with the ``followups/`` content), ``stats`` and ``plot`` (for progress),
+``anki`` (the deck).
 """

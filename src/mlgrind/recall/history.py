@@ -2,41 +2,26 @@
 
 Self-ratings of an interview answer against its rubric stay here: no gradebook ever sees them.
 
-Kept in a small SQLite file beside the gradebook (``autograder/progress.db``, git-ignored), apart
-from the notebooks so ``reset`` never touches it; each record is one transaction, so a crash
-mid-write loses at most that record.
+Kept in a small SQLite file beside the gradebook (``autograder/progress.db``, git-ignored, opened
+and migrated by ``progressdb``), apart from the notebooks so ``reset`` never touches it; each record
+is one transaction, so a crash mid-write loses at most that record.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from contextlib import closing
 from types import SimpleNamespace
-from pathlib import Path
 
 from ..course import Course
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS grades (assignment TEXT, score REAL, max_score REAL, via TEXT, at REAL);
-CREATE TABLE IF NOT EXISTS drills (topic TEXT, correct INTEGER, at REAL);
-CREATE TABLE IF NOT EXISTS interview_ratings (assignment TEXT, score REAL, max_score REAL, said TEXT, at REAL);
-CREATE TABLE IF NOT EXISTS exercises (assignment TEXT, exercise TEXT, status TEXT, score REAL, max_score REAL, via TEXT, at REAL);
-"""
-
-
-def _connect(course: Course) -> sqlite3.Connection:
-    path = Path(course.autograder) / "progress.db"
-    connection = sqlite3.connect(path, timeout=10)
-    connection.executescript(SCHEMA)
-    return connection
+from . import progressdb
 
 
 def record_grade(course: Course, assignment: str, score: float, max_score: float, via: str = "grade",
                  cells=()) -> None:
     """One self-grade, with each exercise's label, status and points (``cells`` of a ``selfgrade.Report``)."""
     at = time.time()
-    with closing(_connect(course)) as db, db:
+    with closing(progressdb.connect(course)) as db, db:
         db.execute("INSERT INTO grades VALUES (?, ?, ?, ?, ?)", (assignment, score, max_score, via, at))
         db.executemany("INSERT INTO exercises VALUES (?, ?, ?, ?, ?, ?, ?)",
                        [(assignment, c.exercise, c.status, c.score, c.max_score, via, at) for c in cells])
@@ -44,14 +29,21 @@ def record_grade(course: Course, assignment: str, score: float, max_score: float
 
 def record_rating(course: Course, assignment: str, score: float, max_score: float, said: list[bool]) -> None:
     """One self-rating of the interview answer; ``said`` holds y/n per rubric item, kept as "yyn"-style text."""
-    with closing(_connect(course)) as db, db:
+    with closing(progressdb.connect(course)) as db, db:
         db.execute("INSERT INTO interview_ratings VALUES (?, ?, ?, ?, ?)",
                    (assignment, score, max_score, "".join("y" if yes else "n" for yes in said), time.time()))
 
 
 def record_drill(course: Course, topic: str, correct: bool) -> None:
-    with closing(_connect(course)) as db, db:
+    with closing(progressdb.connect(course)) as db, db:
         db.execute("INSERT INTO drills VALUES (?, ?, ?)", (topic, int(correct), time.time()))
+
+
+def graded_assignments(course: Course) -> list[str]:
+    """The assignments self-graded at least once, in course order."""
+    with closing(progressdb.connect(course)) as db:
+        graded = {row[0] for row in db.execute("SELECT DISTINCT assignment FROM grades")}
+    return [a for a in course.assignments() if a in graded]
 
 
 def _when(at: float) -> str:
@@ -59,8 +51,8 @@ def _when(at: float) -> str:
 
 
 def report(course: Course) -> str:
-    """Each assignment's best and latest self-grade, drills per topic, and what to do next."""
-    with closing(_connect(course)) as db:
+    """Each assignment's best and latest self-grade, drills per topic, the review schedule, and what to do next."""
+    with closing(progressdb.connect(course)) as db:
         grades = db.execute("SELECT assignment, score, max_score, at FROM grades ORDER BY at").fetchall()
         ratings = dict(db.execute("SELECT assignment, printf('%g/%g', score, max_score) FROM interview_ratings ORDER BY at"))
         drills = db.execute("SELECT topic, COUNT(*), SUM(correct) FROM drills GROUP BY topic ORDER BY topic").fetchall()
@@ -86,6 +78,7 @@ def report(course: Course) -> str:
         lines.append(f"drills: {done}")
     else:
         lines.append("drills: none yet (mlgrind drill)")
+    lines += _review_lines(course)
     if next_up:
         lines += _next_lines(course, next_up)
     else:
@@ -93,11 +86,21 @@ def report(course: Course) -> str:
     return "\n".join(lines)
 
 
+def _review_lines(course: Course) -> list[str]:
+    from .families import FAMILIES
+    from .reviews import stored
+    from .scheduler import utc_now
+    from .stats import review_lines
+
+    new = sum(f"drill:{f.name}" not in stored(course) for f in FAMILIES.values())
+    return review_lines(course, utc_now(), new)
+
+
 def _next_lines(course: Course, assignment: str) -> list[str]:
     """What is left in ``assignment`` by its latest self-grade, and the one step to take, as ``mlgrind grade`` says it."""
     from ..grading.exercises import later_assignment, next_step
 
-    with closing(_connect(course)) as db:
+    with closing(progressdb.connect(course)) as db:
         latest = db.execute("SELECT MAX(at) FROM exercises WHERE assignment = ?", (assignment,)).fetchone()[0]
         rows = db.execute("SELECT exercise, status, score, max_score, via FROM exercises WHERE assignment = ? AND at = ?",
                           (assignment, latest)).fetchall()

@@ -1,13 +1,18 @@
-"""One drill session's score: questions one at a time, each answer checked, counted and recorded."""
+"""One drill session's score: questions one at a time, each answer checked, counted, recorded and scheduled."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from ..course import Course
+from . import reviews
 from .drills import Question, explain, parse_answer, show
+from .families import family_of
 from .history import record_drill
+from .scheduler import utc_now
 
 __all__ = ["DrillSession", "Outcome"]
 
@@ -36,7 +41,8 @@ class DrillSession:
 
     ``next()`` moves on; ``answer(text)`` checks the current question, once. ``right``, ``asked``,
     ``streak`` (right answers in a row, now) and ``best`` (the longest streak) count answered
-    questions; with a ``course`` each answer is also recorded in its progress::
+    questions; with a ``course`` each answer is also recorded in its progress, and is a review of the
+    question's drill family (rated by whether it was right and how long it took)::
 
         >>> from .drills import questions
         >>> session = DrillSession(questions("matmul", 2, seed=0))
@@ -49,9 +55,12 @@ class DrillSession:
         True
     """
 
-    def __init__(self, questions: Iterable[Question], course: Course | None = None):
+    def __init__(self, questions: Iterable[Question], course: Course | None = None,
+                 clock: Callable[[], float] = time.monotonic, now: Callable[[], datetime] = utc_now):
         self._questions = iter(questions)
         self.course = course  # None: nowhere to keep the score (outside a course)
+        self.clock, self.now = clock, now
+        self.asked_at = 0.0  # when the current question was shown, by ``clock``
         self.current: Question | None = None
         self.answered = False  # the current question has had its answer
         self.number = 0  # the current question's place, from 1
@@ -62,6 +71,7 @@ class DrillSession:
         self.current = next(self._questions, None)
         self.answered = False
         self.number += self.current is not None
+        self.asked_at = self.clock()
         return self.current
 
     def answer(self, text: str) -> Outcome:
@@ -81,5 +91,9 @@ class DrillSession:
         self.streak = self.streak + 1 if correct else 0
         self.best = max(self.best, self.streak)
         if self.course is not None:
-            record_drill(self.course, q.topic, correct)
+            family = family_of(q)
+            if family is None:
+                record_drill(self.course, q.topic, correct)
+            else:
+                reviews.record_drill(self.course, family, q, correct, self.clock() - self.asked_at, self.now())
         return Outcome(q, given, correct, "" if correct else explain(q))

@@ -6,9 +6,25 @@ from collections.abc import Callable
 
 from ..course import Course
 from .drills import Question
-from .session import DrillSession
+from .session import DrillSession, Outcome
 
-__all__ = ["run"]
+__all__ = ["answer_current", "run"]
+
+
+def answer_current(session: DrillSession, ask: Callable[[str], str], say: Callable[[str], None]) -> Outcome:
+    """Ask the session's current question until an answer reads as one, then say whether it was right and why."""
+    while True:
+        try:
+            outcome = session.answer(ask(session.current.prompt() + " "))
+            break
+        except ValueError as error:
+            say(f"  {error}")
+    if outcome.correct:
+        say(f"  right: {outcome.shown}")
+    else:
+        say(f"  not quite: you said {outcome.said}, NumPy gives {outcome.shown}")
+        say("  " + outcome.explanation.replace("\n", "\n  "))
+    return outcome
 
 
 def run(questions: list[Question], ask: Callable[[str], str] = input, say: Callable[[str], None] = print,
@@ -26,17 +42,7 @@ def run(questions: list[Question], ask: Callable[[str], str] = input, say: Calla
     try:
         while (q := session.next()) is not None:
             say(f"\n[{session.number}/{len(questions)}] {q.topic}")
-            while True:
-                try:
-                    outcome = session.answer(ask(q.prompt() + " "))
-                    break
-                except ValueError as error:
-                    say(f"  {error}")
-            if outcome.correct:
-                say(f"  right: {outcome.shown}")
-            else:
-                say(f"  not quite: you said {outcome.said}, NumPy gives {outcome.shown}")
-                say("  " + outcome.explanation.replace("\n", "\n  "))
+            answer_current(session, ask, say)
     except (EOFError, KeyboardInterrupt):
         say("\nstopped early; your answers so far are saved.")
     say(f"\nscore: {session.right}/{session.asked}   best streak: {session.best}")
