@@ -86,6 +86,6 @@ def numpy_says(q) -> tuple | str:
             return tuple(np.matmul(*arrays).shape)
         if q.topic == "einsum":
             return tuple(np.einsum(q.expr.split("'")[1], *arrays).shape)
-        return tuple(eval(q.expr, {"np": np}, {"x": arrays[0]}).shape)  # noqa: S307
+        return tuple(np.shape(eval(q.expr, {"np": np}, dict(zip(q.shapes, arrays)))))  # noqa: S307
     except (ValueError, TypeError, IndexError, np.exceptions.AxisError):
         return "error"

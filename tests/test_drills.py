@@ -213,3 +213,19 @@ def test_terminal_and_widget_keep_score_by_one_session(tmp_path, monkeypatch):
         widget.next.click()
     assert (widget.right, widget.asked, widget.streak) == (5, 6, 3)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_and_the_attention_drill_know_06(course):
+    """06 is graded, tracked and drilled like the others: its grade, its next step, its own drill topic."""
+    assert run(["mlgrind", "grade", "06"], course).returncode == 0
+    report = run(["mlgrind", "progress"], course).stdout
+    assert "06_attention_norms  0/30" in report
+    assert "next: 01_broadcasting" in report  # the earliest notebook not at full marks comes first
+    drill = run(["mlgrind", "drill", "attention", "--count", "3", "--seed", "3", "--json"], course)
+    assert drill.returncode == 0
+    assert [q["topic"] for q in json.loads(drill.stdout)] == ["attention"] * 3
+
+
+def test_attention_questions_ask_what_the_notebook_teaches():
+    asked = {q.expr.split("(")[0] for q in questions("attention", 200, seed=0, level=3)}
+    assert {"np.einsum", "np.where", "p @ v", "np.concatenate", "x.mean"} <= asked

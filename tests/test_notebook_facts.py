@@ -198,3 +198,115 @@ def test_parallel_model_answer_what_each_strategy_all_reduces(N):
         replica_grads = [(x_BD[p].T @ dh_BF[p], h_BF[p].T @ dlogits_BC[p]) for p in np.array_split(np.arange(B), N)]
         assert all(sum(g.size for g in grads) == w1_DF.size + w2_FC.size for grads in replica_grads)
         assert np.allclose(sum(g[0] for g in replica_grads), x_BD.T @ dh_BF)
+
+
+ATTENTION = REPO / "source" / "06_attention_norms" / "06_attention_norms.ipynb"
+
+
+def attention_cell(cell_id: str) -> str:
+    return next(c.source for c in nbformat.read(str(ATTENTION), as_version=4).cells if c.get("id") == cell_id)
+
+
+def test_attention_model_answer_the_scale_and_the_memory_of_the_scores():
+    text = " ".join(model_answer("06_attention_norms").split())
+    # A dot product of K unit-variance terms has variance K; divided by √K it has variance 1.
+    assert "a dot product of K terms" in text and "the score has variance K" in text
+    rng = np.random.default_rng(0)
+    for K in (4, 64):
+        q, k = rng.normal(size=(100_000, K)), rng.normal(size=(100_000, K))
+        scores = np.einsum("nk,nk->n", q, k)
+        assert scores.var() == pytest.approx(K, rel=0.03)
+        assert (scores / np.sqrt(K)).var() == pytest.approx(1, rel=0.03)
+    # The scores of a 32k context: one number per (query, key) pair, per head.
+    L = M = 32_768
+    assert "32,768² ≈ 1.07 billion numbers" in text and round(L * M / 1e9, 2) == 1.07
+    assert "4 GiB in float32 for a single head of a single sequence" in text and L * M * 4 == 4 * 2**30
+    assert "128 GiB for 32 heads of one layer" in text and 32 * L * M * 4 == 128 * 2**30
+
+
+def test_attention_drill_answers_are_numpys():
+    text = attention_cell("md-drill")
+    q_BHLK, k_BHMK = np.empty((8, 12, 128, 64)), np.empty((8, 12, 256, 64))
+    scores_BHLM = np.einsum("bhlk,bhmk->bhlm", q_BHLK, k_BHMK)
+    assert "Scores (8, 12, 128, 256)" in text and scores_BHLM.shape == (8, 12, 128, 256)
+    dk_BHMK = np.einsum("bhlm,bhlk->bhmk", scores_BHLM, q_BHLK)
+    assert "`dk_BHMK` and `dv_BHMK` (8, 12, 256, 64)" in text and dk_BHMK.shape == k_BHMK.shape
+    assert "`pad_BM[:, None, None, :]`, shape (B, 1, 1, M)" in text
+    B, M = 2, 7
+    assert np.empty((B, M))[:, None, None, :].shape == (B, 1, 1, M)
+    # The KV cache: keys and values, per layer, per token, d_model numbers each, fp16.
+    assert "2 (keys and values) × 32 × 4096 × 4096 × 2 bytes = 2 GiB" in text
+    assert 2 * 32 * 4096 * 4096 * 2 == 2 * 2**30
+    assert "one 4096-token sequence in fp16: {gib:g} GiB" in attention_cell("check-decode")
+
+
+def test_attention_heads_merge_needs_the_transpose():
+    """The drill's answer 5 and the picture: a bare reshape of o_BHLK mixes heads and positions."""
+    rng = np.random.default_rng(2)
+    B, H, L, K = 2, 3, 4, 5
+    o_BHLK = rng.normal(size=(B, H, L, K))
+    merged_BLD = o_BHLK.transpose(0, 2, 1, 3).reshape(B, L, H * K)
+    assert np.array_equal(merged_BLD[:, 1, 2 * K:3 * K], o_BHLK[:, 2, 1])  # head 2 of position 1
+    assert not np.array_equal(o_BHLK.reshape(B, L, H * K), merged_BLD)
+    # With one query (decoding), H and L = 1 trade places freely: the reshape is the same merge.
+    one_BH1K = o_BHLK[:, :, :1]
+    assert np.array_equal(one_BH1K.reshape(B, 1, H * K), one_BH1K.transpose(0, 2, 1, 3).reshape(B, 1, H * K))
+    assert "a bare `reshape(B, L, D)` of `o_BHLK` scrambles heads and positions" in attention_cell("md-mha")
+
+
+def test_gelu_derivative_turns_negative_near_minus_three_quarters():
+    assert "the derivative is negative for `x` below about −0.75" in attention_cell("md-gelu")
+    c = np.sqrt(2 / np.pi)
+    x = np.linspace(-3, 0, 300_001)
+    t = np.tanh(c * (x + 0.044715 * x ** 3))
+    d = 0.5 * (1 + t) + 0.5 * x * (1 - t ** 2) * c * (1 + 3 * 0.044715 * x ** 2)
+    crossing = x[np.argmin(np.abs(d))]
+    assert d[x < crossing - 0.01].max() < 0 < d[x > crossing + 0.01].min()
+    assert crossing == pytest.approx(-0.75, abs=0.01)
+    assert "0.841192" in attention_cell("check-gelu")
+    assert 0.5 * (1 + np.tanh(c * 1.044715)) == pytest.approx(0.841192, abs=5e-7)
+
+
+def test_softmax_backward_is_the_jacobian_vector_product():
+    """The one-pager's derivation: dz = p * (dp − Σ p·dp) equals dpᵀ J with J = diag(p) − p pᵀ."""
+    assert "`dzⱼ = Σᵢ dpᵢ · pᵢ(δᵢⱼ − pⱼ) = pⱼ(dpⱼ − Σᵢ pᵢ dpᵢ)`" in attention_cell("md-02")
+    rng = np.random.default_rng(3)
+    z, dp = rng.normal(size=6), rng.normal(size=6)
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    jacobian = np.diag(p) - np.outer(p, p)
+    assert np.allclose(dp @ jacobian, p * (dp - (p * dp).sum()))
+
+
+def test_an_embeddings_gradient_needs_add_at_for_repeated_tokens():
+    text = " ".join(attention_cell("md-lm").split())
+    assert "`dembed_VD[tokens_BL] += dx_BLD` does not (with a repeated index NumPy's `+=` writes once)" in text
+    tokens_BL = np.array([[1, 1, 2]])
+    dx_BLD = np.ones((1, 3, 2))
+    buffered_VD, added_VD = np.zeros((4, 2)), np.zeros((4, 2))
+    buffered_VD[tokens_BL] += dx_BLD
+    np.add.at(added_VD, tokens_BL, dx_BLD)
+    assert buffered_VD[1].tolist() == [1.0, 1.0] and added_VD[1].tolist() == [2.0, 2.0]
+    # The given make_reversals scores the separator and the answer digits: the reversed input.
+    space = {"np": np}
+    exec(attention_cell("lm-given").split("def block_params")[0], space)  # noqa: S102
+    exec("def make_reversals" + attention_cell("lm-given").split("def make_reversals")[1].split("def init_lm")[0], space)  # noqa: S102
+    tokens_BL, targets_BL = space["make_reversals"](3, seed=0)
+    scored = targets_BL >= 0
+    assert tokens_BL.shape == (3, 10) and scored.sum(axis=1).tolist() == [5, 5, 5]
+    assert np.array_equal(targets_BL[scored].reshape(3, 5), tokens_BL[:, :5][:, ::-1])
+
+
+def test_the_attention_sheets_numbers():
+    """The words of the attention one-pager that carry numbers, computed."""
+    from mlgrind.recall.facts import SHEETS, Cue
+
+    cues = {row.cue: row for row in SHEETS["attention"].rows() if isinstance(row, Cue)}
+    assert cues["scores memory, 32k tokens"].answer.startswith("32768² × 4 B = 4 GiB per head")
+    assert 32768**2 * 4 == 4 * 2**30
+    assert cues["KV cache bytes"].answer == "2 · layers · B · M · D · itemsize"
+    assert cues["KV cache bytes"].note == "7B, 4k, fp16: 2 GiB" and 2 * 32 * 1 * 4096 * 4096 * 2 == 2 * 2**30
+    # The mask rule the sheet states is the one the hidden tests grade: j ≤ i + (M − L).
+    assert cues["the mask: query i sees key j when"].answer.startswith("j ≤ i + (M − L)")
+    L, M = 3, 5
+    i, j = np.meshgrid(np.arange(L), np.arange(M), indexing="ij")
+    assert np.array_equal(j <= i + (M - L), np.tril(np.ones((L, M), bool), M - L))

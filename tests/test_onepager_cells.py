@@ -117,8 +117,10 @@ def run(expr: str, **shapes) -> tuple[int, ...] | str:
     for name in re.findall(r"\b[A-Za-z]\w*_[A-Za-z1]+\b", expr):
         if name not in names and (shape := suffix_shape(name)) is not None:
             names[name] = np.empty(shape)
+    same = lambda a: a  # noqa: E731  (layernorm, mha, gelu keep their input's shape)
     space = {"np": np, "relu": lambda h: np.maximum(h, 0), "max": np.maximum, "outer": np.outer,
              "softmax": lambda z: np.exp(z) / np.exp(z).sum(-1, keepdims=True),
+             "layernorm": same, "mha": same, "gelu": same,
              **{k: v for k, v in LETTERS.items() if k.isalpha()}, **names}
     try:
         with np.errstate(all="ignore"):  # empty arrays hold garbage: only shapes matter
@@ -208,6 +210,12 @@ def equation_rows(rows):
             yield shapes_cell, with_shapes(shapes_cell.rpartition("→")[0]), said
 
 
+def code_rows(rows):
+    """06: | scores | `scores_BHLM = np.einsum(...)` | (B, H, L, M) |: the code runs to its name's shape."""
+    for _, code_cell, shape_cell in rows:
+        yield from equation_claims(codes(code_cell)[0], symbolic(shape_cell))
+
+
 def equation_claims(equation: str, said=None):
     """``a_BF = relu(h_BF) = max(h_BF, 0)``: every side has the shape the name's suffix gives."""
     name, *sides = (side.strip() for side in equation.split(" = "))
@@ -225,6 +233,8 @@ CHECKERS = {
     ("code", "shape", "what"): reshape_table,
     ("forward", "shapes", ""): equation_rows,
     ("backward (chain rule, right to left)", "shapes", "why"): equation_rows,
+    ("forward", "code", "shape"): code_rows,
+    ("backward", "code", "shape"): code_rows,
 }
 
 
@@ -245,7 +255,7 @@ def claims(text: str):
 
 # Enough claims checked per notebook that a cell rewritten past this reader fails loudly.
 AT_LEAST = {"01_broadcasting": 15, "02_matmul_einsum": 15, "03_reshape_view": 8, "04_backprop_mlp": 30,
-            "05_parallel_mlp": 5}
+            "05_parallel_mlp": 5, "06_attention_norms": 35}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -266,4 +276,8 @@ def test_the_reader_catches_a_wrong_claim():
     cell = one_pager("01_broadcasting").replace("| (B, F) | per-feature", "| (F, B) | per-feature")
     assert any(numpy != said for _, numpy, said in claims(cell))
     cell = one_pager("04_backprop_mlp").replace("`dw1_DF = x_BDᵀ @ dh_BF`", "`dw1_DF = x_BD @ dh_BF`")
+    assert any(numpy != said for _, numpy, said in claims(cell))
+    cell = one_pager("06_attention_norms").replace('"bhlm,bhlk->bhmk", p_BHLM', '"bhlm,bhlk->bhlk", p_BHLM')
+    assert any(numpy != said for _, numpy, said in claims(cell))
+    cell = one_pager("06_attention_norms").replace("dy_BLD.sum((0, 1))", "dy_BLD.sum(0)")
     assert any(numpy != said for _, numpy, said in claims(cell))

@@ -8,7 +8,7 @@ shape of the result, or ``"error"``), never our own rule code, so a drill cannot
     >>> q.answer == q.evaluate()
     True
     >>> list(TOPICS)
-    ['broadcasting', 'matmul', 'reshape', 'einsum']
+    ['broadcasting', 'matmul', 'reshape', 'einsum', 'attention']
 
 NumPy and the shape rules are imported when a question is evaluated or explained, not with this
 module, so the command line can list the topics and still start quickly.
@@ -41,9 +41,12 @@ class Question:
         import numpy as np
 
         arrays = {name: np.empty(shape) for name, shape in self.shapes.items()}
+        # No builtins but __import__: NumPy imports some helpers on first use (x.mean does), and an
+        # import made from C looks in the calling frame's builtins.
+        space = {"np": np, "__builtins__": {"__import__": __import__}}
         try:
             with np.errstate(all="ignore"):  # empty arrays hold garbage; only the shape matters
-                return tuple(np.shape(eval(self.expr, {"np": np, "__builtins__": {}}, arrays)))  # noqa: S307
+                return tuple(np.shape(eval(self.expr, space, arrays)))  # noqa: S307
         except (ValueError, TypeError, IndexError, np.exceptions.AxisError):
             return "error"
 
@@ -244,6 +247,46 @@ def _einsum(rng: random.Random, level: int) -> Question:
         victim[rng.randrange(len(victim))] += 1
     names = "abc"[: len(shapes)]
     return _ask("einsum", f"np.einsum({spec!r}, {', '.join(names)})", **dict(zip(names, shapes)))
+
+
+def _attention_question(rng: random.Random, level: int) -> tuple[str, dict]:
+    """One attention shape question: its expression and the shapes of its arrays, sizes drawn from ``rng``."""
+    b, h, l, m, k = _sizes(rng, 5, 2, 9)
+    d = h * k
+    kinds = ["scores", "output", "mask", "pad", "dv", "dk", "layernorm", "dgamma", "split", "merge", "cache", "causal"]
+    kind = rng.choice(kinds[: 6 + 3 * level])
+    off = rng.random() < 0.3  # the classic slip: a swapped or missing axis
+    if kind == "scores":
+        return "np.einsum('bhlk,bhmk->bhlm', q, k)", {"q": (b, h, l, k), "k": (b, h, m, k + off)}
+    if kind == "output":
+        return "p @ v", {"p": (b, h, l, m), "v": (b, h, m + off, k)}
+    if kind == "mask":
+        return "np.where(mask, scores, -np.inf)", {"mask": (m, l) if off else (l, m), "scores": (b, h, l, m)}
+    if kind == "pad":
+        index = "[:, None, :]" if off else "[:, None, None, :]"
+        return f"scores + pad{index}", {"scores": (b, h, l, m), "pad": (b, m)}
+    if kind == "dv":
+        return ("p @ do" if off else "p.swapaxes(-1, -2) @ do"), {"p": (b, h, l, m), "do": (b, h, l, k)}
+    if kind == "dk":
+        return "np.einsum('bhlm,bhlk->bhmk', ds, q)", {"ds": (b, h, l, m), "q": (b, h, l + off, k)}
+    if kind == "layernorm":
+        return f"x.mean({0 if off else -1}, keepdims=True)", {"x": (b, l, d)}
+    if kind == "dgamma":
+        spec = "'bld,bld->ld'" if off else "'bld,bld->d'"  # dgamma_D sums over B and L
+        return f"np.einsum({spec}, dy, xhat)", {"dy": (b, l, d), "xhat": (b, l, d)}
+    if kind == "split":
+        return f"x.reshape({b}, {l}, {h}, {k + off}).transpose(0, 2, 1, 3)", {"x": (b, l, d)}
+    if kind == "merge":
+        return f"o.transpose(0, 2, 1, 3).reshape({b}, {l}, {d})", {"o": (b, h + off, l, k)}
+    if kind == "cache":
+        return "np.concatenate([k_cache, k_new], axis=2)", {"k_cache": (b, h, m, k), "k_new": (b, 1, h, k) if off else (b, h, 1, k)}
+    return f"np.arange({m})[None, :] <= np.arange({l})[:, None]", {}
+
+
+@topic("attention", "scores, masks, heads, gradients and the KV cache")
+def _attention(rng: random.Random, level: int) -> Question:
+    expr, shapes = _attention_question(rng, level)
+    return _ask("attention", expr, **shapes)
 
 
 def question(topic: str, seed: int, level: int = 2) -> Question:

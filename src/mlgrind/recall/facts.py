@@ -399,4 +399,66 @@ PARALLEL = Sheet("parallel", "Tensor vs data parallel",
     )),
 ))
 
-SHEETS = {sheet.name: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL)}
+# ---------------------------------------------------------------- attention and norms
+B, H, L, M, K, F = 2, 8, 64, 80, 16, 512
+D = H * K
+ATT_SHAPES = {"q_BHLK": (B, H, L, K), "k_BHMK": (B, H, M, K), "v_BHMK": (B, H, M, K), "mask_LM": (L, M),
+              "scores_BHLM": (B, H, L, M), "p_BHLM": (B, H, L, M), "x_BLD": (B, L, D), "o_BHLK": (B, H, L, K),
+              "do_BHLK": (B, H, L, K), "dp_BHLM": (B, H, L, M), "ds_BHLM": (B, H, L, M), "dy_BLD": (B, L, D),
+              "xhat_BLD": (B, L, D), "std_BL1": (B, L, 1), "dxhat_BLD": (B, L, D), "pad_BM": (B, M),
+              }
+
+
+# Wider formulas than the MLP's, no note column (the section notes carry what is left).
+ATT_FORMULAS = (Column("out", "name", 0.11), Column("expr", "formula", 0.41, answer=True),
+                Column("symbolic", "shapes", 0.26, answer=True), Column("answer", "e.g.", 0.12, answer=True),
+                Column("role", "role", 0.10, answer=True))
+
+
+def _att(out, expr, symbolic, answer, role, **letters):
+    """``letters``: names whose suffixes give the letters a reshape spells out (``heads_HK`` gives H and K)."""
+    return Fact(expr, _using(ATT_SHAPES, expr, **letters), answer, role, out=out, symbolic=symbolic)
+
+
+ATTENTION = Sheet("attention", "Attention and norms", "scaled dot-product attention, heads, LayerNorm, the KV cache", (
+    Section("Forward", ATT_FORMULAS, (
+        _att("scores_BHLM", "q_BHLK @ k_BHMK.swapaxes(-1, -2) / K ** 0.5", "(B,H,L,K) @ (B,H,K,M) → (B,H,L,M)",
+             (B,H,L,M), "contracted"),
+        _att("scores_BHLM", "np.where(mask_LM, scores_BHLM, -np.inf)", "(L,M) with (B,H,L,M) → (B,H,L,M)",
+             (B,H,L,M), "stretched"),
+        _att("o_BHLK", "p_BHLM @ v_BHMK", "(B,H,L,M) @ (B,H,M,K) → (B,H,L,K)", (B,H,L,K), "contracted"),
+        _att("q_BHLK", "x_BLD.reshape(B,L,H,K).transpose(0, 2, 1, 3)", "(B,L,D) → (B,H,L,K)", (B,H,L,K),
+             "free", heads_HK=(H,K)),
+        _att("o_BLD", "o_BHLK.transpose(0, 2, 1, 3).reshape(B,L,D)", "(B,H,L,K) → (B,L,D)", (B,L,D), "free",
+             model_D=(D,)),
+        _att("std_BL1", "x_BLD.std(-1, keepdims=True)", "(B,L,D) → (B,L,1)", (B,L,1), "plain"),
+        _att("scores_BHLM", "scores_BHLM + pad_BM[:, None, None, :]", "(B,H,L,M) + (B,1,1,M) → (B,H,L,M)",
+             (B,H,L,M), "stretched"),
+    ), note=f"e.g. column: B = {B}, H = {H}, L = {L}, M = {M}, K = {K}, D = H·K = {D}.  "
+            "Scores ÷ √K, masked with −inf before the softmax; split with reshape then transpose, merge the reverse"),
+    Section("Backward", ATT_FORMULAS, (
+        _att("dv_BHMK", "p_BHLM.swapaxes(-1, -2) @ do_BHLK", "(B,H,M,L) @ (B,H,L,K) → (B,H,M,K)", (B,H,M,K),
+             "contracted"),
+        _att("dp_BHLM", "do_BHLK @ v_BHMK.swapaxes(-1, -2)", "(B,H,L,K) @ (B,H,K,M) → (B,H,L,M)", (B,H,L,M),
+             "contracted"),
+        _att("ds_BHLM", "p_BHLM * (dp_BHLM - (p_BHLM * dp_BHLM).sum(-1)[..., None])", "(B,H,L,M) → (B,H,L,M)",
+             (B,H,L,M), "plain"),
+        _att("dk_BHMK", "ds_BHLM.swapaxes(-1, -2) @ q_BHLK / K ** 0.5", "(B,H,M,L) @ (B,H,L,K) → (B,H,M,K)",
+             (B,H,M,K), "contracted"),
+        _att("dgamma_D", "np.einsum('bld,bld->d', dy_BLD, xhat_BLD)", "(B,L,D) → (D,)", (D,), "contracted"),
+        _att("dbeta_D", "dy_BLD.sum((0, 1))", "(B,L,D) → (D,)", (D,), "contracted"),
+    ), note="d<name> is ∂loss/∂<name>: same shape as <name>.  dq_BHLK = ds_BHLM @ k_BHMK / √K.  "
+            "gamma_D, beta_D were broadcast over B and L: their gradients sum over both"),
+    Section("Say it in an interview", CUES, (
+        Cue("the mask: query i sees key j when", "j ≤ i + (M − L); masked scores = −inf", "stretched"),
+        Cue("why ÷ √K", "q·k sums K terms: variance K; keeps softmax unsaturated", "plain"),
+        Cue("LayerNorm vs batch norm", "per position over D, vs per feature over B", "plain"),
+        Cue("LayerNorm dx_BLD", "(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)) / std", "plain", "means over D"),
+        Cue("KV cache, one decode step", "append k, v of (B,H,1,K) along M", "batch", "attend with 1 query"),
+        Cue("scores memory, 32k tokens", "32768² × 4 B = 4 GiB per head; FlashAttention tiles", "plain"),
+        Cue("KV cache bytes", "2 · layers · B · M · D · itemsize", "plain", "7B, 4k, fp16: 2 GiB"),
+        Cue("pre-norm vs post-norm", "pre-norm keeps the residual an identity path", "plain"),
+    )),
+))
+
+SHEETS = {sheet.name: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL, ATTENTION)}

@@ -129,3 +129,21 @@ def _attention(q: Question) -> bool:
 @family("einsum-output", "einsum", "einsum output shape", level=3)
 def _other_spec(q: Question) -> bool:
     return _spec(q) != "bhlk,bhmk->bhlm"
+
+
+_GRADIENTS = {"do", "ds", "dy"}  # upstream gradients of the attention drills' backward questions
+
+
+@family("attention-backward", "attention", "attention and norm gradients", level=2)
+def _attention_backward(q: Question) -> bool:
+    return bool(_GRADIENTS & set(q.shapes))
+
+
+@family("attention-heads", "attention", "heads, the KV cache and LayerNorm's axis", level=2)
+def _attention_heads(q: Question) -> bool:
+    return not _attention_backward(q) and any(s in q.expr for s in (".reshape(", "np.concatenate(", ".mean("))
+
+
+@family("attention-forward", "attention", "scores, masks and weighted values", level=2)
+def _attention_forward(q: Question) -> bool:
+    return not _attention_backward(q) and not _attention_heads(q)
