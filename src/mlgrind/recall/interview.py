@@ -19,6 +19,7 @@ from ..grading.rubric import rate, rated_score, rubric_lines
 from . import reviews
 from .bank import InterviewQuestion, questions
 from .scheduler import rubric_rating, utc_now
+from .words import plural
 
 __all__ = ["Rated", "ask_question", "pick", "resolve_topics", "run"]
 
@@ -102,20 +103,21 @@ def run(course: Course, assignments: list[str], minutes: float, ask: Callable[[s
     """The whole interview: questions until ``minutes`` are used; a score per topic and what to revisit."""
     count = max(1, int(minutes * 60 // QUESTION_SECONDS))
     chosen = pick(course, assignments, now(), count, rng or random.Random())
-    say(f"mock interview: {len(chosen)} question{'s' * (len(chosen) != 1)} from {', '.join(assignments)}, about {minutes:g} minutes "
+    say(f"mock interview: {plural(len(chosen), 'question')} from {', '.join(assignments)}, "
+        f"about {plural(minutes, 'minute')} "
         "(Ctrl-D or Ctrl-C stops; what you have rated is saved)")
     start, done = clock(), []
     try:
         for number, q in enumerate(chosen, 1):
             if clock() - start >= minutes * 60:
-                say(f"\ntime is up ({minutes:g} minutes)")
+                say(f"\ntime is up ({plural(minutes, 'minute')})")
                 break
             say(f"\n[{number}/{len(chosen)}] {q.assignment} · {q.kind}")
             rated = ask_question(q, ask, say, clock)
             record(course, rated, now())
             done.append(rated)
     except (EOFError, KeyboardInterrupt):
-        rated = f"{len(done)} rated answer" + ("" if len(done) == 1 else "s")
+        rated = plural(len(done), "rated answer")
         say(f"\nstopped early; saved and scheduled: {rated} (not the question you were on)")
     for line in summary(done):
         say(line)

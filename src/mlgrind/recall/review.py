@@ -22,6 +22,7 @@ from .families import FAMILIES, Family, fresh_variant
 from .scheduler import utc_now
 from .session import DrillSession
 from .terminal import answer_current
+from .words import plural
 
 __all__ = ["Summary", "due_now", "run"]
 
@@ -60,20 +61,11 @@ def due_now(course: Course, now: datetime) -> list[Due]:
     return found + new[:NEW_PER_SESSION]
 
 
-def plural(number: int, noun: str) -> str:
-    """A count and its noun.
-
-    >>> plural(1, "answer"), plural(3, "answer")
-    ('1 answer', '3 answers')
-    """
-    return f"{number} {noun}" + ("" if number == 1 else "s")
-
-
 def _when(overdue: timedelta | None) -> str:
     if overdue is None:
         return "new"
     if overdue >= timedelta(days=1):
-        return f"due {overdue.days} day{'s' * (overdue.days != 1)} ago"
+        return f"due {plural(overdue.days, 'day')} ago"
     return "due now"
 
 
@@ -87,13 +79,12 @@ def run(course: Course, minutes: float, ask: Callable[[str], str] = input, say: 
     if not todo:
         say("nothing is due now")
     else:
-        unit = "minute" if minutes == 1 else "minutes"
-        say(f"{len(todo)} to review, about {minutes:g} {unit} (Ctrl-D or Ctrl-C stops; every answer is saved)")
+        say(f"{len(todo)} to review, about {plural(minutes, 'minute')} (Ctrl-D or Ctrl-C stops; every answer is saved)")
     start = clock()
     try:
         for number, entry in enumerate(todo, 1):
             if clock() - start >= minutes * 60:
-                say(f"\ntime is up ({minutes:g} minutes); {len(todo) - number + 1} still due")
+                say(f"\ntime is up ({plural(minutes, 'minute')}); {len(todo) - number + 1} still due")
                 break
             say(f"\n[{number}/{len(todo)}] {entry.item.title} ({_when(entry.overdue)})")
             if entry.family is not None:

@@ -13,6 +13,7 @@ from ..course import Course
 from . import reviews
 from .reviews import Stored
 from .scheduler import retrievability
+from .words import plural
 
 __all__ = ["due", "due_between", "retention", "review_lines", "streak"]
 
@@ -64,8 +65,6 @@ def review_lines(course: Course, now: datetime, new_drills: int) -> list[str]:
     return [f"review: due now: {shown} (mlgrind review)",
             "retention: " + (f"{estimate:.0%} estimated over {len(states)} reviewed items" if estimate is not None
                              else "no reviews yet"),
-            f"review streak: {_days(streak(review_days(course), now.astimezone().date()))}"]
+            f"review streak: {plural(streak(review_days(course), now.astimezone().date()), 'day')}"]
 
 
-def _days(count: int) -> str:
-    return f"{count} day" + ("" if count == 1 else "s")
