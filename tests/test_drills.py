@@ -15,7 +15,15 @@ from mlgrind.recall.drills import LEVELS, TOPICS, Question, parse_answer, questi
 from support import numpy_says
 
 
-@pytest.mark.parametrize("topic", TOPICS)
+SHAPE_TOPICS = [name for name, t in TOPICS.items() if t.oracle == "NumPy"]  # the cost topic: test_cost_drill
+
+
+def test_shape_topics_are_answered_by_numpy_and_cost_by_its_formulas():
+    assert SHAPE_TOPICS == ["broadcasting", "matmul", "reshape", "einsum", "attention"]
+    assert TOPICS["cost"].oracle == "the formula"
+
+
+@pytest.mark.parametrize("topic", SHAPE_TOPICS)
 def test_thousands_of_seeded_answers_agree_with_numpy(topic):
     asked = [question(topic, seed, level) for level in LEVELS for seed in range(400)]
     wrong = [q for q in asked if q.answer != numpy_says(q)]
@@ -30,6 +38,9 @@ def test_questions_are_reproducible_and_serialise():
     assert first == [q.to_dict() for q in questions(None, 12, seed=5)]
     assert {q["topic"] for q in first} == set(TOPICS)
     for q in json.loads(json.dumps(first)):
+        if q["topic"] == "cost":  # a question in words: its numbers and its text (test_cost_drill)
+            assert set(q) == {"topic", "expr", "shapes", "answer", "values", "text"}
+            continue
         assert set(q) == {"topic", "expr", "shapes", "answer"}
         assert q["answer"] == "error" or isinstance(q["answer"], list)
 

@@ -38,7 +38,7 @@ def progress(tmp_path) -> Course:
     return Course(tmp_path)
 
 
-@pytest.mark.parametrize("name", FAMILIES)
+@pytest.mark.parametrize("name", [name for name, f in FAMILIES.items() if TOPICS[f.topic].oracle == "NumPy"])
 def test_every_family_variant_agrees_with_numpy(name):
     family = FAMILIES[name]
     asked = [family.variant(seed) for seed in range(400)]

@@ -1,14 +1,20 @@
-"""Seeded shape questions for recall drills, by topic; each topic is registered once, in ``TOPICS``.
+"""Seeded recall questions, by topic; each topic is registered once, in ``TOPICS``.
 
-A question is an expression over ``np`` and named arrays, and the shapes of those arrays. Its
-answer is whatever NumPy itself gives when the expression runs on empty arrays of those shapes (the
-shape of the result, or ``"error"``), never our own rule code, so a drill cannot teach a wrong rule::
+Most topics ask shapes. Such a question is an expression over ``np`` and named arrays, and the
+shapes of those arrays. Its answer is whatever NumPy itself gives when the expression runs on empty
+arrays of those shapes (the shape of the result, or ``"error"``), never our own rule code, so a drill
+cannot teach a wrong rule::
 
     >>> q = question("broadcasting", seed=1)
     >>> q.answer == q.evaluate()
     True
     >>> list(TOPICS)
-    ['broadcasting', 'matmul', 'reshape', 'einsum', 'attention']
+    ['broadcasting', 'matmul', 'reshape', 'einsum', 'attention', 'cost']
+
+The ``cost`` topic asks for numbers (FLOPs, bytes, GPU-days) or a word (``memory``): its question
+is text stating its numbers (``values``), its answer comes from the formulas of recall.costs, and
+an answer within 10% is right. Each topic reads and checks answers its own way (``Topic.parse`` and
+``Topic.check``), so a drill session, the widget and a review ask any topic alike.
 
 NumPy and the shape rules are imported when a question is evaluated or explained, not with this
 module, so the command line can list the topics and still start quickly.
@@ -19,25 +25,31 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from ..shapes.text import parse_shape
+from . import costdrill
+from .words import number
 
-__all__ = ["LEVELS", "TOPICS", "Question", "Topic", "explain", "find", "parse_answer", "question", "questions",
-           "show", "topic"]
+__all__ = ["LEVELS", "TOPICS", "Answer", "Question", "Topic", "explain", "find", "is_right", "parse_answer",
+           "question", "questions", "show", "topic"]
 
 LEVELS = (1, 2, 3)
+
+Answer = tuple | str | float  # a shape, "error", a number, or a word such as "memory"
 
 
 @dataclass(frozen=True)
 class Question:
     topic: str
-    expr: str
+    expr: str  # NumPy code over the arrays of ``shapes``; for a question in words, the kind it is ("kv-cache")
     shapes: dict  # name -> tuple
-    answer: tuple | str  # a shape, or "error"
+    answer: Answer
+    values: dict = field(default_factory=dict)  # name -> number (or word) a question in words states
+    text: str = ""  # the question in words, its unit named; "" for a shape question
 
     def evaluate(self):
-        """Run ``expr`` on empty arrays of ``shapes``: the result's shape, or ``"error"``."""
+        """Run ``expr`` on empty arrays of ``shapes``: the result's shape, or ``"error"`` (shape questions)."""
         import numpy as np
 
         arrays = {name: np.empty(shape) for name, shape in self.shapes.items()}
@@ -51,47 +63,68 @@ class Question:
             return "error"
 
     def to_dict(self) -> dict:
+        """The question as JSON data; ``values`` and ``text`` only for a question in words."""
         data = asdict(self)
         data["shapes"] = {k: list(v) for k, v in self.shapes.items()}
-        data["answer"] = self.answer if self.answer == "error" else list(self.answer)
+        data["answer"] = list(self.answer) if isinstance(self.answer, tuple) else self.answer
+        if not self.text:
+            del data["values"], data["text"]
         return data
 
     def prompt(self) -> str:
+        if self.text:
+            return f"{self.text}\n  ->"
         given = ", ".join(f"{name}.shape = {tuple(shape)}" for name, shape in self.shapes.items())
         return f"{given}\n  {self.expr}  ->"
 
 
-def show(answer: tuple | str) -> str:
-    """An answer as drills print it.
+def show(answer: Answer) -> str:
+    """An answer as drills print it: a shape, a word, or a number in at most four significant digits.
 
-    >>> show((9, 4, 3)), show(()), show("error")
-    ('(9, 4, 3)', '()', 'error')
+    >>> show((9, 4, 3)), show(()), show("error"), show(6.8719476736e10), show(0.15789), show("memory")
+    ('(9, 4, 3)', '()', 'error', '6.872e10', '0.1579', 'memory')
     """
-    return "error" if answer == "error" else str(tuple(answer))
+    if isinstance(answer, str):
+        return answer
+    if isinstance(answer, (int, float)):
+        return number(answer)
+    return str(tuple(answer))
 
 
 # ------------------------------------------------------------------------------------ topics
+def _same(expected: Answer, given: Answer) -> bool:
+    return given == expected
+
+
 @dataclass(frozen=True)
 class Topic:
-    """A drill topic: its name, one line of help, how it asks a question and how it explains one."""
+    """A drill topic: its name, one line of help, how it asks, explains, reads and checks an answer."""
 
     name: str
     help: str
     generate: Callable[[random.Random, int], Question]  # (rng, level) -> a question
-    explain: Callable[[Question], str]  # why NumPy's answer is what it is
+    explain: Callable[[Question], str]  # why the answer is what it is
+    parse: Callable[[str], Answer]  # typed text -> an answer; ValueError saying how to type one
+    check: Callable[[Answer, Answer], bool] = _same  # (the question's answer, the given one) -> right?
+    oracle: str = "NumPy"  # who gives the answer, as feedback says it: "NumPy gives (9, 4, 3)"
+    placeholder: str = "9, 4, 3  or  error"  # an example answer, for an empty answer box
 
 
 TOPICS: dict[str, Topic] = {}  # name -> Topic, in the order drills take them in turn
 
 
-def topic(name: str, help: str, explain: Callable[[Question], str] | None = None):
+def topic(name: str, help: str, explain: Callable[[Question], str] | None = None,
+          parse: Callable[[str], Answer] | None = None, check: Callable[[Answer, Answer], bool] = _same,
+          oracle: str = "NumPy", placeholder: str = "9, 4, 3  or  error"):
     """Register the decorated ``generate(rng, level)`` as the drill topic ``name``, with its help line.
 
     The command line, the widget and the drills all read TOPICS, so this is the one place a topic
-    is named. ``explain`` defaults to saying what NumPy gives.
+    is named. ``explain`` defaults to saying what NumPy gives; ``parse`` reads a shape or ``error``;
+    ``check`` wants the very answer.
     """
     def register(generate: Callable[[random.Random, int], Question]):
-        TOPICS[name] = Topic(name, help, generate, explain or _numpy_says)
+        TOPICS[name] = Topic(name, help, generate, explain or _numpy_says, parse or _parse_shape_answer, check,
+                             oracle, placeholder)
         return generate
     return register
 
@@ -114,6 +147,36 @@ def explain(q: Question) -> str:
     result (9, 4, 3)
     """
     return find(q.topic).explain(q)
+
+
+def is_right(q: Question, given: Answer) -> bool:
+    """Whether ``given`` (as ``parse_answer`` read it) answers ``q``, by its topic's check."""
+    return find(q.topic).check(q.answer, given)
+
+
+def parse_answer(text: str, topic: str | None = None) -> Answer:
+    """What ``text`` answers, read as ``topic`` reads answers (a shape, without a topic).
+
+    >>> parse_answer("9,4,3"), parse_answer("error"), parse_answer("2*4096**2", "cost")
+    ((9, 4, 3), 'error', 33554432.0)
+    """
+    return find(topic).parse(text) if topic else _parse_shape_answer(text)
+
+
+def _parse_shape_answer(text: str) -> tuple | str:
+    """``9,4,3`` / ``(9, 4, 3)`` / ``[9 4 3]`` -> (9, 4, 3); ``error`` -> "error"; ``()``/``scalar`` -> ()."""
+    text = text.strip().lower()
+    if text in ("error", "err", "e", "x"):
+        return "error"
+    if text == "scalar":
+        return ()
+    if not text:
+        raise ValueError("type a shape such as 9,4,3 or the word error")
+    try:
+        return parse_shape(text)
+    except ValueError as problem:
+        raise ValueError(f"{text!r} is not a shape: {problem}. Type sizes such as 9,4,3, () for a scalar, "
+                         "or error") from None
 
 
 def _numpy_says(q: Question) -> str:
@@ -289,6 +352,15 @@ def _attention(rng: random.Random, level: int) -> Question:
     return _ask("attention", expr, **shapes)
 
 
+@topic("cost", "FLOPs, bytes, memory, communication and time of training and serving (within 10%)",
+       explain=lambda q: "\n".join(costdrill.solve(q.expr, q.values)[1]), parse=costdrill.parse_answer,
+       check=costdrill.close_enough, oracle="the formula", placeholder="6.9e10, 2*4096**3  or  memory")
+def _cost(rng: random.Random, level: int) -> Question:
+    kind, values = costdrill.draw(rng, level)
+    answer, _ = costdrill.solve(kind, values)
+    return Question("cost", kind, {}, answer, values, costdrill.say(kind, values))
+
+
 def question(topic: str, seed: int, level: int = 2) -> Question:
     """The ``seed``-th question of ``topic`` at ``level`` (1 easy to 3 hard); the same every time."""
     return find(topic).generate(random.Random(f"{topic}:{level}:{seed}"), level)
@@ -298,19 +370,3 @@ def questions(topic: str | None, count: int, seed: int, level: int = 2) -> list[
     """``count`` questions of ``topic`` (or of all topics, in turn), from ``seed`` on."""
     topics = [topic] if topic else list(TOPICS)
     return [question(topics[i % len(topics)], seed + i, level) for i in range(count)]
-
-
-def parse_answer(text: str) -> tuple | str:
-    """``9,4,3`` / ``(9, 4, 3)`` / ``[9 4 3]`` -> (9, 4, 3); ``error`` -> "error"; ``()``/``scalar`` -> ()."""
-    text = text.strip().lower()
-    if text in ("error", "err", "e", "x"):
-        return "error"
-    if text == "scalar":
-        return ()
-    if not text:
-        raise ValueError("type a shape such as 9,4,3 or the word error")
-    try:
-        return parse_shape(text)
-    except ValueError as problem:
-        raise ValueError(f"{text!r} is not a shape: {problem}. Type sizes such as 9,4,3, () for a scalar, "
-                         "or error") from None

@@ -1,8 +1,9 @@
 """Drill families: a topic's questions of one kind ("matmul with batch dims"), each reviewed on its own schedule.
 
-A family does not generate questions of its own: it takes its topic's questions (recall.drills,
-answered by NumPy) and keeps those whose shapes are of its kind, so every variant a review asks is
-a drill question, and every drill question, wherever it was asked, belongs to exactly one family::
+A family does not generate questions of its own: it takes its topic's questions (recall.drills)
+and keeps those of its kind (by their shapes, or for a cost question by the kind it names), so every
+variant a review asks is a drill question, and every drill question, wherever it was asked, belongs
+to exactly one family::
 
     >>> q = FAMILIES["matmul-batch"].variant(seed=3)
     >>> q.topic, max(len(s) for s in q.shapes.values()) > 2, family_of(q).name
@@ -62,8 +63,9 @@ def family_of(q: Question) -> Family | None:
 
 
 def variant_key(q: Question) -> str:
-    """What makes two variants the same question: the expression and the shapes."""
-    return json.dumps([q.expr, {name: list(shape) for name, shape in q.shapes.items()}])
+    """What makes two variants the same question: the expression and the shapes (and the numbers stated)."""
+    key = [q.expr, {name: list(shape) for name, shape in q.shapes.items()}]
+    return json.dumps(key + [q.values] if q.values else key)
 
 
 def fresh_variant(f: Family, last_key: str, seeds: Iterator[int]) -> Question:
@@ -147,3 +149,16 @@ def _attention_heads(q: Question) -> bool:
 @family("attention-forward", "attention", "scores, masks and weighted values", level=2)
 def _attention_forward(q: Question) -> bool:
     return not _attention_backward(q) and not _attention_heads(q)
+
+
+def _cost_kinds(*kinds: str) -> Callable[[Question], bool]:
+    return lambda q: q.expr in kinds
+
+
+family("cost-roofline", "cost", "matmul FLOPs, bytes and the roofline", level=2)(
+    _cost_kinds("matmul-flops", "matmul-bytes", "intensity", "bound"))
+family("cost-compute", "cost", "training FLOPs and GPU-days", level=2)(_cost_kinds("train-flops", "gpu-days"))
+family("cost-memory", "cost", "Adam memory and ZeRO stages", level=2)(_cost_kinds("adam-bytes", "zero-bytes"))
+family("cost-communication", "cost", "ring collectives and the pipeline bubble", level=2)(
+    _cost_kinds("ring", "bubble"))
+family("cost-serving", "cost", "KV cache and decode time", level=2)(_cost_kinds("kv-cache", "decode-time"))

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from ..course import Course
 from . import reviews
-from .drills import Question, explain, parse_answer, show
+from .drills import Answer, Question, explain, find, is_right, parse_answer, show
 from .families import family_of
 from .history import record_drill
 from .scheduler import utc_now
@@ -19,12 +19,12 @@ __all__ = ["DrillSession", "Outcome"]
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one answer earned: whether it was NumPy's, and why NumPy's is what it is."""
+    """What one answer earned: whether it was right, and why the answer is what it is."""
 
     question: Question
-    given: tuple | str  # the answer as read: a shape or "error"
+    given: Answer  # the answer as read: a shape, "error", a number or a word
     correct: bool
-    explanation: str  # the shape rule's steps; "" for a right answer
+    explanation: str  # the shape rule's steps or the formula's working; "" for a right answer
 
     @property
     def said(self) -> str:
@@ -32,8 +32,13 @@ class Outcome:
 
     @property
     def shown(self) -> str:
-        """NumPy's answer."""
+        """The question's answer."""
         return show(self.question.answer)
+
+    @property
+    def oracle(self) -> str:
+        """Who gives the answer: "NumPy" for a shape, "the formula" for a cost."""
+        return find(self.question.topic).oracle
 
 
 class DrillSession:
@@ -75,7 +80,7 @@ class DrillSession:
         return self.current
 
     def answer(self, text: str) -> Outcome:
-        """Score ``text`` against NumPy's answer to the current question.
+        """Score ``text`` against the current question's answer, read and checked as its topic does.
 
         Text that is not an answer raises ValueError saying why, and counts for nothing, so the
         learner can type again; a second answer to the same question raises RuntimeError.
@@ -83,8 +88,8 @@ class DrillSession:
         q = self.current
         if q is None or self.answered:
             raise RuntimeError("no question is waiting for an answer: call next() first")
-        given = parse_answer(text)
-        correct = given == q.answer
+        given = parse_answer(text, q.topic)
+        correct = is_right(q, given)
         self.answered = True
         self.asked += 1
         self.right += correct

@@ -22,7 +22,7 @@ def answer_current(session: DrillSession, ask: Callable[[str], str], say: Callab
     if outcome.correct:
         say(f"  right: {outcome.shown}")
     else:
-        say(f"  not quite: you said {outcome.said}, NumPy gives {outcome.shown}")
+        say(f"  not quite: you said {outcome.said}, {outcome.oracle} gives {outcome.shown}")
         say("  " + outcome.explanation.replace("\n", "\n  "))
     return outcome
 

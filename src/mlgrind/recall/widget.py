@@ -1,4 +1,4 @@
-"""``DrillWidget(topic)``: the recall drill at the end of a notebook, one shape question at a time."""
+"""``DrillWidget(topic)``: the recall drill at the end of a notebook, one question at a time."""
 
 from __future__ import annotations
 
@@ -26,13 +26,13 @@ class DrillWidget(widgets.VBox):
     """Questions of ``topic`` (any of recall.drills.TOPICS) from ``seed`` on; answers saved to progress."""
 
     def __init__(self, topic: str, level: int = 2, seed: int | None = None):
-        find(topic)  # an unknown topic fails here, with the valid ones named
+        placeholder = find(topic).placeholder  # an unknown topic fails here, with the valid ones named
         self.topic, self.level = topic, level
         self.seed = seed if seed is not None else random.randrange(10**6)
         self.session = DrillSession((question(topic, self.seed + i, level) for i in itertools.count()),
                                     course=_course_here())
         self.prompt = widgets.HTML()
-        self.answer = widgets.Text(placeholder="9, 4, 3  or  error", continuous_update=False,
+        self.answer = widgets.Text(placeholder=placeholder, continuous_update=False,
                                    layout=widgets.Layout(width="16em"))
         self.check = widgets.Button(description="Check", button_style="primary")
         self.next = widgets.Button(description="Next question")
@@ -62,8 +62,11 @@ class DrillWidget(widgets.VBox):
 
     def _ask(self) -> None:
         q = self.session.next()
-        shapes = ", ".join(f"<code>{n}.shape = {tuple(s)}</code>" for n, s in q.shapes.items())
-        self.prompt.value = f"<b>{escape(self.topic)}</b>: {shapes}<br><code>{escape(q.expr)}</code> &rarr; ?"
+        if q.text:
+            self.prompt.value = f"<b>{escape(self.topic)}</b>: {escape(q.text)}"
+        else:
+            shapes = ", ".join(f"<code>{n}.shape = {tuple(s)}</code>" for n, s in q.shapes.items())
+            self.prompt.value = f"<b>{escape(self.topic)}</b>: {shapes}<br><code>{escape(q.expr)}</code> &rarr; ?"
         self.feedback.value = ""
         with self.answer.hold_trait_notifications():
             self.answer.value = ""
@@ -80,6 +83,6 @@ class DrillWidget(widgets.VBox):
             self.feedback.value = f"&#10003; right: <code>{outcome.shown}</code>"
         else:
             why = escape(outcome.explanation).replace("\n", "<br>")
-            self.feedback.value = (f"&#10007; you said <code>{outcome.said}</code>, NumPy gives "
+            self.feedback.value = (f"&#10007; you said <code>{outcome.said}</code>, {escape(outcome.oracle)} gives "
                                    f"<code>{outcome.shown}</code><br><small>{why}</small>")
         self.score.value = f"score {self.right}/{self.asked} &middot; streak {self.streak}"

@@ -1,0 +1,374 @@
+"""The cost drill's questions: seeded sizes, the question in words with its unit, the answer and its working.
+
+Each kind of question (``KINDS``) draws the numbers it states, says them, and solves them with the
+formulas of recall.costs; the answer and the working shown after a miss come from the same lines,
+so an explanation can never disagree with the answer::
+
+    >>> import random
+    >>> kind, values = draw(random.Random(0), level=1)
+    >>> answer, working = solve(kind, values)
+    >>> kind in KINDS and "=" in working[0]
+    True
+
+A right answer is within ``TOLERANCE`` (10%) of the computed one; some answers are a word
+(``compute`` or ``memory``). recall.drills registers the topic ``cost`` from these.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import costs
+from .words import number
+
+__all__ = ["KINDS", "TOLERANCE", "WORDS", "close_enough", "draw", "parse_answer", "say", "solve"]
+
+TOLERANCE = 0.10  # a relative error: estimates, not digits, are what an interview asks for
+WORDS = ("compute", "memory")
+UNITS = {"FLOP": 1, "GFLOP": 1e9, "TFLOP": 1e12, "MB": 1e6, "GB": 1e9, "GiB": 2**30, "ms": 1e-3}
+DIVISORS = {"GFLOP": "1e9", "TFLOP": "1e12", "MB": "1e6", "GB": "1e9", "GiB": "2^30", "ms": "1e-3"}  # as typed
+UNIT_WORDS = {"FLOP": "FLOP", "GFLOP": "GFLOP (1e9 FLOP)", "TFLOP": "TFLOP (1e12 FLOP)", "MB": "MB (1e6 bytes)",
+              "GB": "GB (1e9 bytes)", "GiB": "GiB (2^30 bytes)", "ms": "milliseconds"}
+ITEMSIZE = {"fp32": 4, "bf16": 2, "fp8": 1}
+
+# Accelerators a question states: (peak dense FLOP/s in bf16, memory bandwidth in bytes/s), A100- to B200-like.
+ACCELERATORS = [(312e12, 2.0e12), (989e12, 3.35e12), (2250e12, 8e12)]
+PARAMS = [125e6, 1.3e9, 7e9, 8e9, 13e9, 34e9, 70e9, 175e9, 405e9]
+TOKENS = [300e9, 1e12, 2e12, 15e12]
+
+Working = tuple[float | str, list[str]]  # the answer, and the lines that compute it
+
+
+@dataclass(frozen=True)
+class Kind:
+    level: int  # the easiest drill level that asks it
+    draw: Callable[[random.Random, int], dict]  # the numbers (and words) a question states
+    say: Callable[[dict], str]  # the question in words, its unit named
+    solve: Callable[[dict], Working]
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def kind(name: str, level: int, draw: Callable[[random.Random, int], dict], say: Callable[[dict], str]):
+    """Register the decorated ``solve(values)`` as the kind of question ``name``."""
+    def register(solve: Callable[[dict], Working]):
+        KINDS[name] = Kind(level, draw, say, solve)
+        return solve
+    return register
+
+
+def draw(rng: random.Random, level: int) -> tuple[str, dict]:
+    """A kind of question asked at ``level`` and the numbers it states, drawn from ``rng``."""
+    name = rng.choice([name for name, k in KINDS.items() if k.level <= level])
+    return name, KINDS[name].draw(rng, level)
+
+
+def say(name: str, values: dict) -> str:
+    return KINDS[name].say(values)
+
+
+def solve(name: str, values: dict) -> Working:
+    return KINDS[name].solve(values)
+
+
+def _in(unit: str) -> str:
+    return f"Answer in {UNIT_WORDS[unit]}."
+
+
+def _converted(value: float, unit: str, what: str) -> tuple[float, str]:
+    """``value`` (in FLOP, bytes or seconds) in ``unit``, and the line that says so."""
+    answer = value / UNITS[unit]
+    if UNITS[unit] == 1:
+        return answer, f"= {number(value)} {unit}"
+    return answer, f"= {number(value)} {what} / {DIVISORS[unit]} = {number(answer)} {unit}"
+
+
+def _count(x: float) -> str:
+    """A parameter or token count as people say it, with its digits: ``70B (7e10)``."""
+    for scale, letter in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if x >= scale:
+            return f"{number(x / scale)}{letter} ({number(x)})"
+    return number(x)
+
+
+def _accelerator(values: dict) -> str:
+    return (f"an accelerator with a peak of {number(values['peak'] / 1e12)} TFLOP/s and "
+            f"{number(values['bandwidth'] / 1e12)} TB/s of memory bandwidth")
+
+
+# ---------------------------------------------------------------------------- roofline
+def _matmul_sizes(rng: random.Random, level: int) -> dict:
+    def size():
+        base = 2 ** rng.randint(8, 14)
+        return base if level == 1 or rng.random() < 0.6 else 3 * base // 2
+    return {"M": size(), "K": size(), "N": size()}
+
+
+def _matmul_text(v: dict) -> str:
+    return f"the matmul (M, K) @ (K, N) with M = {v['M']}, K = {v['K']}, N = {v['N']}"
+
+
+def _flops_line(v: dict) -> tuple[int, str]:
+    flops = costs.matmul_flops(v["M"], v["K"], v["N"])
+    return flops, f"FLOPs = 2·M·K·N = 2 × {v['M']} × {v['K']} × {v['N']} = {number(flops)} FLOP"
+
+
+def _bytes_line(v: dict) -> tuple[int, str]:
+    nbytes = costs.matmul_bytes(v["M"], v["K"], v["N"], ITEMSIZE[v["dtype"]])
+    s = ITEMSIZE[v["dtype"]]
+    return nbytes, (f"bytes = s·(M·K + K·N + M·N) = {s} × ({v['M']}×{v['K']} + {v['K']}×{v['N']} + "
+                    f"{v['M']}×{v['N']}) = {number(nbytes)} bytes ({v['dtype']}: s = {s})")
+
+
+@kind("matmul-flops", 1, lambda rng, level: _matmul_sizes(rng, level) | {"unit": "GFLOP"},
+      lambda v: f"How many FLOPs does {_matmul_text(v)} take? {_in(v['unit'])}")
+def _matmul_flops(v: dict) -> Working:
+    flops, line = _flops_line(v)
+    answer, converted = _converted(flops, v["unit"], "FLOP")
+    return answer, [line, converted, "each of the M·N outputs takes K multiplies and K adds"]
+
+
+@kind("matmul-bytes", 1, lambda rng, level: _matmul_sizes(rng, level) | {"dtype": rng.choice(["bf16", "fp32"]),
+                                                                          "unit": "MB"},
+      lambda v: (f"How many bytes does {_matmul_text(v)} in {v['dtype']} move at least, reading both inputs "
+                 f"once and writing the output once? {_in(v['unit'])}"))
+def _matmul_bytes(v: dict) -> Working:
+    nbytes, line = _bytes_line(v)
+    answer, converted = _converted(nbytes, v["unit"], "bytes")
+    return answer, [line, converted]
+
+
+@kind("intensity", 2, lambda rng, level: _matmul_sizes(rng, level) | {"dtype": "bf16"},
+      lambda v: (f"What is the arithmetic intensity of {_matmul_text(v)} in {v['dtype']}, each input read "
+                 "once and the output written once? Answer in FLOP per byte."))
+def _intensity(v: dict) -> Working:
+    (flops, flops_line), (nbytes, bytes_line) = _flops_line(v), _bytes_line(v)
+    answer = flops / nbytes
+    return answer, [flops_line, bytes_line, f"intensity = FLOPs / bytes = {number(flops)} / {number(nbytes)} "
+                                            f"= {number(answer)} FLOP/byte"]
+
+
+def _bound_values(rng: random.Random, level: int) -> dict:
+    peak, bandwidth = rng.choice(ACCELERATORS)
+    while True:  # not within a factor of 2 of the ridge: the question is the roofline, not the digits
+        v = _matmul_sizes(rng, level) | {"dtype": "bf16", "peak": peak, "bandwidth": bandwidth}
+        v["M"] = rng.choice([1, 4, 16, 64, v["M"]])  # a few rows, as in decoding, or many
+        flops, nbytes = costs.matmul_flops(v["M"], v["K"], v["N"]), costs.matmul_bytes(v["M"], v["K"], v["N"], 2)
+        if not 0.5 < flops / nbytes / (peak / bandwidth) < 2:
+            return v
+
+
+@kind("bound", 2, _bound_values,
+      lambda v: (f"On {_accelerator(v)}, is {_matmul_text(v)} in {v['dtype']} compute-bound or memory-bound? "
+                 "Answer compute or memory."))
+def _bound(v: dict) -> Working:
+    intensity, lines = _intensity(v)
+    ridge = v["peak"] / v["bandwidth"]
+    answer = costs.bound(intensity, v["peak"], v["bandwidth"])
+    return answer, lines + [f"ridge point = peak / bandwidth = {number(v['peak'])} / {number(v['bandwidth'])} "
+                            f"= {number(ridge)} FLOP/byte",
+                            f"{number(intensity)} {'>' if answer == 'compute' else '<'} {number(ridge)}: "
+                            f"{answer}-bound"]
+
+
+# ---------------------------------------------------------------------------- training compute
+@kind("train-flops", 1, lambda rng, level: {"params": rng.choice(PARAMS), "tokens": rng.choice(TOKENS),
+                                             "unit": "FLOP"},
+      lambda v: (f"About how many FLOPs does training a dense {_count(v['params'])}-parameter transformer on "
+                 f"{_count(v['tokens'])} tokens take? {_in(v['unit'])}"))
+def _train_flops(v: dict) -> Working:
+    flops = costs.train_flops(v["params"], v["tokens"])
+    return flops, [f"FLOPs ≈ 6·N·T = 6 × {number(v['params'])} × {number(v['tokens'])} = {number(flops)} FLOP",
+                   "6 per parameter per token: 2 in the forward pass, 4 in the backward"]
+
+
+def _gpu_days_values(rng: random.Random, level: int) -> dict:
+    peak, _ = rng.choice(ACCELERATORS)
+    return {"params": rng.choice(PARAMS), "tokens": rng.choice(TOKENS), "peak": peak,
+            "mfu": rng.choice([0.3, 0.4, 0.5])}
+
+
+@kind("gpu-days", 2, _gpu_days_values,
+      lambda v: (f"Training a dense {_count(v['params'])}-parameter transformer on {_count(v['tokens'])} tokens, "
+                 f"on accelerators with a peak of {number(v['peak'] / 1e12)} TFLOP/s at {v['mfu']:.0%} MFU: "
+                 "how many GPU-days (one accelerator for one day of 86,400 s)? Answer in GPU-days."))
+def _gpu_days(v: dict) -> Working:
+    flops, lines = _train_flops(v)
+    seconds = flops / (v["peak"] * v["mfu"])
+    answer = costs.gpu_days(flops, v["peak"], v["mfu"])
+    return answer, lines[:1] + [
+        f"seconds on one accelerator = FLOPs / (peak × MFU) = {number(flops)} / ({number(v['peak'])} × "
+        f"{v['mfu']}) = {number(seconds)} s",
+        f"GPU-days = {number(seconds)} / 86400 = {number(answer)}"]
+
+
+# ---------------------------------------------------------------------------- training memory
+PRECISION_WORDS = {"fp32": "in fp32 (fp32 weights, gradients and both Adam moments)",
+                   "mixed": "in mixed precision (bf16 weights and gradients; fp32 master weights and both Adam moments)"}
+
+
+def _bytes_per_param_line(v: dict) -> tuple[float, str]:
+    weights, grads, state = costs.ADAM_BYTES[v["precision"]]
+    stage, n = v.get("stage", 0), v.get("devices", 1)
+    terms = [f"{state}/{n}" if stage >= 1 else str(state), f"{grads}/{n}" if stage >= 2 else str(grads),
+             f"{weights}/{n}" if stage >= 3 else str(weights)]
+    per_param = costs.bytes_per_param(v["precision"], stage, n)
+    return per_param, (f"bytes per parameter = optimizer state + gradients + weights = {' + '.join(terms)} "
+                       f"= {number(per_param)}")
+
+
+@kind("adam-bytes", 1, lambda rng, level: {"params": rng.choice(PARAMS), "precision": rng.choice(["fp32", "mixed"]),
+                                            "unit": "GB"},
+      lambda v: (f"How much memory do the weights, gradients and Adam state of a {_count(v['params'])}-parameter "
+                 f"model take when trained {PRECISION_WORDS[v['precision']]}? Leave out activations. "
+                 f"{_in(v['unit'])}"))
+def _adam_bytes(v: dict) -> Working:
+    per_param, line = _bytes_per_param_line(v)
+    nbytes = per_param * v["params"]
+    answer, converted = _converted(nbytes, v["unit"], "bytes")
+    state = "fp32 master 4 + two fp32 moments 8" if v["precision"] == "mixed" else "two fp32 moments 8"
+    return answer, [line + f"  (optimizer state: {state})",
+                    f"bytes = {number(per_param)} × {number(v['params'])} = {number(nbytes)} bytes", converted]
+
+
+STAGES = {0: "plain data parallel: nothing sharded", 1: "stage 1 shards the optimizer state",
+          2: "stage 2 shards the optimizer state and the gradients",
+          3: "stage 3 shards the optimizer state, the gradients and the weights"}
+
+
+@kind("zero-bytes", 2, lambda rng, level: {"params": rng.choice(PARAMS), "precision": rng.choice(["fp32", "mixed"]),
+                                            "stage": rng.randint(0, 3), "devices": rng.choice([4, 8, 16, 64]),
+                                            "unit": "GB"},
+      lambda v: (f"A {_count(v['params'])}-parameter model is trained {PRECISION_WORDS[v['precision']]} with "
+                 f"ZeRO stage {v['stage']} over {v['devices']} data-parallel devices. How much memory do the "
+                 f"weights, gradients and Adam state take on each device? {_in(v['unit'])}"))
+def _zero_bytes(v: dict) -> Working:
+    per_param, line = _bytes_per_param_line(v)
+    nbytes = per_param * v["params"]
+    answer, converted = _converted(nbytes, v["unit"], "bytes")
+    return answer, [f"ZeRO {STAGES[v['stage']]} over N = {v['devices']}", line,
+                    f"bytes per device = {number(per_param)} × {number(v['params'])} = {number(nbytes)} bytes",
+                    converted]
+
+
+# ---------------------------------------------------------------------------- communication
+@kind("ring", 1, lambda rng, level: {"collective": rng.choice(list(costs.RING_FACTORS)),
+                                     "devices": rng.choice([2, 4, 8, 16, 64]),
+                                     "size_gb": rng.choice([0.5, 1.4, 2.8, 14, 26, 140]), "unit": "GB"},
+      lambda v: (f"A ring {v['collective']} over {v['devices']} devices of an array of {number(v['size_gb'])} GB "
+                 f"(the whole array): how many bytes does each device send? {_in(v['unit'])}"))
+def _ring(v: dict) -> Working:
+    n = v["devices"]
+    nbytes = costs.ring_bytes(v["collective"], n, v["size_gb"] * 1e9)
+    factor = "2(N−1)/N" if v["collective"] == "all-reduce" else "(N−1)/N"
+    answer, converted = _converted(nbytes, v["unit"], "bytes")
+    return answer, [f"{v['collective']} on a ring: each device sends {factor} × the array",
+                    f"= {number(costs.RING_FACTORS[v['collective']](n))} × {number(v['size_gb'])} GB "
+                    f"with N = {n}", converted]
+
+
+@kind("bubble", 2, lambda rng, level: {"stages": rng.choice([2, 4, 8, 16]), "microbatches": rng.choice([4, 8, 16, 32, 64])},
+      lambda v: (f"A pipeline of {v['stages']} stages runs {v['microbatches']} microbatches per step (GPipe or 1F1B). "
+                 "What fraction of the step does a stage sit idle in the bubble? Answer as a fraction, "
+                 "e.g. 0.25."))
+def _bubble(v: dict) -> Working:
+    p, m = v["stages"], v["microbatches"]
+    answer = costs.bubble_fraction(p, m)
+    return answer, [f"bubble = (p − 1) / (m + p − 1) = ({p} − 1) / ({m} + {p} − 1) = {p - 1}/{m + p - 1} "
+                    f"= {number(answer)}",
+                    "p − 1 microbatch slots fill the pipeline and p − 1 drain it"]
+
+
+# ---------------------------------------------------------------------------- serving
+def _kv_values(rng: random.Random, level: int) -> dict:
+    layers, heads = rng.choice([(32, 32), (40, 40), (48, 64), (80, 64), (96, 96), (126, 128)])
+    attention = rng.choice(["MHA", "GQA", "MQA"][: level])
+    kv_heads = {"MHA": heads, "GQA": 8, "MQA": 1}[attention]
+    return {"layers": layers, "heads": heads, "kv_heads": kv_heads, "attention": attention,
+            "head_dim": 128, "batch": rng.choice([1, 4, 8, 32]), "seq_len": rng.choice([2048, 4096, 8192, 32768, 131072]),
+            "dtype": rng.choice(["bf16", "bf16", "fp8"] if level == 3 else ["bf16"]), "unit": "GiB"}
+
+
+@kind("kv-cache", 1, _kv_values,
+      lambda v: (f"A model with {v['layers']} layers, {v['heads']} query heads and {v['kv_heads']} KV heads "
+                 f"({v['attention']}), head size {v['head_dim']}, serves batch {v['batch']} at "
+                 f"{v['seq_len']} tokens of context with a {v['dtype']} KV cache. How big is the cache? "
+                 f"{_in(v['unit'])}"))
+def _kv_cache(v: dict) -> Working:
+    s = ITEMSIZE[v["dtype"]]
+    nbytes = costs.kv_cache_bytes(v["batch"], v["seq_len"], v["layers"], v["kv_heads"], v["head_dim"], s)
+    answer, converted = _converted(nbytes, v["unit"], "bytes")
+    return answer, ["bytes = 2 (K and V) · batch · seq_len · layers · kv_heads · head_dim · itemsize",
+                    f"= 2 × {v['batch']} × {v['seq_len']} × {v['layers']} × {v['kv_heads']} × {v['head_dim']} "
+                    f"× {s} = {number(nbytes)} bytes", converted]
+
+
+def _decode_values(rng: random.Random, level: int) -> dict:
+    _, bandwidth = rng.choice(ACCELERATORS)
+    return {"params": rng.choice(PARAMS[2:]), "bandwidth": bandwidth, "dtype": "bf16", "unit": "ms"}
+
+
+@kind("decode-time", 2, _decode_values,
+      lambda v: (f"Decoding at batch 1, a dense {_count(v['params'])}-parameter model in {v['dtype']} runs on one "
+                 f"accelerator with {number(v['bandwidth'] / 1e12)} TB/s of memory bandwidth. At least how long "
+                 f"does one token take, the KV cache left out? {_in(v['unit'])}"))
+def _decode_time(v: dict) -> Working:
+    nbytes = ITEMSIZE[v["dtype"]] * v["params"]
+    seconds = nbytes / v["bandwidth"]
+    answer, converted = _converted(seconds, v["unit"], "s")
+    return answer, ["at batch 1 every weight is read once per token for 2 FLOPs: about 1 FLOP per byte, "
+                    "far below the ridge, so memory-bound",
+                    f"time = weight bytes / bandwidth = {ITEMSIZE[v['dtype']]} × {number(v['params'])} / "
+                    f"{number(v['bandwidth'])} = {number(seconds)} s", converted]
+
+
+# ---------------------------------------------------------------------------- answers
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+              ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos}
+
+
+def _arithmetic(node: ast.AST) -> float:
+    """The value of a numbers-only expression (``2*4096**3``, ``6*7e9*2e12``); ValueError otherwise."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return float(node.value)  # floats overflow to an error, where huge ints would compute for ever
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPERATORS:
+        return _OPERATORS[type(node.op)](_arithmetic(node.operand))
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        left, right = _arithmetic(node.left), _arithmetic(node.right)
+        if isinstance(node.op, ast.Pow) and abs(right) > 100:
+            raise ValueError("an exponent above 100")
+        return _OPERATORS[type(node.op)](left, right)
+    raise ValueError("only numbers and + - * / ** ( )")
+
+
+def parse_answer(text: str) -> float | str:
+    """``6.9e10``, ``68,700``, ``2*4096**3``, ``2^30``, ``15%`` -> a number; ``compute``/``memory(-bound)`` -> the word."""
+    typed = text.strip().lower()
+    word = typed.removesuffix("bound").strip(" -")
+    if word in WORDS:
+        return word
+    hint = "type a number such as 6.9e10 or 2*4096**3, or the word compute or memory"
+    if not typed:
+        raise ValueError(hint)
+    scale = 0.01 if typed.endswith("%") else 1
+    body = typed.removesuffix("%").replace(",", "").replace("_", "").replace("^", "**").replace("×", "*")
+    try:
+        value = float(_arithmetic(ast.parse(body, mode="eval").body)) * scale
+    except (SyntaxError, ValueError, ZeroDivisionError, OverflowError) as problem:
+        raise ValueError(f"{text.strip()!r} is not a number ({problem or 'not arithmetic'}): {hint}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{text.strip()!r} is not a finite number: {hint}")
+    return value
+
+
+def close_enough(expected: float | str, given: float | str) -> bool:
+    """A word must be the word; a number within TOLERANCE (relative) of the expected one."""
+    if isinstance(expected, str) or isinstance(given, str):
+        return expected == given
+    return abs(given - expected) <= TOLERANCE * abs(expected)

@@ -1,0 +1,202 @@
+"""The cost drill: answers the formulas give, worked out again here; within 10% is right; the drill asks it like any topic."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import run
+from mlgrind.recall.costdrill import KINDS
+from mlgrind.recall.drills import LEVELS, Question, explain, is_right, parse_answer, question, questions, show
+from mlgrind.recall.families import FAMILIES, family_of
+
+ITEMSIZE = {"fp32": 4, "bf16": 2, "fp8": 1}
+UNIT = {"FLOP": 1, "GFLOP": 1e9, "MB": 1e6, "GB": 1e9, "GiB": 2**30, "ms": 1e-3}
+
+
+def recomputed(q: Question):
+    """The answer to a cost question from the numbers it states, by the formulas as the notebook writes them."""
+    v = q.values
+    m, k, n = v.get("M"), v.get("K"), v.get("N")
+    flops = 2 * m * k * n if m else None
+    moved = ITEMSIZE.get(v.get("dtype"), 0) * (m * k + k * n + m * n) if m else None
+    in_unit = (lambda x: x / UNIT[v["unit"]]) if "unit" in v else None
+    if q.expr == "matmul-flops":
+        return in_unit(flops)
+    if q.expr == "matmul-bytes":
+        return in_unit(moved)
+    if q.expr == "intensity":
+        return flops / moved
+    if q.expr == "bound":
+        return "compute" if flops / moved > v["peak"] / v["bandwidth"] else "memory"
+    if q.expr == "train-flops":
+        return in_unit(6 * v["params"] * v["tokens"])
+    if q.expr == "gpu-days":
+        return 6 * v["params"] * v["tokens"] / (v["peak"] * v["mfu"]) / (24 * 3600)
+    if q.expr in ("adam-bytes", "zero-bytes"):
+        weights, grads, state = {"fp32": (4, 4, 4 + 4), "mixed": (2, 2, 4 + 4 + 4)}[v["precision"]]
+        stage, d = v.get("stage", 0), v.get("devices", 1)
+        per_param = state / (d if stage >= 1 else 1) + grads / (d if stage >= 2 else 1) + weights / (d if stage >= 3 else 1)
+        return in_unit(per_param * v["params"])
+    if q.expr == "ring":
+        sent = (2 if v["collective"] == "all-reduce" else 1) * (v["devices"] - 1) / v["devices"]
+        return in_unit(sent * v["size_gb"] * 1e9)
+    if q.expr == "bubble":
+        return (v["stages"] - 1) / (v["microbatches"] + v["stages"] - 1)
+    if q.expr == "kv-cache":
+        kv_heads = {"MHA": v["heads"], "GQA": 8, "MQA": 1}[v["attention"]]
+        assert v["kv_heads"] == kv_heads
+        return in_unit(2 * v["batch"] * v["seq_len"] * v["layers"] * kv_heads * v["head_dim"] * ITEMSIZE[v["dtype"]])
+    if q.expr == "decode-time":
+        return in_unit(ITEMSIZE[v["dtype"]] * v["params"] / v["bandwidth"])
+    raise AssertionError(f"a kind of question this test does not know: {q.expr}")
+
+
+ASKED = [question("cost", seed, level) for level in LEVELS for seed in range(300)]
+
+
+def test_every_answer_is_the_formulas_worked_out_again():
+    for q in ASKED:
+        expected = recomputed(q)
+        if isinstance(expected, str):
+            assert q.answer == expected, q
+        else:
+            assert q.answer == pytest.approx(expected, rel=1e-12), q
+
+
+def test_every_question_names_its_unit_and_states_its_numbers():
+    units = {"FLOP", "GFLOP", "MB", "GB", "GiB", "milliseconds", "FLOP per byte", "GPU-days", "a fraction", "compute or memory"}
+    for q in ASKED:
+        assert any(f"Answer in {unit}" in q.text or f"Answer as {unit}" in q.text or f"Answer {unit}" in q.text
+                   for unit in units), q.text
+        assert q.text.count("?") >= 1 and q.prompt().endswith("->")
+
+
+def test_every_level_asks_and_every_kind_is_asked():
+    by_level = {level: {question("cost", seed, level).expr for seed in range(300)} for level in LEVELS}
+    assert by_level[1] < by_level[2] <= by_level[3] and by_level[3] == set(KINDS)
+    kv = {question("cost", seed, 3).values.get("attention") for seed in range(600)} - {None}
+    assert kv == {"MHA", "GQA", "MQA"}
+    bound = [q.answer for q in ASKED if q.expr == "bound"]
+    assert {"compute", "memory"} == set(bound)
+
+
+def test_seeds_give_the_same_questions_and_they_serialise():
+    first = [q.to_dict() for q in questions("cost", 20, seed=7, level=3)]
+    assert first == [q.to_dict() for q in questions("cost", 20, seed=7, level=3)]
+    assert first != [q.to_dict() for q in questions("cost", 20, seed=8, level=3)]
+    for data in json.loads(json.dumps(first)):
+        assert set(data) == {"topic", "expr", "shapes", "answer", "values", "text"}
+        assert Question(**data).answer == data["answer"]
+
+
+def test_the_explanation_shows_the_formula_with_the_numbers():
+    for q in ASKED[::7]:
+        working = explain(q)
+        assert "=" in working and show(q.answer) in working, (q.text, working)
+        stated = [str(v) for v in q.values.values() if isinstance(v, int) and v > 1 and str(v) in q.text]
+        assert not stated or any(v in working for v in stated), (q.text, working)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([q for q in ASKED if not isinstance(q.answer, str)]),
+       st.floats(min_value=0.901, max_value=1.099))
+def test_within_ten_percent_is_right(q, factor):
+    assert is_right(q, q.answer * factor)
+    assert is_right(q, parse_answer(show(q.answer), "cost"))  # the printed answer typed back
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([q for q in ASKED if not isinstance(q.answer, str)]),
+       st.floats(min_value=1.11, max_value=1e3), st.booleans())
+def test_eleven_percent_off_or_more_is_wrong(q, factor, under):
+    assert not is_right(q, q.answer / factor if under else q.answer * factor)
+    assert not is_right(q, "memory") and not is_right(q, -q.answer)
+
+
+def test_a_word_answer_wants_the_word():
+    q = next(q for q in ASKED if q.answer == "memory")
+    assert is_right(q, parse_answer("memory", "cost")) and is_right(q, parse_answer("Memory-bound", "cost"))
+    assert not is_right(q, parse_answer("compute", "cost")) and not is_right(q, 1.0)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("6.9e10", 6.9e10), ("68,700", 68700), ("2*4096**3", 2 * 4096**3), ("2^30", 2**30), ("15%", 0.15),
+    ("3/19", 3 / 19), ("  1_000 ", 1000), ("6 × 7e9 × 2e12", 8.4e22), ("compute bound", "compute"), ("memory", "memory"),
+])
+def test_cost_answers_are_read_as_people_type_them(text, expected):
+    read = parse_answer(text, "cost")
+    assert read == expected if isinstance(expected, str) else read == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["", "lots", "__import__('os')", "9**9**9", "1/0", "1e400", "(3, 4)", "x + 1"])
+def test_malformed_cost_answers_are_refused_with_a_hint(text):
+    with pytest.raises(ValueError, match="type a number"):
+        parse_answer(text, "cost")
+
+
+def test_every_cost_question_belongs_to_one_family():
+    cost = [f for f in FAMILIES.values() if f.topic == "cost"]
+    assert len(cost) >= 5
+    for q in ASKED:
+        assert [f.name for f in cost if f.holds(q)] == [family_of(q).name]
+    for f in cost:
+        variants = [f.variant(seed) for seed in range(60)]
+        assert all(f.holds(q) and q.answer == (recomputed(q) if isinstance(q.answer, str) else pytest.approx(recomputed(q)))
+                   for q in variants)
+        assert len({json.dumps(q.to_dict()) for q in variants}) > 30
+
+
+def typed(answer) -> str:
+    return answer if isinstance(answer, str) else show(answer)
+
+
+def test_the_terminal_drill_scores_a_cost_question_right_and_wrong(tmp_path, monkeypatch):
+    from mlgrind.recall.terminal import run as terminal
+
+    monkeypatch.chdir(tmp_path)
+    number = next(q for q in ASKED if not isinstance(q.answer, str))
+    word = next(q for q in ASKED if q.answer == "memory")
+    replies = iter([show(number.answer * 1.05), "nothing", "compute", show(number.answer * 0.8)])
+    lines = []
+    session = terminal([number, word, number], ask=lambda prompt: next(replies), say=lines.append)
+    assert (session.right, session.asked) == (1, 3)
+    said = "\n".join(lines)
+    assert "right: " + show(number.answer) in said and "type a number" in said
+    assert "not quite: you said compute, the formula gives memory" in said
+    assert "the formula gives " + show(number.answer) in said
+    assert explain(word).splitlines()[-1] in said  # the working follows a miss
+
+
+def test_the_widget_asks_checks_and_explains_a_cost_question(tmp_path, monkeypatch):
+    from mlgrind.widgets import DrillWidget
+
+    monkeypatch.chdir(tmp_path)  # outside a course: nothing recorded
+    widget = DrillWidget("cost", seed=5)
+    q = widget.current
+    assert q.topic == "cost" and q.text.split("?")[0][:40] in widget.prompt.value.replace("&#x27;", "'")
+    assert "memory" in widget.answer.placeholder
+    widget.answer.value = "a lot"
+    assert "type a number" in widget.feedback.value and widget.asked == 0
+    widget.answer.value = typed(q.answer)
+    assert "right" in widget.feedback.value and widget.score.value.startswith("score 1/1")
+    widget.next.click()
+    q = widget.current
+    widget.answer.value = ("compute" if q.answer == "memory" else "memory") if isinstance(q.answer, str) \
+        else show(q.answer * 2)
+    assert "the formula gives" in widget.feedback.value and "score 1/2" in widget.score.value
+    assert "=" in widget.feedback.value  # the working, with its numbers
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_line_drills_cost_and_prints_it_as_json(tmp_path):
+    result = run(["mlgrind", "drill", "cost", "--count", "4", "--seed", "3", "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    asked = json.loads(result.stdout)
+    assert [q["topic"] for q in asked] == ["cost"] * 4
+    assert all(q["answer"] == (recomputed(Question(**q)) if isinstance(q["answer"], str)
+                               else pytest.approx(recomputed(Question(**q)))) for q in asked)
+    assert "cost" in run(["mlgrind", "drill", "--help"], tmp_path).stdout
