@@ -30,14 +30,20 @@ def roofline_figure(points: dict[str, float], peak_flops: float, bandwidth: floa
     xs = [low, ridge, high]
     ax.plot(xs, [min(peak_flops, x * bandwidth) for x in xs], color=ROOF, lw=2)
     ax.axvline(ridge, color=ROOF, ls=":", lw=1)
-    ax.annotate(f"ridge {ridge:.0f} FLOPs/byte", (ridge, peak_flops), textcoords="offset points", xytext=(6, -14),
-                fontsize=9)
-    for name, intensity in points.items():
+    ax.annotate(f"ridge {ridge:.0f} FLOPs/byte", (ridge, peak_flops / 30), textcoords="offset points",
+                xytext=(-6, 0), fontsize=9, ha="right")
+    on_flat = 0
+    for name, intensity in sorted(points.items(), key=lambda item: item[1]):
         attainable = min(peak_flops, intensity * bandwidth)
         colour = FORWARD if intensity < ridge else BACKWARD
         ax.plot([intensity], [attainable], "o", color=colour, ms=7)
-        ax.annotate(name, (intensity, attainable), textcoords="offset points", xytext=(6, -12), fontsize=8,
-                    color=colour)
+        if intensity < ridge:
+            offset = (6, -12)
+        else:  # on the flat roof the labels would overlap: stack them below it
+            on_flat += 1
+            offset = (-4, -12 * on_flat)
+        ax.annotate(name, (intensity, attainable), textcoords="offset points", xytext=offset, fontsize=8,
+                    color=colour, ha="left" if intensity < ridge else "right")
     ax.set(xscale="log", yscale="log", xlabel="arithmetic intensity (FLOPs per byte)",
            ylabel="attainable FLOP/s", title="roofline: memory-bound (blue) and compute-bound (orange)")
     ax.set_xlim(low, high)
@@ -57,6 +63,7 @@ def schedule_figure(events, n_stages: int, title: str = "", figure: Figure | Non
         ax.add_patch(Rectangle((step, stage), 0.94, 0.9, facecolor=colour, edgecolor="white"))
         ax.text(step + 0.47, stage + 0.45, str(microbatch), ha="center", va="center", fontsize=7, color="white")
     ax.set_xlim(0, steps)
+    ax.set_xticks(range(0, steps + 1, max(1, steps // 12)))
     ax.set_ylim(n_stages, 0)
     ax.set_yticks([s + 0.45 for s in range(n_stages)], [f"stage {s}" for s in range(n_stages)])
     ax.set_xlabel("time step (blue: forward, orange: backward; white: idle)")
