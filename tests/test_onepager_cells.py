@@ -3,7 +3,8 @@
 The cell is markdown written for people, so it is read the way a person checks it: each table
 row and each ``name_SUFFIX = expression`` in the text is run in NumPy on empty arrays whose
 shapes their suffix letters give (LETTERS), and the shape the cell states must be the one that
-comes out. Tables with no shapes in them are named in WORDS_ONLY; any other table is an error
+comes out. 07's tables state costs instead of shapes: each formula is computed for the values its
+row gives and must round to the number the row states. Tables with no shapes in them are named in WORDS_ONLY; any other table is an error
 until this file learns to check it, so a new claim cannot slip in unchecked.
 """
 
@@ -216,6 +217,23 @@ def code_rows(rows):
         yield from equation_claims(codes(code_cell)[0], symbolic(shape_cell))
 
 
+def formula_rows(rows):
+    """07: | quantity | `6 * P * T` | P = 7e9, T = 2e12 | 8.4e22 |: the formula, computed for the values
+    given, is the number stated, to the digits stated."""
+    for quantity, formula_cell, given, said in rows:
+        formula = as_python(codes(formula_cell)[0])
+        values = {}
+        for item in filter(None, (part.strip() for part in given.split(","))):
+            name, _, value = item.partition(" = ")
+            values[name.strip()] = float(value)
+        computed = eval(formula, {"__builtins__": {}, "max": max}, values)  # noqa: S307
+        stated = said.split()[0]
+        mantissa, _, exponent = stated.lower().partition("e")
+        decimals = len(mantissa.partition(".")[2])
+        quantum = 10.0 ** (int(exponent or 0) - decimals)  # the last digit stated
+        yield f"{quantity}: {formula} for {given or 'every model'}", round(computed / quantum), round(float(stated) / quantum)
+
+
 def equation_claims(equation: str, said=None):
     """``a_BF = relu(h_BF) = max(h_BF, 0)``: every side has the shape the name's suffix gives."""
     name, *sides = (side.strip() for side in equation.split(" = "))
@@ -235,6 +253,7 @@ CHECKERS = {
     ("backward (chain rule, right to left)", "shapes", "why"): equation_rows,
     ("forward", "code", "shape"): code_rows,
     ("backward", "code", "shape"): code_rows,
+    ("quantity", "formula", "for", "is"): formula_rows,
 }
 
 
@@ -255,7 +274,7 @@ def claims(text: str):
 
 # Enough claims checked per notebook that a cell rewritten past this reader fails loudly.
 AT_LEAST = {"01_broadcasting": 15, "02_matmul_einsum": 15, "03_reshape_view": 8, "04_backprop_mlp": 30,
-            "05_parallel_mlp": 5, "06_attention_norms": 35}
+            "05_parallel_mlp": 5, "06_attention_norms": 35, "07_scaling_math": 19}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -280,4 +299,9 @@ def test_the_reader_catches_a_wrong_claim():
     cell = one_pager("06_attention_norms").replace('"bhlm,bhlk->bhmk", p_BHLM', '"bhlm,bhlk->bhlk", p_BHLM')
     assert any(numpy != said for _, numpy, said in claims(cell))
     cell = one_pager("06_attention_norms").replace("dy_BLD.sum((0, 1))", "dy_BLD.sum(0)")
+    assert any(numpy != said for _, numpy, said in claims(cell))
+    cell = one_pager("07_scaling_math").replace("| peak_flops = 989e12, bandwidth = 3.35e12 | 295 |",
+                                                "| peak_flops = 989e12, bandwidth = 3.35e12 | 259 |")
+    assert any(numpy != said for _, numpy, said in claims(cell))
+    cell = one_pager("07_scaling_math").replace("`2 + (2 + 12) / N`", "`(2 + 2 + 12) / N`")
     assert any(numpy != said for _, numpy, said in claims(cell))

@@ -199,8 +199,6 @@ WRONG = {
     "mfu_forward_flops": ("train_cost", "test_train_cost", _edit(
         TRAIN, "return train_flops(n_params, tokens_per_second) /", "return 2 * n_params * tokens_per_second /")),
     "gpu_days_in_hours": ("train_cost", "test_train_cost", _edit(TRAIN, "return seconds / 86400", "return seconds / 3600")),
-    "gpu_days_times_mfu": ("train_cost", "test_train_cost", _edit(
-        TRAIN, "/ (peak_flops * mfu)", "/ peak_flops * mfu")),
     # ---------------------------------------------------------------- bytes per parameter
     "adam_mixed_without_master_weights": ("adam_bytes", "test_adam_bytes", _edit(
         ADAM, "return 2 + 2 + 4 + 4 + 4", "return 2 + 2 + 4 + 4")),
@@ -210,7 +208,6 @@ WRONG = {
         ADAM, "return 4 + 4 + 4 + 4", "return 4 + 4 + 4 + 4 + 4")),
     "adam_bits_for_bytes": ("adam_bytes", "test_adam_bytes", _edit(
         ADAM, "return 2 + 2 + 4 + 4 + 4", "return 8 * (2 + 2 + 4 + 4 + 4)")),
-    "adam_a_float": ("adam_bytes", "test_adam_bytes", _edit(ADAM, "return 4 + 4 + 4 + 4", "return 16.0")),
     "adam_unknown_precision_is_zero": ("adam_bytes", "test_adam_bytes", _edit(
         ADAM, 'raise ValueError(f"unknown precision {precision!r}")', "return 0")),
     # ---------------------------------------------------------------- ZeRO: what each stage shards
@@ -251,8 +248,6 @@ def ring_all_reduce(parts):
     gathered_N = all_gather([part.reshape(-1) for part in parts], axis=0)
     return [g.reshape(len(parts), -1).sum(axis=0).reshape(shape) for g in gathered_N]
 '''),
-    "ring_all_reduce_stays_flat": ("ring_all_reduce", "test_ring_all_reduce", _edit(
-        RING_ALL_REDUCE, "return [full.reshape(shape) for full in", "return [full for full in")),
     "ring_all_reduce_one_array_for_every_device": ("ring_all_reduce", "test_ring_all_reduce", _edit(
         RING_ALL_REDUCE, "return [full.reshape(shape) for full in all_gather(chunks_N, axis=0)]",
         "full = all_gather(chunks_N, axis=0)[0].reshape(shape)\n    return [full for _ in parts]")),
@@ -292,7 +287,6 @@ def ring_all_reduce(parts):
     "fsdp_sums_the_gradients_outside_a_collective": ("fsdp", "test_fsdp", _edit(
         FSDP, "        summed_N = reduce_scatter([grads[key] for grads in grads_N], axis=0)\n",
         "        total = sum(grads[key] for grads in grads_N)\n        summed_N = np.split(total, N)\n")),
-    "fsdp_goes_uphill": ("fsdp", "test_fsdp", _edit(FSDP, "shards_N[i][short] - lr *", "shards_N[i][short] + lr *")),
     # ---------------------------------------------------------------- KV cache and concurrency
     "kv_cache_keys_without_values": ("kv_cache", "test_kv", _edit(
         KV, "return 2 * batch * seq_len", "return batch * seq_len")),
@@ -302,8 +296,6 @@ def ring_all_reduce(parts):
     "max_sequences_query_heads": ("kv_cache", "test_kv", _edit(KV, 'model["n_kv_heads"]', 'model["n_heads"]')),
     "max_sequences_negative_when_weights_overflow": ("kv_cache", "test_kv", _edit(
         KV, "return max(0, free // per_sequence)", "return free // per_sequence")),
-    "max_sequences_forgets_the_weights": ("kv_cache", "test_kv", _edit(
-        KV, 'free = round(memory_gb * 10**9) - model["n_params"] * itemsize', "free = round(memory_gb * 10**9)")),
     # ---------------------------------------------------------------- the pipeline
     "bubble_over_m": ("pipeline", "test_pipeline", _edit(PIPELINE, "return (p - 1) / (m + p - 1)", "return (p - 1) / m")),
     "gpipe_backward_before_the_last_forward": ("pipeline", "test_pipeline", _edit(
@@ -314,8 +306,8 @@ def ring_all_reduce(parts):
         PIPELINE, "(first_backward + (p - 1 - s) + j, s", "(first_backward + j, s")),
     "idle_fraction_one_step_short": ("pipeline", "test_pipeline", _edit(
         PIPELINE, "steps = max(step for step, _, _, _ in events) + 1", "steps = max(step for step, _, _, _ in events)")),
-    "peak_activations_drops_them_at_the_backward": ("pipeline", "test_pipeline", _edit(
-        PIPELINE, "a <= t <= b", "a <= t < b")),
+    "peak_activations_never_frees_them": ("pipeline", "test_pipeline", _edit(
+        PIPELINE, "sum(a <= t <= b for a, b in spans[s])", "sum(a <= t for a, b in spans[s])")),
     # ---------------------------------------------------------------- which parallelism
     "plan_fsdp_gathers_once": ("plan", "test_plan", _edit(PLAN, "2 * gather + scatter", "gather + scatter")),
     "plan_zero2_without_the_all_gather": ("plan", "test_plan", _edit(PLAN, "scatter + gather),", "scatter),")),
