@@ -310,3 +310,103 @@ def test_the_attention_sheets_numbers():
     L, M = 3, 5
     i, j = np.meshgrid(np.arange(L), np.arange(M), indexing="ij")
     assert np.array_equal(j <= i + (M - L), np.tril(np.ones((L, M), bool), M - L))
+
+
+SCALING = REPO / "source" / "07_scaling_math" / "07_scaling_math.ipynb"
+
+
+def scaling_cell(cell_id: str) -> str:
+    cell = next(c.source for c in nbformat.read(str(SCALING), as_version=4).cells if c.get("id") == cell_id)
+    return " ".join(cell.split())
+
+
+def _intensity(M, K, N, itemsize):
+    return 2 * M * K * N / (itemsize * (M * K + K * N + M * N))
+
+
+def test_scaling_units_and_the_ridge():
+    assert "the two differ by 7%" in scaling_cell("md-01") and round(2**30 / 1e9 - 1, 2) == 0.07
+    text = scaling_cell("md-roofline-picture")
+    assert "its ridge at 989 / 3.35 ≈ 295 FLOPs per byte" in text and round(989 / 3.35) == 295
+    # "decoding is memory-bound until the batch is in the hundreds": the first compute-bound batch
+    assert "so decoding is memory-bound until the batch is in the hundreds" in scaling_cell("md-02")
+    first = next(M for M in range(1, 10_000) if _intensity(M, 8192, 8192, 2) >= 989e12 / 3.35e12)
+    assert 100 <= first < 1000 and _intensity(16384, 8192, 8192, 2) > 989 / 3.35 > _intensity(64, 8192, 8192, 2)
+
+
+def test_scaling_bytes_per_parameter_and_the_pipeline_picture():
+    text = scaling_cell("md-02")
+    assert "(4 + 4 + 4): 16 bytes, the same as pure fp32 (4 + 4 + 4 + 4)" in text and 2 + 2 + 4 + 4 + 4 == 16
+    assert "1.5 times the traffic" in text and 3 / 2 == (3 * 7 / 8) / (2 * 7 / 8)
+    assert "The white triangles are the bubble: 3 of every 11 slots" in scaling_cell("md-pipeline-picture")
+    p, m = 4, 8
+    busy = 2 * p * m  # every forward and backward of every stage, one step each
+    assert 1 - busy / (p * 2 * (m + p - 1)) == pytest.approx(3 / 11) == (p - 1) / (m + p - 1)
+
+
+def test_scaling_plan_answer_the_13b_model_on_eight_devices():
+    text = scaling_cell("plan_reason")
+    P, N, GB = 13e9, 8, 1e9
+    claims = {"16 × 13e9 = 208 GB per device": 16 * P / GB == 208,
+              "(26 GB)": 2 * P / GB == 26,
+              "(22.75 GB per device), 48.75 GB in all": (14 * P / N / GB, (2 * P + 14 * P / N) / GB) == (22.75, 48.75),
+              "2(N − 1)/N × 26 GB = 45.5 GB per device per step": 2 * (N - 1) / N * 26 == 45.5,
+              "(88.75 GB)": 48.75 + 40 == 88.75,
+              "FSDP (26 GB of state per device)": 16 * P / N / GB == 26,
+              "1.5 times the traffic (68.25 GB per step)": 3 * (N - 1) / N * 26 == 68.25 == 1.5 * 45.5}
+    for said, holds in claims.items():
+        assert said in text and holds, said
+
+
+def test_scaling_model_answer_the_70b_model_on_eight_80gb_devices():
+    text = " ".join(model_answer("07_scaling_math").split())
+    P, GB = 70e9, 1e9
+    assert "around 300 FLOPs per byte (989 TFLOP/s over 3.35 TB/s)" in text and abs(989 / 3.35 - 300) < 10
+    assert "3 × (N − 1)/N of the weights' bytes per device, 1.5 times the 2 × (N − 1)/N" in text
+    assert "16 × 70e9 = 1120 GB of training state, more than the 640 GB of 8 × 80 GB" in text
+    assert 16 * P / GB == 1120 > 8 * 80 == 640
+    assert "fully sharded (140 GB per device)" in text and 1120 / 8 == 140 > 80
+    assert "the bf16 weights are 140 GB, 17.5 GB per device" in text and 2 * P / GB == 140 and 140 / 8 == 17.5
+    assert "leaves 500 GB for the KV cache" in text and 640 - 140 == 500
+    per_sequence = 2 * 4096 * 80 * 8 * 128 * 2  # keys and values, tokens, layers, KV heads, head size, bf16
+    assert "a 4096-token sequence takes 1.34 GB, so about 370 sequences fit" in text
+    assert round(per_sequence / GB, 2) == 1.34 and abs(500 * GB // per_sequence - 370) < 5
+
+
+def test_scaling_drill_answers():
+    text = scaling_cell("md-drill")
+    flops, moved = 2 * 8192**2, 2 * (8192 + 8192**2 + 8192)
+    assert "2 × 8192² ≈ 1.34e8 FLOPs; 2 × (8192 + 8192² + 8192) ≈ 1.34e8 bytes" in text
+    assert round(flops / 1e8, 2) == round(moved / 1e8, 2) == 1.34
+    assert "an intensity of about 1 (0.9998)" in text and round(flops / moved, 4) == 0.9998
+    assert "989 / 3.35 ≈ 295" in text and round(989 / 3.35) == 295
+    assert "6 × 7e9 × 2e12 = 8.4e22 FLOPs" in text and 6 * 7e9 * 2e12 == pytest.approx(8.4e22)
+    assert "2 × 4096 × 80 × 8 × 128 × 2 = 1,342,177,280 bytes: 1.25 GiB, 1.34 GB" in text
+    assert 2 * 4096 * 80 * 8 * 128 * 2 == 1_342_177_280 == 1.25 * 2**30
+    assert "3/11 ≈ 27%" in text and round(100 * 3 / 11) == 27
+    assert "1F1B keeps at most p = 4 microbatches of activations instead of 8" in text
+
+
+def test_scaling_one_f_one_b_keeps_at_most_p_microbatches():
+    """The picture's and the drill's claim: 1F1B has GPipe's bubble but keeps at most p - s on stage s."""
+    p, m = 4, 8
+    done, events, t, started = {}, [], 0, [0] * p
+    while len(events) < 2 * p * m:
+        now = []
+        for s in range(p):
+            held = [j for j in range(m) if ("F", s, j) in done and ("B", s, j) not in done]
+            ready = [j for j in held if done[("F", s, j)] < t and (s == p - 1 or done.get(("B", s + 1, j), t) < t)]
+            j = started[s]
+            if ready:
+                now.append((t, s, "B", min(ready)))
+            elif j < m and len(held) < p - s and (s == 0 or done.get(("F", s - 1, j), t) < t):
+                now.append((t, s, "F", j))
+                started[s] += 1
+        done.update({(kind, s, j): step for step, s, kind, j in now})
+        events += now
+        t += 1
+    steps = max(step for step, *_ in events) + 1
+    assert 1 - len(events) / (p * steps) == pytest.approx((p - 1) / (m + p - 1))
+    for s in range(p):
+        spans = [(done[("F", s, j)], done[("B", s, j)]) for j in range(m)]
+        assert max(sum(a <= t <= b for a, b in spans) for t in range(steps)) == p - s
