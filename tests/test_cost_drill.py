@@ -164,3 +164,49 @@ def test_the_command_line_drills_cost_and_prints_it_as_json(tmp_path):
     assert all(q["answer"] == (recomputed(Question(**q)) if isinstance(q["answer"], str)
                                else pytest.approx(recomputed(Question(**q)))) for q in asked)
     assert "cost" in run(["mlgrind", "drill", "--help"], tmp_path).stdout
+
+
+def test_a_review_asks_the_cost_families_and_schedules_a_miss_sooner(course, monkeypatch):
+    """Shape families reviewed already: the next review meets the cost families, answered as printed."""
+    import random
+    from datetime import datetime, timezone
+
+    from mlgrind.course import Course
+    from mlgrind.recall import review, reviews
+    from mlgrind.recall.scheduler import Rating
+
+    course = Course(course)
+    now = datetime(2025, 3, 10, 8, 0, tzinfo=timezone.utc)
+    for f in FAMILIES.values():
+        if f.topic != "cost":
+            reviews.record(course, reviews.drill_item(f), Rating.Easy, now, 1.0, 1.0, 3.0)
+    asked = []
+
+    fresh_variant = review.fresh_variant
+
+    def spy(*args):  # the variant the review asks, so the test knows its numbers
+        asked.append(fresh_variant(*args))
+        return asked[-1]
+
+    monkeypatch.setattr(review, "fresh_variant", spy)
+    lines = []
+
+    def ask(prompt):
+        q = asked[-1]
+        assert prompt.startswith(q.text) and prompt.rstrip().endswith("->")
+        if len(asked) == 1:  # the first one missed: a wrong word, or twice the number
+            return ("compute" if q.answer == "memory" else "memory") if isinstance(q.answer, str) else show(2 * q.answer)
+        return q.answer if isinstance(q.answer, str) else show(q.answer * 1.08)
+
+    summary = review.run(course, 10, ask=ask, say=lines.append, now=lambda: now, rng=random.Random(3))
+    cost = [f for f in FAMILIES.values() if f.topic == "cost"]
+    assert [family_of(q).name for q in asked] == [f.name for f in cost]
+    assert (summary.drills, summary.right) == (len(cost), len(cost) - 1)
+    assert any("the formula gives" in line for line in lines)
+    states = reviews.stored(course)
+    missed = states[f"drill:{cost[0].name}"].card.due
+    assert all(missed < states[f"drill:{f.name}"].card.due for f in cost[1:])
+    assert all(states[f"drill:{f.name}"].last_variant for f in cost)
+    from mlgrind.recall.history import report
+
+    assert f"drills: cost {len(cost) - 1}/{len(cost)} " in report(course)  # mlgrind progress counts them
