@@ -303,7 +303,7 @@ def parser() -> argparse.ArgumentParser:
 
     from .recall.drills import LEVELS, TOPICS as DRILL_TOPICS  # names and help lines; no numpy yet
 
-    p = sub.add_parser("drill", help="answer random shape questions from memory",
+    p = sub.add_parser("drill", help="answer random shape and cost questions from memory",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog="topics:\n" + "\n".join(f"  {t.name:<13} {t.help}" for t in DRILL_TOPICS.values()))
     p.add_argument("topic", nargs="?", help=f"{', '.join(DRILL_TOPICS)} (default: all, in turn)")
