@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 from conftest import run
+from cost_formulas import recomputed
 from mlgrind.course import Course
 from mlgrind.recall.bank import questions
 from mlgrind.recall.drills import Question, show
@@ -49,9 +50,18 @@ def test_the_deck_holds_facts_interview_questions_and_drill_variants_with_stable
     fields = "\n".join(f for f, _ in one.values())
     for q in asked:
         assert html.escape(q.rubric.items[0].text.split("`")[0][:30]) in fields
-    for front_back, tag in one.values():  # every drill variant's answer is NumPy's
+    cost_variants = {f.variant(seed).text: f.variant(seed) for f in FAMILIES.values() if f.topic == "cost"
+                     for seed in range(VARIANTS)}
+    for front_back, tag in one.values():  # every drill variant's answer is NumPy's, or for a cost the formula's
         if "drill::" in tag:
             front, back = html.unescape(front_back).split("\x1f")
+            if "drill::cost-" in tag:
+                text = front.split("<br>", 1)[1].replace("<br>", "\n").removesuffix("->").strip()
+                q = cost_variants[text]
+                said = recomputed(q.expr, q.values)
+                assert re.match(r"<code>(.*?)</code>", back)[1] == show(said), (front, back)
+                assert "=" in back.split("<small>")[1]  # the working, with its numbers
+                continue
             shapes = {name: eval(shape) for name, shape in re.findall(r"(\w+)\.shape = (\([\d, ]*\))", front)}  # noqa: S307
             expr = front.split("<br>")[-1].strip().removesuffix("->").strip()
             topic = next(f.topic for name, f in FAMILIES.items() if f"drill::{name} " in tag)

@@ -14,13 +14,15 @@ from mlgrind.recall.bank import followups, questions
 
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "source").glob("*/*.ipynb"))
 FOLLOWUPS = REPO / "src" / "mlgrind" / "recall" / "followups"
+# Every notebook's follow-ups, and every follow-up file's, a notebook's still being written included.
+BANKS = sorted(set(ASSIGNMENTS) | {path.stem for path in FOLLOWUPS.glob("*.md")})
 
 
 def run_check(code: str) -> None:
     exec(compile(code, "<check>", "exec"), {"np": np})  # noqa: S102
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", BANKS)
 def test_each_notebook_has_eight_followups_with_model_answers_and_rubrics(assignment):
     found = followups(assignment)
     assert len(found) >= 8
@@ -32,7 +34,7 @@ def test_each_notebook_has_eight_followups_with_model_answers_and_rubrics(assign
     assert sum(bool(q.check) for q in found) >= 6  # most state a fact NumPy can confirm
 
 
-@pytest.mark.parametrize("q", [q for a in ASSIGNMENTS for q in followups(a) if q.check], ids=lambda q: q.id)
+@pytest.mark.parametrize("q", [q for a in BANKS for q in followups(a) if q.check], ids=lambda q: q.id)
 def test_every_computable_fact_in_the_bank_holds_in_numpy(q):
     run_check(q.check)
 
@@ -42,6 +44,13 @@ def test_a_false_fact_fails_its_check():
     run_check(q.check)
     with pytest.raises(AssertionError):
         run_check(q.check.replace("(8, 7, 6, 5)", "(8, 7, 6, 1)"))
+
+
+def test_a_wrong_cost_fails_its_check():
+    q = next(q for q in followups("07_scaling_math") if q.id.endswith("/adam-7b-memory"))
+    run_check(q.check)
+    with pytest.raises(AssertionError):
+        run_check(q.check.replace("2 + 2 + 4 + 4 + 4", "2 + 2 + 4 + 4"))  # one Adam moment forgotten
 
 
 def test_the_bank_holds_no_solution_of_a_graded_exercise():

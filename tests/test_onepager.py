@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import struct
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -19,7 +20,9 @@ from conftest import run
 from mlgrind.cli import main
 from mlgrind.shapes import palette
 from mlgrind.recall.onepager import DPI, KINDS, PAPERS, cell_text, render, write_onepagers
-from mlgrind.recall.facts import SHEETS, Fact, Section, Sheet
+from mlgrind.recall import costs
+from mlgrind.recall.facts import SHEETS, Fact, Formula, Section, Sheet
+from mlgrind.recall.words import number
 from mlgrind.shapes.html import broadcast_html
 from mlgrind.shapes.rules import ShapeError, broadcast
 
@@ -280,3 +283,56 @@ SHAPES = st.lists(st.lists(st.sampled_from([0, 1, 1, 1, 2, 3]), max_size=3).map(
 @given(SHAPES, SHAPES)
 def test_paper_and_screen_agree_for_random_shapes(first, second):
     _same_roles_on_paper_and_screen([first, second])
+
+
+# ------------------------------------------------------------------ cost formulas: every printed result computed
+FORMULAS = [(name, row) for name, sheet in SHEETS.items() for row in sheet.rows() if isinstance(row, Formula)]
+
+
+def _computed(row: Formula) -> float:
+    """The row's printed formula run on its printed example's numbers."""
+    return eval(row.expr, {"__builtins__": {}, "max": max}, dict(row.values))  # noqa: S307
+
+
+@pytest.mark.parametrize("name, row", FORMULAS, ids=[f"{n}: {r.name}" for n, r in FORMULAS])
+def test_every_printed_result_is_its_formula_on_its_example(name, row):
+    assert set(re.findall(r"\b[A-Za-z]\w*\b", row.expr)) - {"max"} == set(row.values), "every name has a value"
+    computed = _computed(row)
+    assert row.answer == pytest.approx(computed, rel=5e-4), f"{row.name}: sheet says {row.answer}, {row.expr} gives {computed}"
+    assert cell_text(row, "result") == f"{number(computed)} {row.unit}".strip()
+    printed = row.formula.replace("·", " * ").replace("^", "**").replace("−", "-")
+    assert eval(printed, {"__builtins__": {}, "max": max}, dict(row.values)) == pytest.approx(computed)  # noqa: S307
+
+
+def test_a_wrong_result_or_formula_is_caught():
+    row = next(r for _, r in FORMULAS if r.name == "training FLOPs")
+    assert replace(row, answer=row.answer * 1.01).answer != pytest.approx(_computed(row), rel=5e-4)
+    assert _computed(replace(row, expr="2 * N * T")) != pytest.approx(row.answer, rel=5e-4)
+
+
+def test_the_scaling_sheet_teaches_what_the_cost_drill_computes():
+    """The sheet's formulas, on their examples, agree with recall.costs, which answers the cost drill."""
+    rows = {r.name: r for r in SHEETS["scaling"].rows()}
+
+    def value(name):
+        return _computed(rows[name])
+
+    r = rows["matmul FLOPs"].values
+    assert value("matmul FLOPs") == costs.matmul_flops(r["M"], r["K"], r["N"])
+    assert value("matmul bytes, bf16 (s = 2)") == costs.matmul_bytes(r["M"], r["K"], r["N"], 2)
+    assert value("training FLOPs") == costs.train_flops(**dict(zip(("params", "tokens"), rows["training FLOPs"].values.values())))
+    g = rows["GPU-days at a given MFU"].values
+    assert value("GPU-days at a given MFU") == pytest.approx(costs.gpu_days(g["C"], g["P"], g["MFU"]))
+    assert value("fp32: weights + grads + moments") == costs.bytes_per_param("fp32")
+    assert value("mixed: bf16 w, g; fp32 master, m, v") == costs.bytes_per_param("mixed")
+    for stage, name in enumerate(("ZeRO-1: optimizer state sharded", "ZeRO-2: + gradients sharded",
+                                  "ZeRO-3: + weights sharded"), 1):
+        assert value(name) == costs.bytes_per_param("mixed", stage, rows[name].values["N"])
+    ring = rows["ring all-reduce, sent per device"].values
+    assert value("ring all-reduce, sent per device") == pytest.approx(costs.ring_bytes("all-reduce", ring["N"], ring["S"]))
+    assert value("ring all-gather or reduce-scatter") == pytest.approx(costs.ring_bytes("all-gather", ring["N"], ring["S"]))
+    zero3 = 2 * costs.ring_bytes("all-gather", 8, 1) + costs.ring_bytes("reduce-scatter", 8, 1)
+    assert value("ZeRO-3 traffic ÷ data parallel's") == pytest.approx(zero3 / costs.ring_bytes("all-reduce", 8, 1))
+    assert value("pipeline bubble, share of a step") == costs.bubble_fraction(4, 16)
+    kv = rows["KV cache (K and V)"].values
+    assert value("KV cache (K and V)") == costs.kv_cache_bytes(kv["B"], kv["L"], kv["layers"], kv["Hkv"], kv["K"], kv["s"]) / 2**30

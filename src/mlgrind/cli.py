@@ -303,7 +303,7 @@ def parser() -> argparse.ArgumentParser:
 
     from .recall.drills import LEVELS, TOPICS as DRILL_TOPICS  # names and help lines; no numpy yet
 
-    p = sub.add_parser("drill", help="answer random shape questions from memory",
+    p = sub.add_parser("drill", help="answer random shape and cost questions from memory",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog="topics:\n" + "\n".join(f"  {t.name:<13} {t.help}" for t in DRILL_TOPICS.values()))
     p.add_argument("topic", nargs="?", help=f"{', '.join(DRILL_TOPICS)} (default: all, in turn)")
@@ -316,7 +316,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("onepager", help="write print-ready one-page references and blank recall sheets")
     # The topics are written out rather than imported, to keep every command's start-up light.
     p.add_argument("topic", nargs="*", default=["all"],
-                   help="broadcasting, matmul, einsum, reshape, suffixes, mlp, parallel, attention, or all (default)")
+                   help="broadcasting, matmul, einsum, reshape, suffixes, mlp, parallel, attention, scaling, "
+                        "or all (default)")
     p.add_argument("--out", default="onepagers", help="folder to write into (default: onepagers)")
     p.add_argument("--paper", action="append", help="a4 or letter (repeatable; default: both)")
     p.add_argument("--kind", action="append", help="reference, recall or key (repeatable; default: all three)")

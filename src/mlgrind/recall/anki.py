@@ -19,7 +19,7 @@ import genanki
 from ..course import Course
 from .bank import questions
 from .drills import explain, show
-from .facts import SHEETS, Cue, Fact
+from .facts import SHEETS, Cue, Fact, Formula
 from .families import FAMILIES
 
 __all__ = ["DECK_ID", "Deck", "write_deck"]
@@ -58,7 +58,7 @@ def _note(key: str, front: str, back: str, tags: list[str]) -> genanki.Note:
 
 
 def fact_notes() -> list[genanki.Note]:
-    """One note per one-pager row: a shape to predict, or a cue and its answer."""
+    """One note per one-pager row: a shape to predict, a formula to write down, or a cue and its answer."""
     notes = []
     for sheet in SHEETS.values():
         for section, row in ((section, row) for section in sheet.sections for row in section.rows):
@@ -68,6 +68,11 @@ def fact_notes() -> list[genanki.Note]:
                 answer = row.symbolic or (row.answer if isinstance(row.answer, (int, str)) else str(tuple(row.answer)))
                 back = _code(str(answer)) + (f"<br><small>{escape(row.note)}</small>" if row.note else "")
                 key = f"fact:{sheet.name}:{section.title}:{row.prompt or row.expr}:{given}"
+            elif isinstance(row, Formula):
+                front = _text(row.name) + (f"<br><small>{escape(row.example)}</small>" if row.example else "")
+                back = f"{_code(row.formula)}<br>e.g. {_code(row.result)}" + (
+                    f"<br><small>{escape(row.note)}</small>" if row.note else "")
+                key = f"formula:{sheet.name}:{section.title}:{row.name}"
             elif isinstance(row, Cue):
                 front, back = _text(row.cue), _text(row.answer) + (f"<br><small>{escape(row.note)}</small>" if row.note else "")
                 key = f"cue:{sheet.name}:{section.title}:{row.cue}"
@@ -88,7 +93,7 @@ def interview_notes(course: Course) -> list[genanki.Note]:
 
 
 def drill_notes(variants: int) -> list[genanki.Note]:
-    """``variants`` generated questions of every drill family, answered by NumPy."""
+    """``variants`` generated questions of every drill family, with the answer and why."""
     notes = []
     for f in FAMILIES.values():
         for seed in range(variants):

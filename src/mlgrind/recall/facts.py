@@ -1,9 +1,11 @@
 """What the printable one-pagers say, as data: ``SHEETS``, one ``Sheet`` per page (drawn by recall.onepager).
 
-Two kinds of row. A ``Fact`` is checkable: ``expr`` runs in NumPy on ``np.empty`` arrays of
+Three kinds of row. A ``Fact`` is checkable: ``expr`` runs in NumPy on ``np.empty`` arrays of
 ``shapes`` and gives ``answer`` (a shape, ``"error"``, or for a count an int); the tests run every
-one, so a sheet cannot print a wrong shape. A ``Cue`` is a prompt and its answer in words (a rule,
-a letter's meaning, a cost formula). Each row carries a colour role from shapes.palette.
+one, so a sheet cannot print a wrong shape. A ``Formula`` is a cost formula and one worked example:
+its Python ``expr`` runs on the example's numbers and gives ``answer``, and the sheet prints ``expr``
+itself, so what the tests compute is what the page says. A ``Cue`` is a prompt and its answer in
+words (a rule, a letter's meaning). Each row carries a colour role from shapes.palette.
 
 Names follow the course's shape suffixes: the capitals after the last ``_`` name the axes, so
 ``w1_DF`` is (D, F); a ``1`` is a size-1 axis; a lowercase letter is one device's slice (05).
@@ -14,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Fact", "Cue", "Column", "Section", "Sheet", "SHEETS"]
+from .words import number
+
+__all__ = ["Fact", "Formula", "Cue", "Column", "Section", "Sheet", "SHEETS"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,32 @@ class Fact:
     symbolic: str = ""  # the answer in letters: "(..., M, N)", "(D, B) @ (B, F) → (D, F)", "B·C + B·D"
     memory: str = ""  # "view", "view (strided)" (a view, not C-contiguous) or "copy"
     comm: str = ""  # what a device sends for it: "none", "all-reduce" (words only, not checked)
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A cost formula with a worked example: ``expr`` (Python over ``values``) gives ``answer``, in ``unit``."""
+
+    name: str  # what it computes: "training FLOPs"
+    expr: str  # Python arithmetic over the names in ``values`` (and ``max``): "6 * N * T"
+    values: dict  # name -> the example's number
+    answer: float  # the example's result, in ``unit``
+    unit: str = ""  # "FLOP", "GB", "GPU-days"
+    role: str = "plain"
+    note: str = ""
+
+    @property
+    def formula(self) -> str:
+        """``expr`` as the page prints it: ``2 * (N - 1) / N * S`` -> ``2·(N − 1)/N·S``."""
+        return self.expr.replace(" * ", "·").replace("**", "^").replace(" / ", "/").replace(" - ", " − ")
+
+    @property
+    def example(self) -> str:
+        return " ".join(f"{name}={number(value)}" for name, value in self.values.items())
+
+    @property
+    def result(self) -> str:
+        return f"{number(self.answer)} {self.unit}".strip()
 
 
 @dataclass(frozen=True)
@@ -461,4 +491,53 @@ ATTENTION = Sheet("attention", "Attention and norms", "scaled dot-product attent
     )),
 ))
 
-SHEETS = {sheet.name: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL, ATTENTION)}
+# ---------------------------------------------------------------- scaling math
+COSTS = (Column("name", "what", 0.23, mono=False), Column("formula", "formula", 0.29, answer=True),
+         Column("example", "example", 0.32), Column("result", "=", 0.16, answer=True))
+H100 = {"P": 989e12, "W": 3.35e12}  # bf16 dense FLOP/s and HBM bytes/s of an H100-class accelerator
+
+
+def _cost(name, expr, answer, unit="", **values):
+    return Formula(name, expr, values, answer, unit)
+
+
+SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication and time of training and serving", (
+    Section("Roofline: compute-bound above the ridge point, memory-bound below", COSTS, (
+        _cost("matmul FLOPs", "2 * M * K * N", 1.374e11, "FLOP", M=4096, K=4096, N=4096),
+        _cost("matmul bytes, bf16 (s = 2)", "s * (M * K + K * N + M * N)", 1.007e8, "B", s=2, M=4096, K=4096, N=4096),
+        _cost("arithmetic intensity", "F / Q", 1364, "FLOP/B", F=1.374e11, Q=1.007e8),
+        _cost("ridge point", "P / W", 295.2, "FLOP/B", **H100),
+        _cost("roofline time", "max(F / P, Q / W)", 1.389e-4, "s", F=1.374e11, Q=1.007e8, **H100),
+    ), note="F FLOPs; Q bytes moved (inputs read, output written once); P peak FLOP/s, W bytes/s (H100-class); "
+            "s bytes/number"),
+    Section("Training compute", COSTS, (
+        _cost("training FLOPs", "6 * N * T", 8.4e23, "FLOP", N=70e9, T=2e12),
+        _cost("GPU-days at a given MFU", "C / (P * MFU) / 86400", 24580, "GPU-days", C=8.4e23, P=989e12, MFU=0.4),
+        _cost("MFU from tokens/s per GPU", "6 * N * R / P", 0.3822, "", N=7e9, R=9000, P=989e12),
+    ), note="N parameters, T tokens: 6 FLOPs per parameter per token (2 forward, 4 backward); MFU: share of peak used"),
+    Section("Memory for Adam: bytes per parameter, and what ZeRO shards over N devices", COSTS, (
+        _cost("fp32: weights + grads + moments", "4 + 4 + 4 + 4", 16, "B/param"),
+        _cost("mixed: bf16 w, g; fp32 master, m, v", "2 + 2 + 4 + 4 + 4", 16, "B/param"),
+        _cost("ZeRO-1: optimizer state sharded", "2 + 2 + 12 / N", 5.5, "B/param", N=8),
+        _cost("ZeRO-2: + gradients sharded", "2 + (2 + 12) / N", 3.75, "B/param", N=8),
+        _cost("ZeRO-3: + weights sharded", "(2 + 2 + 12) / N", 2, "B/param", N=8),
+        _cost("7B model, mixed, no ZeRO", "16 * N / 1e9", 112, "GB", N=7e9),
+    ), note="optimizer state in mixed precision: fp32 master 4 + two fp32 moments 8 = 12 bytes; activations come on top"),
+    Section("Communication and the pipeline", COSTS, (
+        _cost("ring all-reduce, sent per device", "2 * (N - 1) / N * S", 24.5, "GB", N=8, S=14),
+        _cost("ring all-gather or reduce-scatter", "(N - 1) / N * S", 12.25, "GB", N=8, S=14),
+        _cost("ZeRO-3 traffic ÷ data parallel's", "3 * (N - 1) / N * S / (2 * (N - 1) / N * S)", 1.5, "×", N=8, S=14),
+        _cost("pipeline bubble, share of a step", "(p - 1) / (m + p - 1)", 0.1579, "", p=4, m=16),
+    ), note="S the whole array's bytes. ZeRO-3: 2 all-gathers + 1 reduce-scatter vs 1 all-reduce. p stages, m microbatches"),
+    Section("Serving", COSTS, (
+        _cost("KV cache (K and V)", "2 * B * L * layers * Hkv * K * s / 2**30", 10, "GiB",
+              B=1, L=32768, layers=80, Hkv=8, K=128, s=2),
+        _cost("the same with MHA (Hkv = H)", "2 * B * L * layers * Hkv * K * s / 2**30", 80, "GiB",
+              B=1, L=32768, layers=80, Hkv=64, K=128, s=2),
+        _cost("bf16 weights of a 70B model", "2 * N / 1e9", 140, "GB", N=70e9),
+        _cost("decode, batch 1: time per token", "2 * N / W * 1000", 41.79, "ms", N=70e9, W=3.35e12),
+    ), note="Hkv KV heads: H for MHA, 8 groups for GQA (a 70B-class model), 1 for MQA; K head size; s bytes per number"),
+))
+
+SHEETS = {sheet.name: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL, ATTENTION,
+                                          SCALING)}

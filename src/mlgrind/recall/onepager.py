@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 
 from ..shapes import palette
 from ..shapes.rules import ShapeError, broadcast
-from .facts import SHEETS, Column, Cue, Fact, Section, Sheet
+from .facts import SHEETS, Column, Cue, Fact, Formula, Section, Sheet
 
 __all__ = ["PAPERS", "KINDS", "DPI", "write_onepagers", "render", "resolve_sheets", "cell_text"]
 
@@ -88,7 +88,7 @@ def write_onepagers(sheets: str | Iterable[str] = "all", out_dir: str | Path = "
     return written
 
 
-def cell_text(row: Fact | Cue, name: str) -> str:
+def cell_text(row: Fact | Formula | Cue, name: str) -> str:
     """What the sheet prints in column ``name`` of ``row``."""
     if name == "role":
         return palette.ROLES[row.role].label
@@ -209,7 +209,7 @@ def render(sheet: str | Sheet, paper: str = "a4", kind: str = "reference") -> Fi
         y += 0.12
     page.text(x0, page.h - MARGIN * 0.6, f"The ML Grind · mlgrind onepager {sheet.name} · {paper} · {kind}",
               size=5.8, mono=False, color=GREY)
-    if y > page.h - MARGIN:
+    if y > page.h - MARGIN + 1e-9:  # rows stretched to fill the page end on its margin, give or take rounding
         raise ValueError(f"{sheet.name} does not fit on one {paper} page ({y:.2f} in of {page.h - MARGIN:.2f})")
     return page.fig
 
