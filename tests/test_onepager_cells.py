@@ -305,3 +305,14 @@ def test_the_reader_catches_a_wrong_claim():
     assert any(numpy != said for _, numpy, said in claims(cell))
     cell = one_pager("07_scaling_math").replace("`2 + (2 + 12) / N`", "`(2 + 2 + 12) / N`")
     assert any(numpy != said for _, numpy, said in claims(cell))
+
+
+def test_the_formulas_07_shares_with_the_scaling_sheet_are_written_alike():
+    """Bytes per parameter, the ZeRO stages, the ring factors and the bubble: one formula, on the page and the sheet."""
+    from mlgrind.recall.facts import Formula
+
+    sheet = {row.expr for row in SHEETS["scaling"].rows() if isinstance(row, Formula)}
+    page = {codes(row[1])[0] for _, rows in tables(one_pager("07_scaling_math")) for row in rows}
+    shared = {"4 + 4 + 4 + 4", "2 + 2 + 4 + 4 + 4", "2 + 2 + 12 / N", "2 + (2 + 12) / N", "(2 + 2 + 12) / N",
+              "2 * (N - 1) / N * S", "(N - 1) / N * S", "(p - 1) / (m + p - 1)"}
+    assert shared <= page and shared <= sheet, (shared - page, shared - sheet)
