@@ -36,10 +36,11 @@ def compute_bound_batch(K, N, itemsize, peak_flops, bandwidth):
     if 2 * K * N <= ridge * itemsize * (K + N):
         return None
     M = max(1, int(np.ceil(ridge * itemsize * K * N / (2 * K * N - ridge * itemsize * (K + N)))))
-    while M > 1 and arithmetic_intensity(M - 1, K, N, itemsize) >= ridge:
-        M -= 1
-    while arithmetic_intensity(M, K, N, itemsize) < ridge:
-        M += 1
+    for _ in range(2):
+        if M > 1 and arithmetic_intensity(M - 1, K, N, itemsize) >= ridge:
+            M -= 1
+        elif arithmetic_intensity(M, K, N, itemsize) < ridge:
+            M += 1
     return M
 '''
 
@@ -187,8 +188,7 @@ WRONG = {
     "decode_batch_the_last_memory_bound_one": ("decode_batch", "test_decode_batch", _edit(
         DECODE, "    return M\n", "    return M - 1 if M > 1 else M\n")),
     "decode_batch_never_none": ("decode_batch", "test_decode_batch", _edit(
-        DECODE, "    if 2 * K * N <= ridge * itemsize * (K + N):\n        return None\n", "")
-        .replace("    while arithmetic_intensity(M, K, N, itemsize) < ridge:\n        M += 1\n", "")),
+        DECODE, "    if 2 * K * N <= ridge * itemsize * (K + N):\n        return None\n", "")),
     "decode_batch_ignores_itemsize": ("decode_batch", "test_decode_batch", DECODE.replace(
         "itemsize", "1").replace("def compute_bound_batch(K, N, 1,", "def compute_bound_batch(K, N, itemsize,")),
     # ---------------------------------------------------------------- training cost: 6·P·T, devices, days
