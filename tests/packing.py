@@ -28,6 +28,7 @@ touches the union. An answer is never packed if its code reaches the namespace s
 from __future__ import annotations
 
 import ast
+import functools
 import symtable
 from dataclasses import dataclass, field
 
@@ -53,7 +54,9 @@ class Names:
     restores: bool = False                            # …inside a module-level try whose finally restores it
 
 
+@functools.lru_cache(maxsize=None)
 def names_of(code: str) -> Names:
+    """What ``code`` binds and refers to (cached: the same cells are read for every group of answers)."""
     code = python(code)
     table = symtable.symtable(code, "<cell>", "exec")
     names = Names()
@@ -115,24 +118,88 @@ class Cell:
     grade_id: str | None
     graded: bool
     names: Names
+    swaps: set[str] = field(default_factory=set)  # names a hidden test swaps correct helpers in for
+
+
+@functools.lru_cache(maxsize=None)
+def _swapped_in(code: str, names: frozenset[str]) -> frozenset[str]:
+    return frozenset(swapped_in(code, names))
+
+
+class _Namespace(dict):
+    """A namespace that remembers which names were written into it."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.written = set()
+
+    def __setitem__(self, key, value):
+        self.written.add(key)
+        super().__setitem__(key, value)
+
+    def update(self, *args, **kwargs):
+        changes = dict(*args, **kwargs)
+        self.written |= set(changes)
+        super().update(changes)
+
+
+class _Learners:
+    """Stand-ins for the learner's functions: their ``__globals__`` records what a hidden test swaps in."""
+
+    def __init__(self, names):
+        self.namespace = _Namespace()
+        stand_in = type("LearnersFunction", (), {"__globals__": self.namespace})
+        self.namespace.update({name: stand_in() for name in names})
+        self.namespace.written.clear()
+
+
+def swapped_in(code: str, names: frozenset[str]) -> set[str]:
+    """The names a restoring test cell swaps correct versions in for, for all the learner's code it runs.
+
+    A hidden test that swaps helpers in does it before a module-level ``try`` and puts the learner's
+    back in its ``finally``. Its code before the ``try`` is run here against stand-ins for the
+    learner's functions, and the names it writes are read off. Nothing is cut (an empty set) unless
+    the cell runs no code after that ``try`` (the learner's functions would then see their own
+    helpers again) and its code before it ran to the end.
+    """
+    body = ast.parse(python(code)).body
+    window = next((i for i, n in enumerate(body) if isinstance(n, ast.Try) and n.finalbody), None)
+    if window is None or window != len(body) - 1:
+        return set()
+    learners = _Learners(names)
+    space = dict(learners.namespace)
+    space.update(__builtins__=__builtins__, __name__="__swap__")
+    before = dict(space)
+    try:
+        exec(compile(ast.Module(body=body[:window], type_ignores=[]), "<test cell>", "exec"), space)
+    except Exception:
+        return set()
+    through_globals = {n for n in names if space.get(n) is not before.get(n)}
+    own = names_of(code).bound | names_of(code).functions
+    return (learners.namespace.written | through_globals) & names - own
 
 
 class Notebook:
-    """The code cells of a source notebook, in order, with what each one binds and refers to."""
+    """A notebook's code, in order, as units (cells, or statements) with what each binds and refers to."""
 
-    def __init__(self, nb):
-        self.cells = []
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            meta = cell.metadata.get("nbgrader", {})
-            self.cells.append(Cell(meta.get("grade_id"), bool(meta.get("grade")) and not meta.get("solution"),
-                                   names_of(cell.source)))
+    def __init__(self, units: list[tuple[str | None, bool, str]]):
+        """``units``: (grade id or other label, graded, code) of each cell or statement, in order."""
+        self.cells = [Cell(label, graded, names_of(code)) for label, graded, code in units]
         self.index = {c.grade_id: i for i, c in enumerate(self.cells) if c.grade_id}
         bound = set().union(*(c.names.bound for c in self.cells))
         functions = set().union(*(c.names.functions for c in self.cells))
         self.defined = bound | functions
         self.data = bound - functions
+        for cell, (_label, _graded, code) in zip(self.cells, units):
+            if cell.graded and cell.names.restores:
+                cell.swaps = _swapped_in(code, frozenset(self.defined))
+
+    @classmethod
+    def of(cls, nb):
+        """Its code cells, each labelled by its nbgrader grade id."""
+        return cls([(meta.get("grade_id"), bool(meta.get("grade")) and not meta.get("solution"), cell.source)
+                    for cell in nb.cells if cell.cell_type == "code"
+                    for meta in [cell.metadata.get("nbgrader", {})]])
 
     def tests(self) -> list[str]:
         return [c.grade_id for c in self.cells if c.graded]
@@ -143,11 +210,15 @@ class Notebook:
         ``replaced``: solution grade id -> the names of the answer written there; such a cell reads
         and touches what the source's code and the answer's code do together.
         """
-        reads, touches = self._reads_and_touches(replaced)
+        immediate, late, touches = self._reads_and_touches(replaced)
         out = {}
         for end, cell in enumerate(self.cells):
             if not cell.graded:
                 continue
+            # While the test runs, the names it swaps in are its own wherever a function looks them up;
+            # it reads the learner's ones only to put them back.
+            reads = [m | (l - cell.swaps) for m, l in zip(immediate, late)]
+            reads[end] -= cell.swaps
             seen, todo = set(), [end]
             while todo:
                 i = todo.pop()
@@ -182,7 +253,7 @@ class Notebook:
             touches = [b | w | (r & self.data) for b, w, r in zip(binds, written, reads)]
             still = [c and not any(touches[i] & r for r in reads[i + 1:]) for i, c in enumerate(closed)]
             if still == closed:
-                return reads, touches
+                return immediate, [l - o if c else l for l, o, c in zip(late, own, closed)], touches
             closed = still
 
 
@@ -218,25 +289,68 @@ class Student:
         return set(tests) - others
 
 
-def pack(nb, answers: list[Answer]) -> list[Student]:
-    """Students carrying ``answers``, several per student where no graded test cell can see two of them.
+def in_cells(nb, answers: list[Answer]):
+    """What each test cell of ``nb`` would see of a group of ``answers``, each written in its own cell.
 
-    Greedy, in the answers' order, so the same answers always give the same students. An answer whose
-    code reaches the namespace indirectly, or whose cell a test it must fail does not depend on, gets
-    a student of its own.
+    Returns ``sees(group) -> {test id: names of the answers of group it depends on}``.
     """
-    notebook = Notebook(nb)
+    notebook = Notebook.of(nb)
     names = {a.name: names_of(a.code) for a in answers}
 
-    def seen(pack: list[Answer]) -> dict[str, set[str]]:
-        return notebook.seen({a.solution_id: names[a.name] for a in pack})
+    def sees(group: list[Answer]) -> dict[str, set[str]]:
+        depends = notebook.seen({a.solution_id: names[a.name] for a in group})
+        return {t: {a.name for a in group if a.solution_id in d} for t, d in depends.items()}
 
-    def separable(pack: list[Answer]) -> bool:
-        depends = seen(pack)
-        cells = {a.solution_id for a in pack}
-        return (len(cells) == len(pack)
-                and all(len(cells & d) <= 1 for d in depends.values())
-                and all(a.solution_id in depends[t] for a in pack for t in a.fails))
+    return sees
+
+
+def in_module(notebook_of, module_id: str, source):
+    """Like ``in_cells``, for notebooks holding a group's answers in one module cell (editor mode).
+
+    ``notebook_of(group)``: the notebook submitted for the group; ``module_id``: the grade id of its
+    cell holding the module; ``source``: the source notebook, whose locked cells (hidden tests
+    included) grading puts back. The module's statements count one by one; a statement written as
+    one of an answer's statements belongs to that answer.
+    """
+    locked = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+              if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("locked")}
+
+    def sees(group: list[Answer]) -> dict[str, set[str]]:
+        units, owners = [], {}
+        written = {a.name: {ast.dump(n) for n in ast.parse(python(a.code)).body} for a in group}
+        for cell in notebook_of(group).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code":
+                continue
+            if meta.get("grade_id") != module_id:
+                units.append((meta.get("grade_id"), bool(meta.get("grade")) and not meta.get("solution"),
+                              locked.get(meta.get("grade_id"), cell.source)))
+                continue
+            lines = python(cell.source).splitlines(keepends=True)
+            for k, statement in enumerate(ast.parse("".join(lines)).body):
+                label = f"{module_id}:{k}"
+                owners[label] = {name for name, dumps in written.items() if ast.dump(statement) in dumps}
+                first = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])])
+                units.append((label, False, "".join(lines[first - 1:statement.end_lineno])))
+        depends = Notebook(units).seen({})
+        return {t: set().union(*(owners.get(label, set()) for label in d)) for t, d in depends.items()}
+
+    return sees
+
+
+def pack(answers: list[Answer], sees) -> list[Student]:
+    """Students carrying ``answers``, several per student where no graded test cell can see two of them.
+
+    ``sees``: from ``in_cells`` or ``in_module``. Greedy, in the answers' order, so the same answers
+    always give the same students. An answer whose code reaches the namespace indirectly, or that a
+    test it must fail does not depend on, gets a student of its own.
+    """
+
+    def separable(group: list[Answer]) -> bool:
+        seen = sees(group)
+        return (len({a.solution_id for a in group}) == len(group)
+                and all(len(names) <= 1 for names in seen.values())
+                and all(a.name in seen[t] for a in group for t in a.fails))
 
     students: list[list[Answer]] = []
     packed: list[list[Answer]] = []  # the students that more answers may join
@@ -244,7 +358,8 @@ def pack(nb, answers: list[Answer]) -> list[Student]:
         if reaches_namespace(answer.code) or not separable([answer]):
             students.append([answer])
             continue
-        home = next((s for s in packed if separable(s + [answer])), None)
+        home = next((s for s in packed
+                     if answer.solution_id not in {a.solution_id for a in s} and separable(s + [answer])), None)
         if home is None:
             home = [answer]
             students.append(home)
@@ -253,7 +368,7 @@ def pack(nb, answers: list[Answer]) -> list[Student]:
             home.append(answer)
     out = []
     for i, group in enumerate(students):
-        depends = seen(group)
-        seen_by = {a.name: {t for t, d in depends.items() if a.solution_id in d} for a in group}
+        seen = sees(group)
+        seen_by = {a.name: {t for t, names in seen.items() if a.name in names} for a in group}
         out.append(Student(group[0].name if len(group) == 1 else f"pack-{i:02d}", group, seen_by))
     return out

@@ -27,7 +27,7 @@ import nbformat
 import pytest
 
 from conftest import REPO, copy_course, run
-from packing import answers_of, pack
+from packing import answers_of, in_cells, pack
 from support import replace_solution
 
 ANSWERS = Path(__file__).parent / "answers"
@@ -81,7 +81,8 @@ def grade_class(course: Path, assignment: str):
     release = REPO / "release" / assignment / f"{assignment}.ipynb"
     submit(course, assignment, "untouched", nbformat.read(str(release), as_version=4))
     carriers = {}
-    for student in pack(nbformat.read(str(source), as_version=4), answers_of(load_answers(assignment))):
+    answers = answers_of(load_answers(assignment))
+    for student in pack(answers, in_cells(nbformat.read(str(source), as_version=4), answers)):
         nb = nbformat.read(str(source), as_version=4)
         for answer in student.answers:
             nb = replace_solution(nb, answer.solution_id, answer.code)
@@ -155,12 +156,18 @@ def test_answer(graded, assignment, kind, name):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_plain_nbgrader_feedback_and_export(graded, assignment):
-    """The rest of an instructor's cycle works unchanged in the course root."""
-    got, max_scores, course, _ = graded[assignment]
-    feedback = run(["nbgrader", "generate_feedback", assignment, "--force"], course)
-    assert feedback.returncode == 0, feedback.stderr[-2000:]
-    reports = list((course / "autograder" / "feedback").glob(f"*/{assignment}/{assignment}.html"))
-    assert len(reports) == len(got)
+    """The rest of an instructor's cycle works unchanged in the course root on what our autograde left.
+
+    Feedback for a full-marks, a zero and a partly wrong submission (tests/test_class.py generates it
+    for a whole class); the export holds every student's score as the gradebook has it.
+    """
+    got, max_scores, course, carriers = graded[assignment]
+    partial = next(s.name for s in carriers.values() if any(a.fails for a in s.answers))
+    for student in ("source", "untouched", partial):
+        feedback = run(["nbgrader", "generate_feedback", assignment, "--student", student, "--force"], course)
+        assert feedback.returncode == 0, feedback.stderr[-2000:]
+    reports = (course / "autograder" / "feedback").glob(f"*/{assignment}/{assignment}.html")
+    assert sorted(p.parts[-3] for p in reports) == sorted(["source", "untouched", partial])
     exported = run(["nbgrader", "export"], course)
     assert exported.returncode == 0, exported.stderr[-2000:]
     rows = list(csv.DictReader((course / "grades.csv").open()))
