@@ -19,6 +19,9 @@ scoping rules (``symtable``):
 - a test cell depends on every earlier cell that touches a name it reads, and on every earlier cell
   that touches a name those read, transitively.
 
+In editor mode (``in_module``) the answers sit together in one module cell; there each of the
+module's statements counts as a unit of its own, and belongs to the answer that wrote it.
+
 A replaced cell is analysed twice, as the source has it and as the answer writes it, and depends and
 touches the union. An answer is never packed if its code reaches the namespace some other way
 (``globals()``, ``exec``, ``setattr``…), or if a test cell it must fail does not depend on its cell
@@ -316,7 +319,7 @@ def in_module(notebook_of, module_id: str, source):
               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("locked")}
 
     def sees(group: list[Answer]) -> dict[str, set[str]]:
-        units, owners = [], {}
+        units, owners, found = [], {}, set()
         written = {a.name: {ast.dump(n) for n in ast.parse(python(a.code)).body} for a in group}
         for cell in notebook_of(group).cells:
             meta = cell.metadata.get("nbgrader", {})
@@ -329,10 +332,14 @@ def in_module(notebook_of, module_id: str, source):
             lines = python(cell.source).splitlines(keepends=True)
             for k, statement in enumerate(ast.parse("".join(lines)).body):
                 label = f"{module_id}:{k}"
+                found.add(ast.dump(statement))
                 owners[label] = {name for name, dumps in written.items() if ast.dump(statement) in dumps}
                 first = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])])
                 units.append((label, False, "".join(lines[first - 1:statement.end_lineno])))
         depends = Notebook(units).seen({})
+        if any(written[a.name] - found for a in group):
+            # Some statement of an answer is not in the module as written: claim nothing about it.
+            return {t: {a.name for a in group} for t in depends}
         return {t: set().union(*(owners.get(label, set()) for label in d)) for t, d in depends.items()}
 
     return sees
