@@ -139,7 +139,7 @@ def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(c
     ]
 
 
-def first_wrong_answer_per_test(answers: list[Answer]) -> list[Answer]:
+def variants_for_check(answers: list[Answer]) -> list[Answer]:
     """Every alternative answer, and one wrong answer for each test (or set of tests) the wrong ones fail."""
     firsts = {}
     for answer in answers:
@@ -159,18 +159,16 @@ def test_wrong_and_alternative_answers_score_the_same_through_check(tmp_path, as
     """
     course = copy_course(tmp_path / "course")
     name = module_name(assignment)
-    variants = first_wrong_answer_per_test(answers_of(load_answers(assignment)))
+    variants = variants_for_check(answers_of(load_answers(assignment)))
 
-    def module_of(group: list[Answer]) -> str:
+    def notebook_of(group: list[Answer], folder: Path = tmp_path / "scratch"):
+        """The notebook `check` grades for a module holding the group's answers (the source's elsewhere)."""
         nb = solved(course, assignment)
         for answer in group:
             nb = replace_solution(nb, answer.solution_id, answer.code)
-        return module_files(nb, assignment)[f"{name}.py"]
-
-    def notebook_of(group: list[Answer], folder: Path = tmp_path / "scratch"):
         module = folder / f"{name}.py"
         module.parent.mkdir(parents=True, exist_ok=True)
-        module.write_text(module_of(group))
+        module.write_text(module_files(nb, assignment)[f"{name}.py"])
         return as_notebook(Course(course), assignment, module)
 
     first_answer_cell = next(c.metadata["nbgrader"]["grade_id"] for c in solved(course, assignment).cells
