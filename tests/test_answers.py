@@ -7,9 +7,14 @@ and the instructor's next steps here are plain nbgrader):
 
 - ``source``: the instructor's notebook, which must get full marks;
 - ``untouched``: the release notebook as a learner receives it, which must get zero;
-- one student per wrong answer, who must lose exactly the points of the test cell(s) it names (a
-  tuple when a broken function also spoils a later exercise that uses it, such as training);
-- one student per alternative correct answer, who must keep full marks.
+- students carrying the wrong and alternative answers. Each wrong answer must score zero in the test
+  cell(s) it names (a tuple when a broken function also spoils a later exercise that uses it, such
+  as training) and lose nothing elsewhere; each alternative correct answer must keep full marks.
+
+A student carries several answers, in different solution cells, only when no graded test cell can
+see two of them (tests/packing.py works that out from the names each cell reads and binds): every
+test cell then scores what it would with only the one answer it sees, so each answer is judged on
+the test cells its packmates cannot reach, which include every test cell it must fail.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import nbformat
 import pytest
 
 from conftest import REPO, copy_course, run
+from packing import answers_of, in_cells, pack
 from support import replace_solution
 
 ANSWERS = Path(__file__).parent / "answers"
@@ -65,22 +71,27 @@ def scores(course: Path, assignment: str) -> dict[str, dict[str, float]]:
 
 
 def grade_class(course: Path, assignment: str):
-    """Submit every variant of ``assignment``; grade them all with one parallel ``mlgrind autograde``."""
-    answers = load_answers(assignment)
+    """Submit every variant of ``assignment``; grade them all with one parallel ``mlgrind autograde``.
+
+    Returns (scores, max_scores, course, students): students maps each answer's name to the student
+    carrying it.
+    """
     source = REPO / "source" / assignment / f"{assignment}.ipynb"
     submit(course, assignment, "source", nbformat.read(str(source), as_version=4))
     release = REPO / "release" / assignment / f"{assignment}.ipynb"
     submit(course, assignment, "untouched", nbformat.read(str(release), as_version=4))
-    for name, (solution_id, _test_id, code) in answers.WRONG.items():
+    carriers = {}
+    answers = answers_of(load_answers(assignment))
+    for student in pack(answers, in_cells(nbformat.read(str(source), as_version=4), answers)):
         nb = nbformat.read(str(source), as_version=4)
-        submit(course, assignment, f"wrong-{name}", replace_solution(nb, solution_id, code))
-    for name, (solution_id, code) in answers.ALTERNATIVE.items():
-        nb = nbformat.read(str(source), as_version=4)
-        submit(course, assignment, f"alternative-{name}", replace_solution(nb, solution_id, code))
+        for answer in student.answers:
+            nb = replace_solution(nb, answer.solution_id, answer.code)
+            carriers[answer.name] = student
+        submit(course, assignment, student.name, nb)
     generated = run(["nbgrader", "generate_assignment", assignment, "--force"], course)
     assert generated.returncode == 0, generated.stderr
     autograde(course, assignment)
-    return (*scores(course, assignment), course)
+    return (*scores(course, assignment), course, carriers)
 
 
 def autograde(course: Path, assignment: str, jobs: int = 2):
@@ -97,7 +108,7 @@ def autograde(course: Path, assignment: str, jobs: int = 2):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """assignment -> (scores, max_scores, course folder); each assignment graded once, when first asked."""
+    """assignment -> (scores, max_scores, course folder, carriers); each assignment graded once, when first asked."""
 
     class Cache(dict):
         def __missing__(self, assignment):
@@ -114,42 +125,49 @@ def _autograded_points(max_scores, grades):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_gets_full_marks(graded, assignment):
-    got, max_scores, _ = graded[assignment]
+    got, max_scores, _, _ = graded[assignment]
     for grade_id, score in _autograded_points(max_scores, got["source"]).items():
         assert score == max_scores[grade_id], f"source loses points in {grade_id}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_untouched_release_gets_zero(graded, assignment):
-    got, _, _ = graded[assignment]
+    got, _, _, _ = graded[assignment]
     assert sum(got["untouched"].values()) == 0, got["untouched"]
 
 
 @pytest.mark.parametrize("assignment,kind,name", CASES)
 def test_answer(graded, assignment, kind, name):
-    got, max_scores, _ = graded[assignment]
-    student = f"{kind}-{name}"
-    grades = _autograded_points(max_scores, got[student])
+    got, max_scores, _, carriers = graded[assignment]
+    student = carriers[f"{kind}-{name}"]
+    answer = next(a for a in student.answers if a.name == f"{kind}-{name}")
+    grades = _autograded_points(max_scores, got[student.name])
+    own = student.out_of_reach(answer, grades)
+    where = "" if len(student.answers) == 1 else f" (student {student.name}, with {[a.name for a in student.answers]})"
+    for test_id in answer.fails:
+        assert test_id in own, f"{test_id} is within reach of another answer of {student.name}"
+        assert grades[test_id] == 0, f"the wrong answer {name} still scored in {test_id}{where}"
+    lost = {k: v for k, v in grades.items() if k in own and k not in answer.fails and v != max_scores[k]}
     if kind == "alternative":
-        lost = {k: v for k, v in grades.items() if v != max_scores[k]}
-        assert not lost, f"a correct alternative answer lost points: {lost}"
+        assert not lost, f"a correct alternative answer lost points: {lost}{where}"
     else:
-        test_ids = load_answers(assignment).WRONG[name][1]
-        test_ids = (test_ids,) if isinstance(test_ids, str) else tuple(test_ids)
-        for test_id in test_ids:
-            assert grades[test_id] == 0, f"the wrong answer {name} still scored in {test_id}"
-        others = {k: v for k, v in grades.items() if k not in test_ids and v != max_scores[k]}
-        assert not others, f"the wrong answer {name} also lost points elsewhere: {others}"
+        assert not lost, f"the wrong answer {name} also lost points elsewhere: {lost}{where}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_plain_nbgrader_feedback_and_export(graded, assignment):
-    """The rest of an instructor's cycle works unchanged in the course root."""
-    got, max_scores, course = graded[assignment]
-    feedback = run(["nbgrader", "generate_feedback", assignment, "--force"], course)
-    assert feedback.returncode == 0, feedback.stderr[-2000:]
-    reports = list((course / "autograder" / "feedback").glob(f"*/{assignment}/{assignment}.html"))
-    assert len(reports) == len(got)
+    """The rest of an instructor's cycle works unchanged in the course root on what our autograde left.
+
+    Feedback for a full-marks, a zero and a partly wrong submission (tests/test_class.py generates it
+    for a whole class); the export holds every student's score as the gradebook has it.
+    """
+    got, max_scores, course, carriers = graded[assignment]
+    partial = next(s.name for s in carriers.values() if any(a.fails for a in s.answers))
+    for students in ("[su]*", partial):  # --student takes a glob: source and untouched, then one more
+        feedback = run(["nbgrader", "generate_feedback", assignment, "--student", students, "--force"], course)
+        assert feedback.returncode == 0, feedback.stderr[-2000:]
+    reports = (course / "autograder" / "feedback").glob(f"*/{assignment}/{assignment}.html")
+    assert sorted(p.parts[-3] for p in reports) == sorted(["source", "untouched", partial])
     exported = run(["nbgrader", "export"], course)
     assert exported.returncode == 0, exported.stderr[-2000:]
     rows = list(csv.DictReader((course / "grades.csv").open()))

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from conftest import REPO, copy_course, run
+from packing import Answer, answers_of, in_module, pack
 from support import html_text, replace_solution, solved
 from test_answers import ASSIGNMENTS, autograde, load_answers, scores, submit
 
@@ -138,12 +139,12 @@ def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(c
     ]
 
 
-def first_wrong_answer_per_test(wrong: dict) -> dict:
-    """One wrong answer for each test (or set of tests) the wrong answers fail, the first listed."""
+def variants_for_check(answers: list[Answer]) -> list[Answer]:
+    """Every alternative answer, and one wrong answer for each test (or set of tests) the wrong ones fail."""
     firsts = {}
-    for key, (_solution_id, test_id, _code) in wrong.items():
-        firsts.setdefault(test_id, key)
-    return {key: wrong[key] for key in firsts.values()}
+    for answer in answers:
+        firsts.setdefault(answer.fails or answer.name, answer)
+    return list(firsts.values())
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -152,32 +153,38 @@ def test_wrong_and_alternative_answers_score_the_same_through_check(tmp_path, as
 
     Every alternative answer, and one wrong answer per test the wrong answers fail: each exercise's
     code goes through the conversion right and wrong (tests/test_answers.py grades every wrong
-    answer as a notebook).
+    answer as a notebook). A module carries several variants when no test cell can see two of them
+    (tests/packing.py, statement by statement through the module); each variant must then score zero
+    in the tests it fails and lose nothing else among the tests its packmates cannot reach.
     """
     course = copy_course(tmp_path / "course")
-    answers = load_answers(assignment)
     name = module_name(assignment)
-    wrong = first_wrong_answer_per_test(answers.WRONG)
-    variants = {f"wrong-{k}": (sid, code) for k, (sid, _t, code) in wrong.items()}
-    variants |= {f"alternative-{k}": (sid, code) for k, (sid, code) in answers.ALTERNATIVE.items()}
-    variants["source"] = (None, None)
-    for student, (solution_id, code) in variants.items():
+    variants = variants_for_check(answers_of(load_answers(assignment)))
+
+    def notebook_of(group: list[Answer], folder: Path = tmp_path / "scratch"):
+        """The notebook `check` grades for a module holding the group's answers (the source's elsewhere)."""
         nb = solved(course, assignment)
-        if solution_id:
-            nb = replace_solution(nb, solution_id, code)
-        module = tmp_path / "modules" / student / f"{name}.py"
-        module.parent.mkdir(parents=True)
+        for answer in group:
+            nb = replace_solution(nb, answer.solution_id, answer.code)
+        module = folder / f"{name}.py"
+        module.parent.mkdir(parents=True, exist_ok=True)
         module.write_text(module_files(nb, assignment)[f"{name}.py"])
-        submit(course, assignment, student, as_notebook(Course(course), assignment, module))
+        return as_notebook(Course(course), assignment, module)
+
+    first_answer_cell = next(c.metadata["nbgrader"]["grade_id"] for c in solved(course, assignment).cells
+                             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+    source = nbformat.read(str(course / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
+    students = pack(variants, in_module(notebook_of, first_answer_cell, source))
+    submit(course, assignment, "source", notebook_of([], tmp_path / "modules" / "source"))
+    for student in students:
+        submit(course, assignment, student.name, notebook_of(student.answers, tmp_path / "modules" / student.name))
     assert run(["nbgrader", "generate_assignment", assignment, "--force"], course).returncode == 0
     autograde(course, assignment)
     got, max_scores = scores(course, assignment)
     full = {k: v for k, v in max_scores.items() if k.startswith("test_")}
-    for student in variants:
-        lost = {k for k in full if got[student][k] != full[k]}
-        if student.startswith("wrong-"):
-            test_id = answers.WRONG[student.removeprefix("wrong-")][1]
-            expected = set(test_id) if isinstance(test_id, tuple) else {test_id}
-            assert lost == expected, (student, lost)
-        else:
-            assert lost == set(), (student, lost)
+    assert {k for k in full if got["source"][k] != full[k]} == set(), got["source"]
+    for student in students:
+        lost = {k for k in full if got[student.name][k] != full[k]}
+        for answer in student.answers:
+            own = student.out_of_reach(answer, full)
+            assert lost & own == set(answer.fails), (answer.name, student.name, lost & own)
