@@ -238,13 +238,24 @@ def running(root: Path) -> bool:
 
 
 def start(course: Course) -> None:
-    """Start the course's warm grader in the background for the next grade, unless one runs or it is off."""
-    if not enabled() or running(course.root):
+    """Start the course's warm grader in the background for the next grade, unless one runs or it is off.
+
+    The grader inherits the course's lock, taken here: from now on ``running`` is true, and a second
+    command finds it so instead of starting another.
+    """
+    if not enabled():
         return
     folder(course.root).mkdir(parents=True, exist_ok=True)
-    with open(log_path(course.root), "ab") as log:
-        subprocess.Popen([sys.executable, "-m", __name__, str(course.root)], cwd=course.root,
-                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    lock = open(_lock_path(course.root), "a")
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # one runs
+        with open(log_path(course.root), "ab") as log:
+            subprocess.Popen([sys.executable, "-m", __name__, str(course.root), str(lock.fileno())],
+                             cwd=course.root, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True, pass_fds=(lock.fileno(),))
 
 
 # --- the grader's side ----------------------------------------------------------------------------
@@ -284,7 +295,6 @@ class Grader:
             self.path.parent.mkdir(mode=0o700, exist_ok=True)
             if self.path.parent.stat().st_uid != os.getuid() or self.path.parent.stat().st_mode & 0o077:
                 raise PermissionError(f"{self.path.parent} is not a private folder of this user's")
-        self.path.unlink(missing_ok=True)  # a grader that was killed left its socket behind
         umask = os.umask(0o177)  # the socket is created 0600: only its owner may connect
         try:
             self.listener = Listener(str(self.path), "AF_UNIX", backlog=16, authkey=key)
@@ -398,16 +408,23 @@ class Grader:
             os._exit(0)
 
 
-def serve(root: Path) -> int:
-    """Run the warm grader of the course at ``root`` until it has a reason to exit (one per course)."""
-    folder(root).mkdir(parents=True, exist_ok=True)
-    lock = open(_lock_path(root), "a")
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return 0  # another grader has this course
+def serve(root: Path, lock_fd: int | None = None) -> int:
+    """Run the warm grader of the course at ``root`` until it has a reason to exit (one per course).
+
+    ``lock_fd`` is the course's lock, already taken by ``start``; without it the lock is taken here.
+    """
+    if lock_fd is not None:
+        lock = os.fdopen(lock_fd, "a")
+    else:
+        folder(root).mkdir(parents=True, exist_ok=True)
+        lock = open(_lock_path(root), "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return 0  # another grader has this course
     grader = Grader(root)
     grader.lock = lock
+    grader.path.unlink(missing_ok=True)  # left by a grader that was killed: with the lock held, it is no one's
     signal.signal(signal.SIGTERM, lambda *_: grader.exit("stopped (SIGTERM)"))
     try:
         grader.prepare()
@@ -419,4 +436,4 @@ def serve(root: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(serve(Path(sys.argv[1]).resolve()))
+    sys.exit(serve(Path(sys.argv[1]).resolve(), int(sys.argv[2]) if len(sys.argv) > 2 else None))
