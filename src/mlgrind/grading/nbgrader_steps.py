@@ -56,7 +56,3 @@ def run_step(app_class, settings: Settings, assignment: str, student: str = "", 
         app.log.removeHandler(handler)
     return buffer.getvalue()
 
-
-def warm_up(settings: Settings) -> None:
-    """Import what a grade's steps use, for a long-lived grader to pay that once, before its first grade."""
-    from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401

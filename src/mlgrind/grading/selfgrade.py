@@ -172,6 +172,37 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
     )
 
 
+def rehearse(course: Course, scratch: Path) -> str | None:
+    """Grade the released notebook of the last self-graded assignment in ``scratch``; its name, or None if none was.
+
+    A warm-up for a long-lived grader, whose first grade would otherwise pay every first-use cost
+    (nbgrader's preprocessors, the gradebook's mappings, the feedback templates). The released
+    notebook raises at once in every answer cell, so this takes no learner's time limits; the
+    course's own folders and gradebook are only read.
+    """
+    from nbgrader.converters import Autograde, GenerateFeedback
+
+    own = private_settings(course)
+    submitted = sorted(own.submitted.glob("*/*/*.ipynb"), key=lambda path: path.stat().st_mtime)
+    if not submitted or own.gradebook_file is None or not own.gradebook_file.exists():
+        return None
+    assignment = submitted[-1].parent.name
+    release = course.release_notebook(assignment)
+    if not release.exists():
+        return None
+    shutil.copyfile(own.gradebook_file, scratch / "gradebook.db")
+    settings = own.with_overrides(CourseDirectory={
+        "db_url": sqlite_url(scratch / "gradebook.db"),
+        **{f"{step}_directory": str(scratch / step) for step in ("submitted", "autograded", "feedback")},
+    })
+    target = settings.notebook("submitted", assignment, STUDENT)
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(release, target)
+    run_step(Autograde, settings, assignment, STUDENT, force=True, create_student=True)
+    run_step(GenerateFeedback, settings, assignment, STUDENT, force=True)
+    return assignment
+
+
 def outcome(course: Course, assignment: str, notebook=None, student: str = STUDENT) -> Report | NotGraded:
     """``grade``, or the one line saying why nothing was graded (an unreadable notebook, a failed step)."""
     try:

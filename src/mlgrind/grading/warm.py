@@ -280,10 +280,15 @@ class Grader:
 
     def prepare(self) -> None:
         """Import and warm the grading code, boot a kernel, then open the socket: a grader that answers is ready."""
-        from . import kernels, selfgrade  # noqa: F401  (nbgrader and the course's preprocessors, imported once)
-        from .nbgrader_steps import warm_up
+        from . import kernels, selfgrade
 
-        warm_up(self.course.settings)
+        started = time.monotonic()
+        try:
+            with tempfile.TemporaryDirectory(dir=folder(self.root)) as scratch:
+                rehearsed = selfgrade.rehearse(self.course, Path(scratch))
+            self.log(f"warmed up on {rehearsed or 'nothing'} in {time.monotonic() - started:.2f} s")
+        except Exception as exc:  # noqa: BLE001 - a cold first grade is still a grade
+            self.log(f"warm-up failed: {type(exc).__name__}: {exc}".splitlines()[0])
         kernels.keep_one_ready(self.course)
         key = secrets.token_bytes(32)
         written = key_path(self.root).with_suffix(".key.new")
