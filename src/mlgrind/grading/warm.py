@@ -358,6 +358,10 @@ class Grader:
         from . import kernels
         from .selfgrade import outcome
 
+        from .report import EDITOR, STUDENT
+
+        if request.get("assignment") not in self.course.assignments() or request.get("student") not in (STUDENT, EDITOR):
+            return {"error": "a request for an assignment or student this course does not have"}
         try:
             notebook = None
             if request.get("notebook") is not None:
