@@ -99,6 +99,19 @@ def test_a_notebook_edited_between_grades_is_graded_afresh(warm_course):
     assert broken.stderr.strip().splitlines() == [broken.stderr.strip()] and "not valid JSON" in broken.stderr
 
 
+def test_two_grades_at_once_are_served_one_after_the_other(warm_course):
+    from concurrent.futures import ThreadPoolExecutor
+
+    course = warm_course
+    write_learner(course, solved(course, A))
+    expected = grade(course).stdout
+    ready(course)
+    with ThreadPoolExecutor(2) as pool:
+        both = list(pool.map(lambda _: grade(course), range(2)))
+    assert [(g.returncode, g.stdout, g.stderr) for g in both] == [(0, expected, "")] * 2
+    assert served(course) == 2
+
+
 def test_a_killed_warm_grader_loses_no_grade(warm_course):
     course = warm_course
     write_learner(course, solved(course, A))

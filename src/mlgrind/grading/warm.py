@@ -36,7 +36,7 @@ from multiprocessing.connection import AuthenticationError, Connection, Listener
 from pathlib import Path
 
 from ..course import Course
-from .report import NotGraded, Report
+from .report import STUDENT, NotGraded, Report
 
 SETTING = "MLGRIND_WARM"  # "0" (or off, no, false) turns the warm grader off
 IDLE_SETTING = "MLGRIND_WARM_IDLE"  # seconds without a request before the grader exits
@@ -106,7 +106,7 @@ def stamp(root: Path) -> str:
         digest.update(str(config).encode())
         digest.update(config.read_bytes() if config.is_file() else b"missing")
     for name, value in sorted(os.environ.items()):
-        if name.startswith(STAMPED_PREFIXES) and name not in (SETTING,) or name in STAMPED_NAMES:
+        if (name.startswith(STAMPED_PREFIXES) and name != SETTING) or name in STAMPED_NAMES:
             digest.update(f"{name}={value}\n".encode())
     return digest.hexdigest()
 
@@ -119,7 +119,7 @@ def _peer(sock: socket.socket) -> tuple[int, int]:
 
 # --- the command's side ---------------------------------------------------------------------------
 
-def ask(course: Course, assignment: str, notebook=None, student: str = "learner") -> Report | NotGraded | None:
+def ask(course: Course, assignment: str, notebook=None, student: str = STUDENT) -> Report | NotGraded | None:
     """The warm grader's grade of the learner's notebook (or ``notebook``); None: grade in this process.
 
     None without a note when there is no grader or it was started with other settings; with a
@@ -157,8 +157,9 @@ def grade_seconds(course: Course, assignment: str, notebook=None) -> float:
             notebook = json.loads(course.learner_notebook(assignment).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             notebook = {}
-    cells = sum(1 for cell in notebook.get("cells", []) if cell.get("cell_type") == "code")
-    return GRADE_OVERHEAD_SECONDS + (course.settings.limits.cell_timeout or 60) * (cells + 2)
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    code_cells = sum(isinstance(c, dict) and c.get("cell_type") == "code" for c in cells) if isinstance(cells, list) else 0
+    return GRADE_OVERHEAD_SECONDS + (course.settings.limits.cell_timeout or 60) * (code_cells + 2)
 
 
 def exchange(root: Path, request: dict, timeout: float) -> dict:
