@@ -36,7 +36,7 @@ from multiprocessing.connection import AuthenticationError, Connection, Listener
 from pathlib import Path
 
 from ..course import Course
-from .report import STUDENT, NotGraded, Report
+from .report import EDITOR, STUDENT, NotGraded, Report
 
 SETTING = "MLGRIND_WARM"  # "0" (or off, no, false) turns the warm grader off
 IDLE_SETTING = "MLGRIND_WARM_IDLE"  # seconds without a request before the grader exits
@@ -319,9 +319,12 @@ class Grader:
                 continue
             with conn, self.busy:
                 self.last_request = time.monotonic()
-                stale = self._answer(conn)
-                if stale:
-                    self.exit(stale)
+                try:
+                    reason = self._answer(conn)
+                except Exception as exc:  # noqa: BLE001 - the waiting command notices the closed socket and grades itself
+                    reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                if reason:
+                    self.exit(reason)
                 self.last_request = time.monotonic()
 
     def _answer(self, conn: Connection) -> str:
@@ -358,8 +361,6 @@ class Grader:
     def _grade(self, request: dict) -> dict:
         from . import kernels
         from .selfgrade import outcome
-
-        from .report import EDITOR, STUDENT
 
         if request.get("assignment") not in self.course.assignments() or request.get("student") not in (STUDENT, EDITOR):
             return {"error": "a request for an assignment or student this course does not have"}
