@@ -1,13 +1,18 @@
 """Self-grade speed: `mlgrind grade 01` against a bare `jupyter nbconvert --execute` of the same notebook.
 
-Both run, interleaved, on a solved learner notebook in a throw-away copy of the course; the script
-prints each median wall time and their ratio (below 1.0 means grading is faster than merely
-executing the notebook). Usage: python benchmarks/selfgrade.py [--runs N]
+Three commands run, interleaved, on a solved learner notebook in a throw-away copy of the course:
+a repeated grade answered by the course's warm grader, the same grade in its own process
+(``MLGRIND_WARM=0``, as every first grade is), and nbconvert. Before each warm grade the warm grader
+has booted its next kernel (as it has whenever a learner has spent a moment on their notebook); the
+script waits for that outside the timings. It prints each median wall time and the ratios to
+nbconvert's (below 1.0 means grading is faster than merely executing the notebook).
+Usage: python benchmarks/selfgrade.py [--runs N]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -19,16 +24,20 @@ import nbformat
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from support import copy_course, solved  # noqa: E402
+from support import copy_course, solved, stop_warm_grader  # noqa: E402
+
+from mlgrind.grading import warm  # noqa: E402
 
 ASSIGNMENT = "01_broadcasting"
 BIN = Path(sys.executable).parent
 
 
-def timed(args: list[str], cwd: Path) -> float:
+def timed(args: list[str], cwd: Path, **env: str) -> float:
     start = time.perf_counter()
-    subprocess.run(args, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
+    done = subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True, env={**os.environ, **env})
+    elapsed = time.perf_counter() - start
+    assert "warm grader" not in done.stderr, done.stderr  # a warm grade that fell back would not count
+    return elapsed
 
 
 def main() -> None:
@@ -43,17 +52,24 @@ def main() -> None:
         grade = [str(BIN / "mlgrind"), "grade", "01"]
         execute = [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", str(learner),
                    "--output", str(Path(tmp) / "executed.ipynb")]
-        timed(grade, course)  # the first grade also fills the gradebook
-        timed(execute, course)
-        times = {"grade": [], "execute": []}
-        for _ in tqdm(range(runs), desc="interleaved runs"):
-            times["grade"].append(timed(grade, course))
-            times["execute"].append(timed(execute, course))
+        try:
+            timed(grade, course, MLGRIND_WARM="1")  # the first grade fills the gradebook and starts the warm grader
+            timed(execute, course)
+            assert warm.ping(course) is not None, "the warm grader did not start"
+            times = {"warm": [], "cold": [], "execute": []}
+            for _ in tqdm(range(runs), desc="interleaved runs"):
+                times["warm"].append(timed(grade, course, MLGRIND_WARM="1"))
+                assert warm.ping(course) is not None, "the warm grader stopped"  # its next kernel is booted
+                times["cold"].append(timed(grade, course, MLGRIND_WARM="0"))
+                times["execute"].append(timed(execute, course))
+        finally:
+            stop_warm_grader(course)
 
-    grade_s, execute_s = statistics.median(times["grade"]), statistics.median(times["execute"])
-    print(f"mlgrind grade 01 (autograde + feedback + table): median {grade_s:.2f} s")
-    print(f"jupyter nbconvert --execute (same notebook):      median {execute_s:.2f} s")
-    print(f"ratio: {grade_s / execute_s:.2f}x")
+    warm_s, cold_s, execute_s = (statistics.median(times[k]) for k in ("warm", "cold", "execute"))
+    print(f"mlgrind grade 01, warm grader (autograde + feedback + table): median {warm_s:.2f} s")
+    print(f"mlgrind grade 01, in its own process (MLGRIND_WARM=0):        median {cold_s:.2f} s")
+    print(f"jupyter nbconvert --execute (same notebook):                  median {execute_s:.2f} s")
+    print(f"ratio, warm: {warm_s / execute_s:.2f}x; in its own process: {cold_s / execute_s:.2f}x")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,10 @@ from support import REPO, copy_course  # noqa: F401
 
 BIN = Path(sys.executable).parent
 
+# Every `mlgrind grade` would leave a warm grader (and its kernel) behind in each temporary course;
+# tests/test_warm.py turns it on where it is the subject and stops each grader it starts.
+os.environ["MLGRIND_WARM"] = "0"
+
 
 def env(**extra: str) -> dict:
     environment = dict(os.environ)

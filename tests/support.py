@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import nbformat
@@ -89,3 +91,30 @@ def numpy_says(q) -> tuple | str:
         return tuple(np.shape(eval(q.expr, {"np": np}, dict(zip(q.shapes, arrays)))))  # noqa: S307
     except (ValueError, TypeError, IndexError, np.exceptions.AxisError):
         return "error"
+
+
+def wait_exit(pid: int, timeout: float = 60) -> bool:
+    """Wait until process ``pid`` (any process, not only a child) has exited; False if it still runs at ``timeout``."""
+    import select
+
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        readable, _, _ = select.select([handle], [], [], timeout)
+        return bool(readable)
+    finally:
+        os.close(handle)
+
+
+def stop_warm_grader(course: Path, timeout: float = 60) -> int | None:
+    """Stop the course's warm grader, if one answers, and wait for it to exit; its process id, or None."""
+    from mlgrind.grading import warm
+
+    pid = warm.ping(course, timeout=timeout)
+    if pid is None:
+        return None
+    os.kill(pid, signal.SIGTERM)
+    assert wait_exit(pid, timeout), f"the warm grader {pid} did not exit on SIGTERM"
+    return pid

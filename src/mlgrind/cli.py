@@ -24,43 +24,54 @@ def _build(course: Course, args) -> int:
 
 
 def _grade(course: Course, args) -> int:
-    from .grading import kernels
-
     assignment = course.resolve(args.assignment)
     if args.rate and args.json:
         raise CourseError("--rate asks its questions in the terminal; it cannot be combined with --json")
-    kernels.start(course)
-    try:
-        return _grade_with(course, assignment, args)
-    finally:
-        kernels.stop()
+    return _grade_with(course, assignment, args)
 
 
 def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
-    from .grading.nbgrader_steps import StepFailed, reason
-    from .grading.selfgrade import EDITOR, STUDENT, format_table, grade
-    from .grading.submission import NotebookUnreadable
+    """Grade through the course's warm grader if one answers, else here (then start one for next time)."""
+    from .grading import warm
+    from .grading.report import EDITOR, STUDENT, NotGraded, format_table
 
+    student = EDITOR if notebook is not None else STUDENT
+    result = warm.ask(course, assignment, notebook, student)
+    served = result is not None
+    if not served:
+        result = _grade_here(course, assignment, notebook, student)
     try:
-        report = grade(course, assignment, notebook, student=EDITOR if notebook is not None else STUDENT)
-    except NotebookUnreadable as exc:
-        print(f"mlgrind grade: {exc}", file=sys.stderr)
-        return 1
-    except StepFailed as exc:
-        print(f"mlgrind grade: nbgrader could not grade {assignment}: {reason(str(exc))}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(report.to_json())
-    else:
-        print(format_table(report, verbose=args.verbose, next_line=False))
-        if notebook is None:
-            _interview_answer(course, assignment, rate=args.rate)
-        print(report.next)
-    from .recall.history import record_grade
+        if isinstance(result, NotGraded):
+            print(f"mlgrind grade: {result.message}", file=sys.stderr)
+            return 1
+        if args.json:
+            print(result.to_json())
+        else:
+            print(format_table(result, verbose=args.verbose, next_line=False))
+            if notebook is None:
+                _interview_answer(course, assignment, rate=args.rate)
+            print(result.next)
+        from .recall.history import record_grade
 
-    record_grade(course, assignment, report.score, report.max_score, via="check" if notebook is not None else "grade",
-                 cells=report.cells)
-    return 0
+        record_grade(course, assignment, result.score, result.max_score,
+                     via="check" if notebook is not None else "grade", cells=result.cells)
+        return 0
+    finally:
+        if not served:
+            warm.start(course)
+
+
+def _grade_here(course: Course, assignment: str, notebook, student: str):
+    """Grade in this process, with a kernel booting while nbgrader is imported."""
+    from .grading import kernels
+
+    kernels.start(course)
+    try:
+        from .grading.selfgrade import outcome
+
+        return outcome(course, assignment, notebook, student)
+    finally:
+        kernels.stop()
 
 
 def _interview_answer(course: Course, assignment: str, rate: bool) -> None:
@@ -136,17 +147,12 @@ def _editor_course(path: Path, named: str | None) -> Course:
 
 
 def _check(course: Course | None, args) -> int:
-    from .grading import kernels
     from .editor import as_notebook, find_module
 
     course = _editor_course(Path(args.path), args.course)
     assignment = course.resolve(args.assignment)
     module = find_module(assignment, Path(args.path))
-    kernels.start(course)
-    try:
-        return _grade_with(course, assignment, args, notebook=as_notebook(course, assignment, module))
-    finally:
-        kernels.stop()
+    return _grade_with(course, assignment, args, notebook=as_notebook(course, assignment, module))
 
 
 def _drill(course: Course | None, args) -> int:

@@ -6,6 +6,7 @@
 - ``gradebook``: reaching the gradebook and checking it against ``source/``;
 - ``nbgrader_steps``: running one nbgrader converter in this process;
 - ``build``, ``selfgrade``, ``classgrade``: ``mlgrind build``, ``grade`` and ``autograde``;
+- ``report``: a self-grade's report and its table; ``warm``: the background grader that answers a repeated one;
 - ``preprocessors``, ``kernels``: the steps nbgrader runs in place of its own, and the warm kernel.
 - ``exercises``: an exercise's title, status, one-row message and the next step, the same in every view;
 - ``feedback``: the feedback report's preprocessor and its nbconvert template (``feedback_template/``).

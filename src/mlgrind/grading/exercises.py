@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from .limits import Limits
 
 STATUSES = ("not attempted", "pass", "fail", "error", "manual")
@@ -77,6 +75,8 @@ def released_headings(nb, release: Path) -> dict[str, Heading]:
     heading in their copy), those of ``nb`` for any cell the release lacks."""
     found = headings(nb)
     if release.is_file():
+        import nbformat  # here, not above: the report's table needs none of it
+
         found.update(headings(nbformat.read(str(release), as_version=4)))
     return found
 

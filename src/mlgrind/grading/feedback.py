@@ -16,7 +16,7 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, score_line, summarize
-from .selfgrade import EDITOR
+from .report import EDITOR
 from .settings import Settings
 
 TEMPLATES = Path(__file__).with_name("feedback_template")

@@ -8,6 +8,7 @@ start-up deadline).
 
 ``start`` launches, ahead of time, the kernel nbgrader's Execute would launch, so it boots while the
 grader is still importing nbgrader; ``Execute`` takes it with ``take``; ``stop`` ends one left unused.
+The warm grader (``warm``) calls ``keep_one_ready`` between grades, so each grade finds a fresh one.
 """
 
 from __future__ import annotations
@@ -143,6 +144,11 @@ class GradingKernelManager(AsyncKernelManager):
         self._early_thread = threading.Thread(target=wait, name="mlgrind-kernel-ready", daemon=True)
         self._early_thread.start()
 
+    def wait_ready_ahead(self) -> None:
+        """Wait until ``get_ready_ahead``'s thread is done: the kernel answered, or the wait gave up."""
+        if self._early_thread is not None:
+            self._early_thread.join()
+
     def client(self, **kwargs):
         """The client made by ``get_ready_ahead`` the first time, if there is one; a new one after."""
         early, self._early_client = self._early_client, None
@@ -178,16 +184,34 @@ def take(kernel_name: str | None):
     return None
 
 
+def keep_one_ready(course) -> None:
+    """Have one live kernel booted and answering for the next autograde (the warm grader's, between grades).
+
+    One that died while it waited is shut down and replaced.
+    """
+    for km in list(_ready):
+        if not asyncio.run(km.is_alive()):
+            _ready.remove(km)
+            _shut_down(km)
+    if not _ready:
+        start(course)
+    for km in _ready:
+        km.wait_ready_ahead()
+
+
 def stop() -> None:
     """Shut down every kernel that was started and never taken."""
     while _ready:
-        km = _ready.pop()
-        km.client().stop_channels()
-        asyncio.run(km.shutdown_kernel(now=True))
+        _shut_down(_ready.pop())
+
+
+def _shut_down(km: GradingKernelManager) -> None:
+    km.client().stop_channels()
+    asyncio.run(km.shutdown_kernel(now=True))
 
 
 def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
-__all__ = ["GradingKernelManager", "new_nonce", "start", "stop", "take"]
+__all__ = ["GradingKernelManager", "keep_one_ready", "new_nonce", "start", "stop", "take"]

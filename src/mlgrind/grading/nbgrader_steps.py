@@ -55,3 +55,4 @@ def run_step(app_class, settings: Settings, assignment: str, student: str = "", 
     finally:
         app.log.removeHandler(handler)
     return buffer.getvalue()
+

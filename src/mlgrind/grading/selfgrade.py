@@ -17,57 +17,21 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from ..course import Course, CourseError
 from .build import generate_into
-from .exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, score_line, summarize
+from .exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, summarize
 from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
 from .limits import Limits
-from .nbgrader_steps import run_step
+from .nbgrader_steps import StepFailed, reason, run_step
+from .report import EDITOR, STUDENT, CellResult, NotGraded, Report, format_table
 from .settings import Settings, notebook_id, sqlite_url
 from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering
 
-STUDENT = "learner"
-EDITOR = "editor"  # the student of `mlgrind check`, whose next step is `mlgrind check` again
 FOLDER = os.path.join("autograder", "selfgrade")  # under the course root
-
-
-@dataclass
-class CellResult:
-    """One graded cell, named by its exercise's heading; ``summary`` is ``message`` cut to one table row."""
-
-    grade_id: str
-    score: float
-    max_score: float
-    status: str  # one of exercises.STATUSES: not attempted | pass | fail | error | manual
-    message: str = ""
-    number: str | None = None
-    title: str = ""
-    exercise: str = ""
-    summary: str = ""
-
-
-@dataclass
-class Report:
-    assignment: str
-    student: str
-    score: float
-    max_score: float
-    cells: list[CellResult]
-    feedback: str
-    notes: list[str] = field(default_factory=list)
-    next: str = ""
-
-    @property
-    def manual_max(self) -> float:
-        return sum(c.max_score for c in self.cells if c.status == "manual")
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
 
 
 def private_settings(course: Course) -> Settings:
@@ -208,36 +172,46 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
     )
 
 
-def format_table(report: Report, verbose: bool = False, next_line: bool = True) -> str:
-    """The per-exercise table a learner reads in the terminal; ``verbose`` adds every failed check below it.
+def rehearse(course: Course, scratch: Path) -> str | None:
+    """Grade the released notebook of the last self-graded assignment in ``scratch``; its name, or None if none was.
 
-    It ends with the "next: ..." line unless ``next_line`` is false (the caller then prints it last).
+    A warm-up for a long-lived grader, whose first grade would otherwise pay every first-use cost
+    (nbgrader's preprocessors, the gradebook's mappings, the feedback templates). The released
+    notebook raises at once in every answer cell, so this takes no learner's time limits; the
+    course's own folders and gradebook are only read.
     """
-    rows = [("exercise", "points", "status", "message")]
-    for c in report.cells:
-        rows.append((c.exercise, f"{c.score:g}/{c.max_score:g}", c.status, c.summary))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
-    lines = [line.rstrip() for line in lines]
-    lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * 7)
-    cut = [c for c in report.cells if c.status in ("fail", "error") and c.summary != c.message.strip()]
-    if cut and not verbose and report.student == EDITOR:
-        lines.append("(--verbose shows every failed check)")
-    elif cut and not verbose:
-        lines.append(f"(--verbose shows every failed check: `mlgrind grade {report.assignment.split('_')[0]} --verbose`)")
-    if cut and verbose:
-        for c in cut:
-            lines.append("")
-            lines.append(f"{c.exercise} ({c.status}):")
-            lines += [f"  {line}" for line in c.message.strip().splitlines()]
-    lines.append("")
-    lines.append(score_line(report.score, report.max_score, report.manual_max))
-    for note in report.notes:
-        lines.append(f"note: {note}")
-    lines.append(f"feedback: {report.feedback}")
-    if next_line:
-        lines.append(report.next)
-    return "\n".join(lines)
+    from nbgrader.converters import Autograde, GenerateFeedback
+
+    own = private_settings(course)
+    submitted = sorted(own.submitted.glob("*/*/*.ipynb"), key=lambda path: path.stat().st_mtime)
+    if not submitted or own.gradebook_file is None or not own.gradebook_file.exists():
+        return None
+    assignment = submitted[-1].parent.name
+    release = course.release_notebook(assignment)
+    if not release.exists():
+        return None
+    shutil.copyfile(own.gradebook_file, scratch / "gradebook.db")
+    settings = own.with_overrides(CourseDirectory={
+        "db_url": sqlite_url(scratch / "gradebook.db"),
+        **{f"{step}_directory": str(scratch / step) for step in ("submitted", "autograded", "feedback")},
+    })
+    target = settings.notebook("submitted", assignment, STUDENT)
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(release, target)
+    run_step(Autograde, settings, assignment, STUDENT, force=True, create_student=True)
+    run_step(GenerateFeedback, settings, assignment, STUDENT, force=True)
+    return assignment
 
 
-__all__ = ["CourseError", "NotebookUnreadable", "Report", "format_table", "grade"]
+def outcome(course: Course, assignment: str, notebook=None, student: str = STUDENT) -> Report | NotGraded:
+    """``grade``, or the one line saying why nothing was graded (an unreadable notebook, a failed step)."""
+    try:
+        return grade(course, assignment, notebook, student)
+    except NotebookUnreadable as exc:
+        return NotGraded(str(exc))
+    except StepFailed as exc:
+        return NotGraded(f"nbgrader could not grade {assignment}: {reason(str(exc))}")
+
+
+__all__ = ["CourseError", "EDITOR", "NotGraded", "NotebookUnreadable", "Report", "STUDENT", "format_table", "grade",
+           "outcome"]

@@ -1,0 +1,242 @@
+"""The warm grader: a repeated `mlgrind grade` (or `check`) is answered by the course's background grader.
+
+Each test starts real graders in a copy of the course (``MLGRIND_WARM=1``; the rest of the suite runs
+with it off) and stops every one it started. Waits are on events: the socket answering, a process exiting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import run
+from support import replace_solution, solved, stop_warm_grader, wait_exit
+
+from mlgrind.grading import warm
+
+A = "01_broadcasting"
+TRANSPOSED = "def pairwise_sq_dists(a_ND, b_MD):\n    return ((b_MD[:, None, :] - a_ND[None, :, :]) ** 2).sum(axis=-1)"
+# Short enough for a test, long enough for a busy machine: every grader still ends at the test's teardown.
+WARM = {"MLGRIND_WARM": "1", "MLGRIND_WARM_IDLE": "300"}
+
+
+def grade(course: Path, *args: str, **env: str):
+    return run(["mlgrind", "grade", "01", *args], course, **{**WARM, **env})
+
+
+def ready(course: Path, timeout: float = 300) -> int:
+    """The process id of the course's warm grader once it answers (it opens its socket when ready)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid = warm.ping(course, timeout=timeout)
+        if pid is not None:
+            return pid
+        assert warm.running(course), "no warm grader runs: " + warm.log_path(course).read_text()[-2000:]
+        assert time.monotonic() < deadline, "the warm grader never answered"
+        time.sleep(0.05)
+
+
+def served(course: Path) -> int:
+    """How many grades the course's warm graders have answered, from their log."""
+    log = warm.log_path(course)
+    return len(re.findall(r"\] graded ", log.read_text())) if log.exists() else 0
+
+
+def write_learner(course: Path, nb) -> None:
+    nbformat.write(nb, str(course / "notebooks" / f"{A}.ipynb"))
+
+
+@pytest.fixture
+def warm_course(generated_course):
+    """A course whose graders are stopped at the end, with a check that none is left running."""
+    yield generated_course
+    stop_warm_grader(generated_course)
+    assert not warm.running(generated_course), "a warm grader is still running"
+
+
+def test_a_second_grade_is_served_warm_and_prints_what_an_in_process_grade_prints(warm_course):
+    course = warm_course
+    write_learner(course, replace_solution(solved(course, A), "pairwise_sq_dists", TRANSPOSED))
+    first = grade(course)  # in its own process; it starts the warm grader
+    assert first.returncode == 0, first.stderr
+    assert served(course) == 0
+    ready(course)
+    second = grade(course)
+    assert second.returncode == 0, second.stderr
+    assert served(course) == 1 and second.stderr == ""
+    assert second.stdout == first.stdout
+    assert "score: 12 / 15 autograded points (+2 read by a person)" in second.stdout
+
+    warm_json = grade(course, "--json")
+    cold_json = grade(course, "--json", MLGRIND_WARM="0")
+    assert served(course) == 2
+    assert warm_json.stdout == cold_json.stdout and json.loads(warm_json.stdout)["score"] == 12
+    assert Path(json.loads(warm_json.stdout)["feedback"]).is_file()
+
+
+def test_a_notebook_edited_between_grades_is_graded_afresh(warm_course):
+    course = warm_course
+    write_learner(course, solved(course, A))
+    assert json.loads(grade(course, "--json").stdout)["score"] == 15
+    ready(course)
+    assert json.loads(grade(course, "--json").stdout)["score"] == 15
+    write_learner(course, replace_solution(solved(course, A), "pairwise_sq_dists", TRANSPOSED))
+    edited = json.loads(grade(course, "--json").stdout)
+    assert edited["score"] == 12 and served(course) == 2
+    failed = next(c for c in edited["cells"] if c["grade_id"] == "test_pairwise_sq_dists")
+    assert failed["status"] == "fail" and "transposed?" in failed["message"]
+    # An unreadable notebook gets the in-process line too, from the warm grader.
+    (course / "notebooks" / f"{A}.ipynb").write_text('{"cells": [ this is not json')
+    broken = grade(course)
+    assert broken.returncode == 1 and served(course) == 3
+    assert broken.stderr.strip().splitlines() == [broken.stderr.strip()] and "not valid JSON" in broken.stderr
+
+
+def test_two_grades_at_once_are_served_one_after_the_other(warm_course):
+    from concurrent.futures import ThreadPoolExecutor
+
+    course = warm_course
+    write_learner(course, solved(course, A))
+    expected = grade(course).stdout
+    ready(course)
+    with ThreadPoolExecutor(2) as pool:
+        both = list(pool.map(lambda _: grade(course), range(2)))
+    assert [(g.returncode, g.stdout, g.stderr) for g in both] == [(0, expected, "")] * 2
+    assert served(course) == 2
+
+
+def test_a_killed_warm_grader_loses_no_grade(warm_course):
+    course = warm_course
+    write_learner(course, solved(course, A))
+    expected = grade(course).stdout
+    pid = ready(course)
+    os.kill(pid, signal.SIGKILL)
+    assert wait_exit(pid)
+    after = grade(course)
+    assert after.returncode == 0 and after.stdout == expected
+    assert after.stderr.strip().splitlines() == [
+        "mlgrind: the warm grader is not running (Connection refused); grading in this process instead"]
+    assert ready(course) != pid  # a new one was started for the next grade
+    assert grade(course).stdout == expected and served(course) == 1
+
+
+def test_an_infinite_loop_still_hits_the_time_limit_and_the_next_grade_works(warm_course):
+    course = warm_course
+    limit = {"MLGRIND_CELL_TIMEOUT": "3"}
+    write_learner(course, solved(course, A))
+    assert grade(course, **limit).returncode == 0
+    pid = ready(course)
+    write_learner(course, replace_solution(solved(course, A), "broadcast_shape", "while True:\n    pass"))
+    looped = grade(course, **limit)
+    assert looped.returncode == 0 and served(course) == 1, looped.stderr
+    assert "note: cell timed out: broadcast_shape ran past the 3 s limit (an infinite loop?)" in looped.stdout
+    write_learner(course, solved(course, A))
+    again = json.loads(grade(course, "--json", **limit).stdout)
+    assert again["score"] == 15 and served(course) == 2
+    assert warm.ping(course) == pid
+
+
+def test_other_settings_or_a_changed_course_config_end_the_grader(warm_course):
+    course = warm_course
+    write_learner(course, solved(course, A))
+    assert grade(course).returncode == 0
+    pid = ready(course)
+    # A command with other settings: the grader exits, the command grades in its own process with them.
+    other = grade(course, "--json", MLGRIND_CELL_TIMEOUT="7")
+    assert other.returncode == 0 and json.loads(other.stdout)["score"] == 15 and other.stderr == ""
+    assert wait_exit(pid) and served(course) == 0
+    # The new grader has those settings, and exits as soon as the course config changes.
+    pid = ready(course)
+    assert grade(course, MLGRIND_CELL_TIMEOUT="7").returncode == 0 and served(course) == 1
+    config = course / "autograder" / "nbgrader_config.py"
+    config.write_text(config.read_text() + "\n# edited\n")
+    assert wait_exit(pid)
+    assert not warm.socket_path(course).exists() and not warm.key_path(course).exists()
+
+
+def test_the_stamp_follows_mlgrinds_files_the_course_config_and_the_settings(course, monkeypatch):
+    monkeypatch.delenv("MLGRIND_KERNEL_MEMORY", raising=False)
+    before = warm.stamp(course)
+    assert warm.stamp(course) == before
+    monkeypatch.setenv("MLGRIND_KERNEL_MEMORY", "2G")
+    assert warm.stamp(course) != before
+    monkeypatch.delenv("MLGRIND_KERNEL_MEMORY", raising=False)
+    monkeypatch.setenv("MLGRIND_WARM", "0")  # whether to ask a grader is not a grading setting
+    assert warm.stamp(course) == before
+    package = Path(warm.__file__).resolve().parents[1]
+    module = package / "checks.py"
+    info = module.stat()
+    try:
+        os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns + 1))
+        assert warm.stamp(course) != before
+    finally:
+        os.utime(module, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert warm.stamp(course) == before
+    config = course / "nbgrader_config.py"
+    config.write_text(config.read_text() + "\n")
+    assert warm.stamp(course) != before
+
+
+def test_an_idle_grader_exits_and_leaves_nothing_behind(warm_course):
+    course = warm_course
+    idle = {"MLGRIND_WARM_IDLE": "2"}
+    assert grade(course, **idle).returncode == 0
+    pid = ready(course)
+    assert wait_exit(pid, timeout=120)
+    assert not warm.running(course)
+    assert not warm.socket_path(course).exists() and not warm.key_path(course).exists()
+    assert "exiting: no request for 2 s" in warm.log_path(course).read_text()
+
+
+def test_the_warm_kernel_is_sandboxed_and_guarded(warm_course):
+    course = warm_course
+    sandbox = {"MLGRIND_SANDBOX": "require"}
+    nb = solved(course, A)
+    probe = nbformat.v4.new_code_cell(
+        f"for path in [{str(course / 'source' / A / (A + '.ipynb'))!r}, {str(warm.key_path(course))!r}]:\n"
+        "    try:\n        open(path).read()\n        print('ESC' 'APED', path)\n"
+        "    except OSError as err:\n        print('PROBE blocked', type(err).__name__)"
+    )
+    probe.id = "probe"
+    nb.cells.insert(2, probe)
+    write_learner(course, replace_solution(nb, "broadcast_shape", _with_patch(nb)))
+    assert grade(course, **sandbox).returncode == 0
+    pid = ready(course)
+    kernel_launchers = [Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[0]
+                        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    assert kernel_launchers and all(Path(os.fsdecode(c)).name == "bwrap" for c in kernel_launchers), kernel_launchers
+    served_grade = grade(course, **sandbox)
+    assert served_grade.returncode == 0 and served(course) == 1
+    assert "tampering" in served_grade.stdout, served_grade.stdout
+    graded = nbformat.read(str(course / "autograder" / "selfgrade" / "autograded" / "learner" / A / f"{A}.ipynb"),
+                           as_version=4)
+    printed = "".join(o.get("text", "") for o in next(c for c in graded.cells if c.get("id") == "probe").outputs)
+    assert printed == "PROBE blocked FileNotFoundError\n" * 2, printed
+
+
+def _with_patch(nb) -> str:
+    """broadcast_shape's answer, then a line that replaces what the hidden tests rely on."""
+    answer = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "broadcast_shape")
+    return answer + "\n\nimport numpy as np\nnp.allclose = lambda *a, **k: True"
+
+
+def test_check_is_served_warm_too(warm_course, tmp_path):
+    from mlgrind.editor import module_files
+
+    course = warm_course
+    out = tmp_path / "grind"
+    assert run(["mlgrind", "scaffold", "01", "--out", str(out)], course).returncode == 0
+    module = out / A / "broadcasting.py"
+    module.write_text(module_files(solved(course, A), A)["broadcasting.py"])
+    first = run(["mlgrind", "check", "01", "--json"], out / A, **WARM)
+    assert first.returncode == 0 and json.loads(first.stdout)["score"] == 15, first.stderr
+    ready(course)
+    second = run(["mlgrind", "check", "01", "--json"], out / A, **WARM)
+    assert second.stdout == first.stdout and served(course) == 1
