@@ -307,7 +307,7 @@ def test_every_printed_result_is_its_formula_on_its_example(name, row):
 def test_a_wrong_result_or_formula_is_caught():
     row = next(r for _, r in FORMULAS if r.name == "training FLOPs")
     assert replace(row, answer=row.answer * 1.01).answer != pytest.approx(_computed(row), rel=5e-4)
-    assert _computed(replace(row, expr="2 * N * T")) != pytest.approx(row.answer, rel=5e-4)
+    assert _computed(replace(row, expr="2 * P * T")) != pytest.approx(row.answer, rel=5e-4)
 
 
 def test_the_scaling_sheet_teaches_what_the_cost_drill_computes():
@@ -322,7 +322,7 @@ def test_the_scaling_sheet_teaches_what_the_cost_drill_computes():
     assert value("matmul bytes, bf16 (s = 2)") == costs.matmul_bytes(r["M"], r["K"], r["N"], 2)
     assert value("training FLOPs") == costs.train_flops(**dict(zip(("params", "tokens"), rows["training FLOPs"].values.values())))
     g = rows["GPU-days at a given MFU"].values
-    assert value("GPU-days at a given MFU") == pytest.approx(costs.gpu_days(g["C"], g["P"], g["MFU"]))
+    assert value("GPU-days at a given MFU") == pytest.approx(costs.gpu_days(costs.train_flops(g["P"], g["T"]), g["peak"], g["mfu"]))
     assert value("fp32: weights + grads + moments") == costs.bytes_per_param("fp32")
     assert value("mixed: bf16 w, g; fp32 master, m, v") == costs.bytes_per_param("mixed")
     for stage, name in enumerate(("ZeRO-1: optimizer state sharded", "ZeRO-2: + gradients sharded",

@@ -494,7 +494,7 @@ ATTENTION = Sheet("attention", "Attention and norms", "scaled dot-product attent
 # ---------------------------------------------------------------- scaling math
 COSTS = (Column("name", "what", 0.23, mono=False), Column("formula", "formula", 0.29, answer=True),
          Column("example", "example", 0.32), Column("result", "=", 0.16, answer=True))
-H100 = {"P": 989e12, "W": 3.35e12}  # bf16 dense FLOP/s and HBM bytes/s of an H100-class accelerator
+H100 = {"peak": 989e12, "bw": 3.35e12}  # bf16 dense FLOP/s and HBM bytes/s of an H100-class accelerator
 
 
 def _cost(name, expr, answer, unit="", **values):
@@ -506,22 +506,23 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
         _cost("matmul FLOPs", "2 * M * K * N", 1.374e11, "FLOP", M=4096, K=4096, N=4096),
         _cost("matmul bytes, bf16 (s = 2)", "s * (M * K + K * N + M * N)", 1.007e8, "B", s=2, M=4096, K=4096, N=4096),
         _cost("arithmetic intensity", "F / Q", 1364, "FLOP/B", F=1.374e11, Q=1.007e8),
-        _cost("ridge point", "P / W", 295.2, "FLOP/B", **H100),
-        _cost("roofline time", "max(F / P, Q / W)", 1.389e-4, "s", F=1.374e11, Q=1.007e8, **H100),
-    ), note="F FLOPs; Q bytes moved (inputs read, output written once); P peak FLOP/s, W bytes/s (H100-class); "
+        _cost("ridge point", "peak / bw", 295.2, "FLOP/B", **H100),
+        _cost("roofline time", "max(F / peak, Q / bw)", 2.022e-3, "s", F=2e12, Q=1e9, **H100),
+    ), note="F FLOPs; Q bytes moved (inputs read, output written once); peak FLOP/s and bw bytes/s (H100-class); "
             "s bytes/number"),
     Section("Training compute", COSTS, (
-        _cost("training FLOPs", "6 * N * T", 8.4e23, "FLOP", N=70e9, T=2e12),
-        _cost("GPU-days at a given MFU", "C / (P * MFU) / 86400", 24580, "GPU-days", C=8.4e23, P=989e12, MFU=0.4),
-        _cost("MFU from tokens/s per GPU", "6 * N * R / P", 0.3822, "", N=7e9, R=9000, P=989e12),
-    ), note="N parameters, T tokens: 6 FLOPs per parameter per token (2 forward, 4 backward); MFU: share of peak used"),
+        _cost("training FLOPs", "6 * P * T", 8.4e23, "FLOP", P=70e9, T=2e12),
+        _cost("GPU-days at a given MFU", "6 * P * T / (peak * mfu) / 86400", 24580, "GPU-days", P=70e9, T=2e12,
+              peak=989e12, mfu=0.4),
+        _cost("MFU of a training job", "6 * P * R / (N * peak)", 0.3981, "", P=7e9, R=1.2e6, N=128, peak=989e12),
+    ), note="P parameters, T tokens: 6 FLOPs per parameter per token (2 forward, 4 backward); R tokens/s over N devices"),
     Section("Memory for Adam: bytes per parameter, and what ZeRO shards over N devices", COSTS, (
         _cost("fp32: weights + grads + moments", "4 + 4 + 4 + 4", 16, "B/param"),
         _cost("mixed: bf16 w, g; fp32 master, m, v", "2 + 2 + 4 + 4 + 4", 16, "B/param"),
         _cost("ZeRO-1: optimizer state sharded", "2 + 2 + 12 / N", 5.5, "B/param", N=8),
         _cost("ZeRO-2: + gradients sharded", "2 + (2 + 12) / N", 3.75, "B/param", N=8),
         _cost("ZeRO-3: + weights sharded", "(2 + 2 + 12) / N", 2, "B/param", N=8),
-        _cost("7B model, mixed, no ZeRO", "16 * N / 1e9", 112, "GB", N=7e9),
+        _cost("7B model, mixed, no ZeRO", "16 * P / 1e9", 112, "GB", P=7e9),
     ), note="optimizer state in mixed precision: fp32 master 4 + two fp32 moments 8 = 12 bytes; activations come on top"),
     Section("Communication and the pipeline", COSTS, (
         _cost("ring all-reduce, sent per device", "2 * (N - 1) / N * S", 24.5, "GB", N=8, S=14),
@@ -534,8 +535,8 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
               B=1, L=32768, layers=80, Hkv=8, K=128, s=2),
         _cost("the same with MHA (Hkv = H)", "2 * B * L * layers * Hkv * K * s / 2**30", 80, "GiB",
               B=1, L=32768, layers=80, Hkv=64, K=128, s=2),
-        _cost("bf16 weights of a 70B model", "2 * N / 1e9", 140, "GB", N=70e9),
-        _cost("decode, batch 1: time per token", "2 * N / W * 1000", 41.79, "ms", N=70e9, W=3.35e12),
+        _cost("bf16 weights of a 70B model", "2 * P / 1e9", 140, "GB", P=70e9),
+        _cost("decode, batch 1: time per token", "2 * P / bw * 1000", 41.79, "ms", P=70e9, bw=3.35e12),
     ), note="Hkv KV heads: H for MHA, 8 groups for GQA (a 70B-class model), 1 for MQA; K head size; s bytes per number"),
 ))
 
