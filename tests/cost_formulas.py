@@ -1,6 +1,6 @@
 """A cost question's answer worked out again from the numbers it states, by the formulas as the notebook writes them.
 
-Written apart from mlgrind.recall.costs on purpose: the tests compare the two.
+Written apart from mlgrind.recall.costdrill on purpose: the tests compare the two.
 """
 
 from __future__ import annotations

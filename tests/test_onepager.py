@@ -20,7 +20,7 @@ from conftest import run
 from mlgrind.cli import main
 from mlgrind.shapes import palette
 from mlgrind.recall.onepager import DPI, KINDS, PAPERS, cell_text, render, write_onepagers
-from mlgrind.recall import costs
+from mlgrind.recall import costdrill
 from mlgrind.recall.facts import SHEETS, Fact, Formula, Section, Sheet
 from mlgrind.recall.words import number
 from mlgrind.shapes.html import broadcast_html
@@ -311,28 +311,42 @@ def test_a_wrong_result_or_formula_is_caught():
 
 
 def test_the_scaling_sheet_teaches_what_the_cost_drill_computes():
-    """The sheet's formulas, on their examples, agree with recall.costs, which answers the cost drill."""
+    """The sheet's formulas, on their examples, agree with the answers of the cost drill on the same numbers."""
     rows = {r.name: r for r in SHEETS["scaling"].rows()}
 
     def value(name):
         return _computed(rows[name])
 
+    def drill(kind, **values):
+        return costdrill.solve(kind, values)[0]
+
     r = rows["matmul FLOPs"].values
-    assert value("matmul FLOPs") == costs.matmul_flops(r["M"], r["K"], r["N"])
-    assert value("matmul bytes, bf16 (s = 2)") == costs.matmul_bytes(r["M"], r["K"], r["N"], 2)
-    assert value("training FLOPs") == costs.train_flops(**dict(zip(("params", "tokens"), rows["training FLOPs"].values.values())))
+    assert value("matmul FLOPs") == drill("matmul-flops", M=r["M"], K=r["K"], N=r["N"], unit="FLOP")
+    assert value("matmul bytes, bf16 (s = 2)") == drill("matmul-bytes", M=r["M"], K=r["K"], N=r["N"], dtype="bf16",
+                                                        unit="MB") * 1e6
+    t = rows["training FLOPs"].values
+    assert value("training FLOPs") == drill("train-flops", params=t["P"], tokens=t["T"], unit="FLOP")
     g = rows["GPU-days at a given MFU"].values
-    assert value("GPU-days at a given MFU") == pytest.approx(costs.gpu_days(costs.train_flops(g["P"], g["T"]), g["peak"], g["mfu"]))
-    assert value("fp32: weights + grads + moments") == costs.bytes_per_param("fp32")
-    assert value("mixed: bf16 w, g; fp32 master, m, v") == costs.bytes_per_param("mixed")
+    assert value("GPU-days at a given MFU") == pytest.approx(drill("gpu-days", params=g["P"], tokens=g["T"],
+                                                                   peak=g["peak"], mfu=g["mfu"]))
+    assert value("fp32: weights + grads + moments") == drill("adam-bytes", params=1e9, precision="fp32", unit="GB")
+    assert value("mixed: bf16 w, g; fp32 master, m, v") == drill("adam-bytes", params=1e9, precision="mixed", unit="GB")
     for stage, name in enumerate(("ZeRO-1: optimizer state sharded", "ZeRO-2: + gradients sharded",
                                   "ZeRO-3: + weights sharded"), 1):
-        assert value(name) == costs.bytes_per_param("mixed", stage, rows[name].values["N"])
+        assert value(name) == drill("zero-bytes", params=1e9, precision="mixed", stage=stage,
+                                    devices=rows[name].values["N"], unit="GB")
     ring = rows["ring all-reduce, sent per device"].values
-    assert value("ring all-reduce, sent per device") == pytest.approx(costs.ring_bytes("all-reduce", ring["N"], ring["S"]))
-    assert value("ring all-gather or reduce-scatter") == pytest.approx(costs.ring_bytes("all-gather", ring["N"], ring["S"]))
-    zero3 = 2 * costs.ring_bytes("all-gather", 8, 1) + costs.ring_bytes("reduce-scatter", 8, 1)
-    assert value("ZeRO-3 traffic ÷ data parallel's") == pytest.approx(zero3 / costs.ring_bytes("all-reduce", 8, 1))
-    assert value("pipeline bubble, share of a step") == costs.bubble_fraction(4, 16)
+    for collective, name in (("all-reduce", "ring all-reduce, sent per device"),
+                             ("all-gather", "ring all-gather or reduce-scatter"),
+                             ("reduce-scatter", "ring all-gather or reduce-scatter")):
+        assert value(name) == pytest.approx(drill("ring", collective=collective, devices=ring["N"], size_gb=ring["S"],
+                                                  unit="GB"))
+    zero3 = 2 * drill("ring", collective="all-gather", devices=8, size_gb=1, unit="GB") + drill(
+        "ring", collective="reduce-scatter", devices=8, size_gb=1, unit="GB")
+    assert value("ZeRO-3 traffic ÷ data parallel's") == pytest.approx(
+        zero3 / drill("ring", collective="all-reduce", devices=8, size_gb=1, unit="GB"))
+    assert value("pipeline bubble, share of a step") == drill("bubble", stages=4, microbatches=16)
     kv = rows["KV cache (K and V)"].values
-    assert value("KV cache (K and V)") == costs.kv_cache_bytes(kv["B"], kv["L"], kv["layers"], kv["Hkv"], kv["K"], kv["s"]) / 2**30
+    assert value("KV cache (K and V)") == drill("kv-cache", batch=kv["B"], seq_len=kv["L"], layers=kv["layers"],
+                                                kv_heads=kv["Hkv"], head_dim=kv["K"], unit="GiB",
+                                                dtype={1: "fp8", 2: "bf16", 4: "fp32"}[kv["s"]])

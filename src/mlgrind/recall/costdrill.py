@@ -1,8 +1,8 @@
 """The cost drill's questions: seeded sizes, the question in words with its unit, the answer and its working.
 
-Each kind of question (``KINDS``) draws the numbers it states, says them, and solves them with the
-formulas of recall.costs; the answer and the working shown after a miss come from the same lines,
-so an explanation can never disagree with the answer::
+Each kind of question (``KINDS``) draws the numbers it states, says them, and solves them; the answer
+and the working shown after a miss come from the same lines, so an explanation can never disagree
+with the answer::
 
     >>> import random
     >>> kind, values = draw(random.Random(0), level=1)
@@ -23,7 +23,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import costs
 from .words import number
 
 __all__ = ["KINDS", "TOLERANCE", "WORDS", "close_enough", "draw", "parse_answer", "say", "solve"]
@@ -35,6 +34,7 @@ DIVISORS = {"GFLOP": "1e9", "TFLOP": "1e12", "MB": "1e6", "GB": "1e9", "GiB": "2
 UNIT_WORDS = {"FLOP": "FLOP", "GFLOP": "GFLOP (1e9 FLOP)", "TFLOP": "TFLOP (1e12 FLOP)", "MB": "MB (1e6 bytes)",
               "GB": "GB (1e9 bytes)", "GiB": "GiB (2^30 bytes)", "ms": "milliseconds"}
 ITEMSIZE = {"fp32": 4, "bf16": 2, "fp8": 1}
+SECONDS_PER_DAY = 86_400
 
 # Accelerators a question states: (peak dense FLOP/s in bf16, memory bandwidth in bytes/s), A100- to B200-like.
 ACCELERATORS = [(312e12, 2.0e12), (989e12, 3.35e12), (2250e12, 8e12)]
@@ -115,13 +115,13 @@ def _matmul_text(v: dict) -> str:
 
 
 def _flops_line(v: dict) -> tuple[int, str]:
-    flops = costs.matmul_flops(v["M"], v["K"], v["N"])
+    flops = 2 * v["M"] * v["K"] * v["N"]
     return flops, f"FLOPs = 2·M·K·N = 2 × {v['M']} × {v['K']} × {v['N']} = {number(flops)} FLOP"
 
 
 def _bytes_line(v: dict) -> tuple[int, str]:
-    nbytes = costs.matmul_bytes(v["M"], v["K"], v["N"], ITEMSIZE[v["dtype"]])
     s = ITEMSIZE[v["dtype"]]
+    nbytes = s * (v["M"] * v["K"] + v["K"] * v["N"] + v["M"] * v["N"])
     return nbytes, (f"bytes = s·(M·K + K·N + M·N) = {s} × ({v['M']}×{v['K']} + {v['K']}×{v['N']} + "
                     f"{v['M']}×{v['N']}) = {number(nbytes)} bytes ({v['dtype']}: s = {s})")
 
@@ -159,7 +159,7 @@ def _bound_values(rng: random.Random, level: int) -> dict:
     while True:  # not within a factor of 2 of the ridge: the question is the roofline, not the digits
         v = _matmul_sizes(rng, level) | {"dtype": "bf16", "peak": peak, "bandwidth": bandwidth}
         v["M"] = rng.choice([1, 4, 16, 64, v["M"]])  # a few rows, as in decoding, or many
-        flops, nbytes = costs.matmul_flops(v["M"], v["K"], v["N"]), costs.matmul_bytes(v["M"], v["K"], v["N"], 2)
+        (flops, _), (nbytes, _) = _flops_line(v), _bytes_line(v)
         if not 0.5 < flops / nbytes / (peak / bandwidth) < 2:
             return v
 
@@ -170,7 +170,7 @@ def _bound_values(rng: random.Random, level: int) -> dict:
 def _bound(v: dict) -> Working:
     intensity, lines = _intensity(v)
     ridge = v["peak"] / v["bandwidth"]
-    answer = costs.bound(intensity, v["peak"], v["bandwidth"])
+    answer = "compute" if intensity > ridge else "memory"
     return answer, lines + [f"ridge point = peak / bandwidth = {number(v['peak'])} / {number(v['bandwidth'])} "
                             f"= {number(ridge)} FLOP/byte",
                             f"{number(intensity)} {'>' if answer == 'compute' else '<'} {number(ridge)}: "
@@ -183,7 +183,7 @@ def _bound(v: dict) -> Working:
       lambda v: (f"About how many FLOPs does training a dense {_count(v['params'])}-parameter transformer on "
                  f"{_count(v['tokens'])} tokens take? {_in(v['unit'])}"))
 def _train_flops(v: dict) -> Working:
-    flops = costs.train_flops(v["params"], v["tokens"])
+    flops = 6 * v["params"] * v["tokens"]
     return flops, [f"FLOPs ≈ 6·N·T = 6 × {number(v['params'])} × {number(v['tokens'])} = {number(flops)} FLOP",
                    "6 per parameter per token: 2 in the forward pass, 4 in the backward"]
 
@@ -201,7 +201,7 @@ def _gpu_days_values(rng: random.Random, level: int) -> dict:
 def _gpu_days(v: dict) -> Working:
     flops, lines = _train_flops(v)
     seconds = flops / (v["peak"] * v["mfu"])
-    answer = costs.gpu_days(flops, v["peak"], v["mfu"])
+    answer = seconds / SECONDS_PER_DAY
     return answer, lines[:1] + [
         f"seconds on one accelerator = FLOPs / (peak × MFU) = {number(flops)} / ({number(v['peak'])} × "
         f"{v['mfu']}) = {number(seconds)} s",
@@ -213,12 +213,17 @@ PRECISION_WORDS = {"fp32": "in fp32 (fp32 weights, gradients and both Adam momen
                    "mixed": "in mixed precision (bf16 weights and gradients; fp32 master weights and both Adam moments)"}
 
 
+# Bytes per parameter that Adam training keeps: (weights, gradients, optimizer state). The optimizer
+# state of mixed precision is the fp32 master copy (4) and both fp32 moments (4 + 4), as ZeRO counts it.
+ADAM_BYTES = {"fp32": (4, 4, 8), "mixed": (2, 2, 12)}
+
+
 def _bytes_per_param_line(v: dict) -> tuple[float, str]:
-    weights, grads, state = costs.ADAM_BYTES[v["precision"]]
+    weights, grads, state = ADAM_BYTES[v["precision"]]
     stage, n = v.get("stage", 0), v.get("devices", 1)
-    terms = [f"{state}/{n}" if stage >= 1 else str(state), f"{grads}/{n}" if stage >= 2 else str(grads),
-             f"{weights}/{n}" if stage >= 3 else str(weights)]
-    per_param = costs.bytes_per_param(v["precision"], stage, n)
+    sharded = [(state, stage >= 1), (grads, stage >= 2), (weights, stage >= 3)]  # ZeRO 1, 2, 3 shard one more each
+    terms = [f"{size}/{n}" if split else str(size) for size, split in sharded]
+    per_param = sum(size / n if split else size for size, split in sharded)
     return per_param, (f"bytes per parameter = optimizer state + gradients + weights = {' + '.join(terms)} "
                        f"= {number(per_param)}")
 
@@ -258,18 +263,23 @@ def _zero_bytes(v: dict) -> Working:
 
 
 # ---------------------------------------------------------------------------- communication
-@kind("ring", 1, lambda rng, level: {"collective": rng.choice(list(costs.RING_FACTORS)),
+# Bytes each device sends on a ring, as a multiple of the whole array's bytes, for N devices.
+RING_FACTORS = {"all-reduce": lambda n: 2 * (n - 1) / n, "all-gather": lambda n: (n - 1) / n,
+                "reduce-scatter": lambda n: (n - 1) / n}
+
+
+@kind("ring", 1, lambda rng, level: {"collective": rng.choice(list(RING_FACTORS)),
                                      "devices": rng.choice([2, 4, 8, 16, 64]),
                                      "size_gb": rng.choice([0.5, 1.4, 2.8, 14, 26, 140]), "unit": "GB"},
       lambda v: (f"A ring {v['collective']} over {v['devices']} devices of an array of {number(v['size_gb'])} GB "
                  f"(the whole array): how many bytes does each device send? {_in(v['unit'])}"))
 def _ring(v: dict) -> Working:
     n = v["devices"]
-    nbytes = costs.ring_bytes(v["collective"], n, v["size_gb"] * 1e9)
+    nbytes = RING_FACTORS[v["collective"]](n) * v["size_gb"] * 1e9
     factor = "2(N−1)/N" if v["collective"] == "all-reduce" else "(N−1)/N"
     answer, converted = _converted(nbytes, v["unit"], "bytes")
     return answer, [f"{v['collective']} on a ring: each device sends {factor} × the array",
-                    f"= {number(costs.RING_FACTORS[v['collective']](n))} × {number(v['size_gb'])} GB "
+                    f"= {number(RING_FACTORS[v['collective']](n))} × {number(v['size_gb'])} GB "
                     f"with N = {n}", converted]
 
 
@@ -279,7 +289,7 @@ def _ring(v: dict) -> Working:
                  "e.g. 0.25."))
 def _bubble(v: dict) -> Working:
     p, m = v["stages"], v["microbatches"]
-    answer = costs.bubble_fraction(p, m)
+    answer = (p - 1) / (m + p - 1)
     return answer, [f"bubble = (p − 1) / (m + p − 1) = ({p} − 1) / ({m} + {p} − 1) = {p - 1}/{m + p - 1} "
                     f"= {number(answer)}",
                     "p − 1 microbatch slots fill the pipeline and p − 1 drain it"]
@@ -302,7 +312,7 @@ def _kv_values(rng: random.Random, level: int) -> dict:
                  f"{_in(v['unit'])}"))
 def _kv_cache(v: dict) -> Working:
     s = ITEMSIZE[v["dtype"]]
-    nbytes = costs.kv_cache_bytes(v["batch"], v["seq_len"], v["layers"], v["kv_heads"], v["head_dim"], s)
+    nbytes = 2 * v["batch"] * v["seq_len"] * v["layers"] * v["kv_heads"] * v["head_dim"] * s
     answer, converted = _converted(nbytes, v["unit"], "bytes")
     return answer, ["bytes = 2 (K and V) · batch · seq_len · layers · kv_heads · head_dim · itemsize",
                     f"= 2 × {v['batch']} × {v['seq_len']} × {v['layers']} × {v['kv_heads']} × {v['head_dim']} "

@@ -12,7 +12,7 @@ cannot teach a wrong rule::
     ['broadcasting', 'matmul', 'reshape', 'einsum', 'attention', 'cost']
 
 The ``cost`` topic asks for numbers (FLOPs, bytes, GPU-days) or a word (``memory``): its question
-is text stating its numbers (``values``), its answer comes from the formulas of recall.costs, and
+is text stating its numbers (``values``), its answer is worked out by recall.costdrill, and
 an answer within 10% is right. Each topic reads and checks answers its own way (``Topic.parse`` and
 ``Topic.check``), so a drill session, the widget and a review ask any topic alike.
 
