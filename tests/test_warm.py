@@ -127,6 +127,28 @@ def test_a_killed_warm_grader_loses_no_grade(warm_course):
     assert grade(course).stdout == expected and served(course) == 1
 
 
+def test_a_hung_warm_grader_is_stopped_and_loses_no_grade(warm_course, monkeypatch, capsys):
+    from mlgrind.course import Course
+
+    course = warm_course
+    write_learner(course, solved(course, A))
+    expected = grade(course).stdout
+    pid = ready(course)
+    os.kill(pid, signal.SIGSTOP)  # it still accepts connections (the backlog) but never answers
+    try:
+        monkeypatch.setenv("MLGRIND_WARM", "1")
+        monkeypatch.setattr(warm, "grade_seconds", lambda *args, **kwargs: 2)  # instead of minutes
+        assert warm.ask(Course(course), A) is None
+    finally:
+        os.kill(pid, signal.SIGCONT)  # a no-op once it is stopped for good
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "mlgrind: the warm grader did not answer in 2 s and was stopped; grading in this process instead"]
+    assert wait_exit(pid) and not warm.running(course)
+    after = grade(course)
+    assert (after.returncode, after.stdout) == (0, expected)
+    assert ready(course) != pid and grade(course).stdout == expected and served(course) == 1
+
+
 def test_an_infinite_loop_still_hits_the_time_limit_and_the_next_grade_works(warm_course):
     course = warm_course
     limit = {"MLGRIND_CELL_TIMEOUT": "3"}
