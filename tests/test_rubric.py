@@ -4,6 +4,7 @@ rated y/n per point in a terminal, kept in the learner's progress and never in a
 from __future__ import annotations
 
 import hashlib
+import re
 import signal
 import sqlite3
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 
 from conftest import BIN, REPO, env, run
 from mlgrind.course import Course
-from mlgrind.grading.rubric import GRADE_ID, from_source, is_answered, parse, without_hidden
+from mlgrind.grading.rubric import GRADE_ID, answer_cells, from_source, is_answered, parse, without_hidden
 from mlgrind.grading.rubric_feedback import UNANSWERED_NOTE
 from mlgrind.recall.history import record_rating, report
 from support import html_text
@@ -24,8 +25,14 @@ ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "source").glob("*/*.ipynb"))
 ANSWER = "Shapes line up from the right and size-1 axes stretch; (N, 1) minus (N,) gives (N, N)."
 
 
-def rubric(assignment: str = A):
+def rubrics(assignment: str):
     return from_source(Course(REPO), assignment)
+
+
+def rubric(assignment: str = A):
+    """The rubric of a notebook that asks one question."""
+    (one,) = rubrics(assignment)
+    return one
 
 
 def shown(text: str) -> str:
@@ -33,15 +40,15 @@ def shown(text: str) -> str:
     return text.replace("`", "")
 
 
-def answer_source(path) -> str:
+def answer_sources(path) -> dict[str, str]:
     nb = nbformat.read(str(path), as_version=4)
-    return next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == GRADE_ID)
+    return {c.metadata.nbgrader.grade_id: c.source for c in answer_cells(nb)}
 
 
-def write_answer(course, text: str = ANSWER, assignment: str = A) -> None:
+def write_answer(course, text: str = ANSWER, assignment: str = A, grade_id: str = GRADE_ID) -> None:
     path = course / "notebooks" / f"{assignment}.ipynb"
     nb = nbformat.read(str(path), as_version=4)
-    next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == GRADE_ID).source = text
+    next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id).source = text
     nbformat.write(nb, str(path))
 
 
@@ -65,23 +72,29 @@ def spawn_rate(course):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_interview_question_has_a_rubric_summing_to_its_points(assignment):
-    sheet = rubric(assignment)
     nb = nbformat.read(str(REPO / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
-    points = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == GRADE_ID).metadata.nbgrader.points
-    assert sheet.question.startswith(f"## Say it out loud ({points:g} points, read by a person)")
-    assert 3 <= len(sheet.items) <= 5
-    assert all(item.points > 0 and len(item.text) > 20 for item in sheet.items)
-    assert sum(item.points for item in sheet.items) == sheet.points == points
-    assert len(sheet.model_answer.split()) >= 60  # a spoken answer of several sentences
+    cells = answer_cells(nb)
+    sheets = rubrics(assignment)
+    assert [sheet.grade_id for sheet in sheets] == [c.metadata.nbgrader.grade_id for c in cells]
+    assert len({sheet.title for sheet in sheets}) == len(sheets)  # each named apart in the table and the rating
+    for sheet, cell in zip(sheets, cells):
+        points = cell.metadata.nbgrader.points
+        heading = sheet.question.splitlines()[0]
+        assert heading.startswith("## Say it out loud")
+        assert heading.endswith(f"({points:g} point{'' if points == 1 else 's'}, read by a person)")
+        assert 3 <= len(sheet.items) <= 5
+        assert all(item.points > 0 and len(item.text) > 20 for item in sheet.items)
+        assert sum(item.points for item in sheet.items) == sheet.points == points
+        assert len(sheet.model_answer.split()) >= 60  # a spoken answer of several sentences
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_and_notebooks_hold_no_model_answer_and_no_rubric(assignment):
-    sheet = rubric(assignment)
-    secrets = [line.strip() for line in sheet.model_answer.splitlines() if len(line.strip()) > 25]
-    secrets += [item.text for item in sheet.items]
+    sheets = rubrics(assignment)
+    secrets = [line.strip() for sheet in sheets for line in sheet.model_answer.splitlines() if len(line.strip()) > 25]
+    secrets += [item.text for sheet in sheets for item in sheet.items]
     for path in [REPO / "release" / assignment / f"{assignment}.ipynb", REPO / "notebooks" / f"{assignment}.ipynb"]:
-        assert answer_source(path) == "YOUR ANSWER HERE"
+        assert answer_sources(path) == {sheet.grade_id: "YOUR ANSWER HERE" for sheet in sheets}
         text = "\n".join(c.source for c in nbformat.read(str(path), as_version=4).cells)
         assert "#### Rubric" not in text and "#### Model answer" not in text
         assert [s for s in secrets if s in text] == [], path
@@ -217,11 +230,11 @@ def test_rubric_command_prints_every_question_rubric_and_model_answer(course):
     result = run(["mlgrind", "rubric"], course)
     assert result.returncode == 0, result.stderr
     for assignment in ASSIGNMENTS:
-        sheet = rubric(assignment)
-        assert f"{assignment} / {GRADE_ID}" in result.stdout
-        assert sheet.question in result.stdout
-        assert all(f"[{item.points:g} points] {item.text}" in result.stdout for item in sheet.items)
-        assert all(line in result.stdout for line in sheet.model_answer.splitlines())
+        for sheet in rubrics(assignment):
+            assert f"{assignment} / {sheet.grade_id}" in result.stdout
+            assert sheet.question in result.stdout
+            assert all(f"[{item.points:g} points] {item.text}" in result.stdout for item in sheet.items)
+            assert all(line in result.stdout for line in sheet.model_answer.splitlines())
     one = run(["mlgrind", "rubric", "04"], course).stdout
     assert "04_backprop_mlp / " in one and A not in one
     assert run(["mlgrind", "rubric", "99"], course).returncode == 2
@@ -247,3 +260,31 @@ def test_a_source_without_a_rubric_is_named_and_nothing_is_asked(course, capsys,
     captured = capsys.readouterr()
     assert "no rubric to show" in captured.err and "Model answer" in captured.err
     assert not (course / "autograder" / "progress.db").exists()
+
+
+def test_a_notebook_of_several_questions_shows_and_rates_only_the_answered_ones(course, gradebooks):
+    """07 asks three questions, each in its own cell: one answered gets its rubric, the others a nudge."""
+    scaling = "07_scaling_math"
+    decode, zero3, fit = rubrics(scaling)
+    course = gradebooks.into(course, scaling)
+    write_answer(course, "At batch 1 every weight is read for 2 FLOPs: about 1 FLOP per byte.", scaling, zero3.grade_id)
+    child = pexpect.spawn(str(BIN / "mlgrind"), ["grade", "07", "--rate"], cwd=str(course), env=env(),
+                          encoding="utf-8", timeout=300)
+    child.expect(rf"interview answer, {re.escape(decode.title)}: write your answer first")
+    child.expect(rf"interview answer, {re.escape(zero3.title)}: compare yours with the rubric")
+    child.expect(rf"interview answer, {re.escape(fit.title)}: write your answer first")
+    for number, typed in enumerate(["y", "n", "n", "n"], 1):
+        child.expect(rf"\[{number}/4\] \(0\.25 points\) ")
+        child.expect(r"\[y/n\]")
+        child.sendline(typed)
+    child.expect(r"self-rated interview answer: 0\.25/1 ")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert decode.items[0].text not in child.before and fit.items[0].text not in child.before
+    assert ratings(course) == [(scaling, 0.25, 1.0, "ynnn")]
+
+    text = html_text(course / "autograder" / "selfgrade" / "feedback" / "learner" / scaling / f"{scaling}.html")
+    assert shown(zero3.items[1].text) in text
+    assert not any(shown(item.text) in text for item in decode.items + fit.items)
+    assert text.count(shown(UNANSWERED_NOTE).strip("*")) == 2

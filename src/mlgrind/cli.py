@@ -75,7 +75,7 @@ def _grade_here(course: Course, assignment: str, notebook, student: str):
 
 
 def _interview_answer(course: Course, assignment: str, rate: bool) -> None:
-    """After a self-grade's table: the rubric and model answer once the learner has answered, and a rating."""
+    """After a self-grade's table: each answered question's rubric and model answer, and a rating."""
     import nbformat
 
     from .grading import rubric
@@ -83,25 +83,31 @@ def _interview_answer(course: Course, assignment: str, rate: bool) -> None:
 
     learner_nb = nbformat.read(str(course.learner_notebook(assignment)), as_version=4)
     try:
+        questions = rubric.answered(course, assignment, learner_nb)
         lines = rubric.after_grade_lines(course, assignment, learner_nb)
     except rubric.RubricMissing as exc:
         print(f"mlgrind grade: no rubric to show: {exc}", file=sys.stderr)
         return
     for line in lines:
         print(line)
-    cell = rubric.answer_cell(learner_nb)
-    if not rate or cell is None or not rubric.is_answered(cell.source):
+    sheets = [sheet for sheet, done in questions if done]
+    if not rate or not sheets:
         return
-    sheet = rubric.from_source(course, assignment)
     print("\nrate your answer against each rubric point (Ctrl-D stops without saving)")
+    said = []
     try:
-        said = rubric.rate(sheet)
+        for sheet in sheets:
+            if len(questions) > 1:
+                print(f"\n{sheet.title}")
+            said.append(rubric.rate(sheet))
     except (EOFError, KeyboardInterrupt):
         print("\nstopped; no rating was saved")
         return
-    score = rubric.rated_score(sheet, said)
-    record_rating(course, assignment, score, sheet.points, said)
-    print(f"\nself-rated interview answer: {score:g}/{sheet.points:g} (kept in your progress, not in any gradebook)")
+    score = sum(rubric.rated_score(sheet, yes) for sheet, yes in zip(sheets, said))
+    points = sum(sheet.points for sheet in sheets)
+    record_rating(course, assignment, score, points, [yes for each in said for yes in each])
+    print(f"\nself-rated interview answer{'s' if len(sheets) > 1 else ''}: {score:g}/{points:g} "
+          "(kept in your progress, not in any gradebook)")
 
 
 def _rubric(course: Course, args) -> int:

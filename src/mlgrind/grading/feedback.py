@@ -17,6 +17,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, score_line, summarize
 from .report import EDITOR
+from .rubric import is_answered
 from .settings import Settings
 
 TEMPLATES = Path(__file__).with_name("feedback_template")
@@ -55,7 +56,7 @@ class ExerciseSummary(NbGraderPreprocessor):
         max_score = float(grade.max_score)
         if is_manual(grade):
             score, graded = float(grade.manual_score or 0), grade.manual_score is not None
-            status, message = "manual", manual_message(cell)
+            status, message = "manual", manual_message(cell is not None and is_answered(cell.get("source", "")))
         else:
             score, graded = float(grade.score or 0), True
             status, message = ("pass", "") if score >= max_score else judge(cell, settings.limits)

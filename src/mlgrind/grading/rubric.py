@@ -1,7 +1,7 @@
-"""The "say it out loud" question's model answer and rubric, read from the source notebook.
+"""The "say it out loud" questions' model answers and rubrics, read from the source notebook.
 
-The answer cell (grade id ``interview_answer``) holds both in a hidden region after its solution
-region. ``nbgrader generate_assignment`` replaces the solution by "YOUR ANSWER HERE", saves the
+Each answer cell (grade id ``interview_answer``, or ``interview_<name>`` when a notebook asks
+several questions, each in its own cell) holds both in a hidden region after its solution region. ``nbgrader generate_assignment`` replaces the solution by "YOUR ANSWER HERE", saves the
 cell with the hidden region in the gradebook's source cell, then strips the region from the release::
 
     ### BEGIN SOLUTION
@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import nbformat
 
 from ..course import Course
+from .exercises import parse_heading
 
-GRADE_ID = "interview_answer"
+GRADE_ID = "interview_answer"  # a notebook's one question; ``interview_<name>`` when it asks several
 UNANSWERED = {"", "YOUR ANSWER HERE"}
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)\n?[ \t]*### END HIDDEN TESTS[^\n]*", re.S | re.M)
 SECTIONS = re.compile(r"#### Model answer\s*\n(?P<model>.*?)\n#### Rubric\s*\n(?P<rubric>.*)", re.S)
@@ -52,6 +53,13 @@ class Rubric:
     points: float  # the answer cell's points; the items' points sum to it
     model_answer: str
     items: tuple[Item, ...]
+    grade_id: str = GRADE_ID
+
+    @property
+    def title(self) -> str:
+        """The question's heading without its points: "Say it out loud · decoding"."""
+        heading = next((line.lstrip("#").strip() for line in self.question.splitlines() if line.startswith("#")), "")
+        return parse_heading(heading).label if heading else "Say it out loud"
 
 
 def parse(cell_source: str, question: str = "", points: float | None = None) -> Rubric:
@@ -74,12 +82,14 @@ def parse_sections(text: str, question: str = "", points: float | None = None, w
     return Rubric(question.strip(), total if points is None else float(points), sections["model"].strip(), items)
 
 
-def answer_cell(nb):
-    """The notebook's interview answer cell, or None."""
-    for cell in nb.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == GRADE_ID:
-            return cell
-    return None
+def is_interview(grade_id: str | None) -> bool:
+    return bool(grade_id) and (grade_id == GRADE_ID or grade_id.startswith("interview_"))
+
+
+def answer_cells(nb) -> list:
+    """The notebook's interview answer cells, in order."""
+    return [cell for cell in nb.cells if cell.cell_type == "markdown"
+            and is_interview(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))]
 
 
 def without_hidden(text: str) -> str:
@@ -91,15 +101,19 @@ def is_answered(text: str) -> bool:
     return without_hidden(text) not in UNANSWERED
 
 
-def from_source(course: Course, assignment: str) -> Rubric:
-    """The rubric of ``assignment``'s source notebook, with the question cell just above the answer."""
+def from_source(course: Course, assignment: str) -> list[Rubric]:
+    """The rubrics of ``assignment``'s source notebook, each with the question cell just above its answer."""
     nb = nbformat.read(str(course.source_notebook(assignment)), as_version=4)
-    cell = answer_cell(nb)
-    if cell is None:
+    cells = answer_cells(nb)
+    if not cells:
         raise RubricMissing(f"{assignment} has no '{GRADE_ID}' cell")
-    index = nb.cells.index(cell)
-    question = nb.cells[index - 1].source if index and "Say it out loud" in nb.cells[index - 1].source else ""
-    return parse(cell.source, question, cell.metadata["nbgrader"].get("points"))
+    rubrics = []
+    for cell in cells:
+        index = nb.cells.index(cell)
+        question = nb.cells[index - 1].source if index and "Say it out loud" in nb.cells[index - 1].source else ""
+        meta = cell.metadata["nbgrader"]
+        rubrics.append(replace(parse(cell.source, question, meta.get("points")), grade_id=meta["grade_id"]))
+    return rubrics
 
 
 def _points(value: float) -> str:
@@ -115,15 +129,26 @@ def rubric_lines(rubric: Rubric) -> list[str]:
     return lines
 
 
-def after_grade_lines(course: Course, assignment: str, learner_nb) -> list[str]:
-    """What ``mlgrind grade`` prints after its table: a nudge to answer, or the rubric and model answer."""
-    cell = answer_cell(learner_nb)
-    if cell is None:
+def answered(course: Course, assignment: str, learner_nb) -> list[tuple[Rubric, bool]]:
+    """Each interview question of the learner's notebook, from source, and whether it is answered."""
+    written = {cell.metadata["nbgrader"]["grade_id"]: is_answered(cell.source) for cell in answer_cells(learner_nb)}
+    if not written:
         return []
-    if not is_answered(cell.source):
-        return ["", "interview answer: write your answer first (the \"Say it out loud\" cell); "
-                "grade again to see the rubric and a model answer"]
-    return ["", "interview answer: compare yours with the rubric, then rate it with --rate", *rubric_lines(from_source(course, assignment))]
+    return [(rubric, written[rubric.grade_id]) for rubric in from_source(course, assignment) if rubric.grade_id in written]
+
+
+def after_grade_lines(course: Course, assignment: str, learner_nb) -> list[str]:
+    """What ``mlgrind grade`` prints after its table: per question, a nudge to answer, or the rubric and model answer."""
+    questions = answered(course, assignment, learner_nb)
+    lines = []
+    for rubric, done in questions:
+        name = "interview answer" if len(questions) == 1 else f"interview answer, {rubric.title}"
+        if not done:
+            lines += ["", f"{name}: write your answer first (the \"{rubric.title}\" cell); "
+                      "grade again to see the rubric and a model answer"]
+        else:
+            lines += ["", f"{name}: compare yours with the rubric, then rate it with --rate", *rubric_lines(rubric)]
+    return lines
 
 
 def ask_yes_no(ask: Callable[[str], str], say: Callable[[str], None], prompt: str) -> bool:
@@ -151,7 +176,9 @@ def rated_score(rubric: Rubric, said: list[bool]) -> float:
 
 
 def instructor_sheet(course: Course, assignment: str) -> str:
-    """The question, rubric and model answer of one assignment, for whoever grades by hand."""
-    rubric = from_source(course, assignment)
-    lines = [f"{assignment} / {GRADE_ID}", "=" * (len(assignment) + len(GRADE_ID) + 3), "", rubric.question, ""]
-    return "\n".join(lines + rubric_lines(rubric))
+    """The questions, rubrics and model answers of one assignment, for whoever grades by hand."""
+    sheets = []
+    for rubric in from_source(course, assignment):
+        title = f"{assignment} / {rubric.grade_id}"
+        sheets.append("\n".join([title, "=" * len(title), "", rubric.question, "", *rubric_lines(rubric)]))
+    return "\n\n".join(sheets)

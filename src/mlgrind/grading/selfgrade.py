@@ -28,6 +28,7 @@ from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
 from .limits import Limits
 from .nbgrader_steps import StepFailed, reason, run_step
 from .report import EDITOR, STUDENT, CellResult, NotGraded, Report, format_table
+from .rubric import is_answered
 from .settings import Settings, notebook_id, sqlite_url
 from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering
 
@@ -101,7 +102,7 @@ def collect_results(settings: Settings, assignment: str, autograded_nb, student:
             cell = by_id.get(name, {})
             if is_manual(grade):
                 score = float(grade.manual_score or 0)
-                status, message = "manual", manual_message(cell)
+                status, message = "manual", manual_message(is_answered(cell.get("source", "")))
             else:
                 score = float(grade.score or 0)
                 status, message = ("pass", "") if score >= max_score else judge(cell, limits)

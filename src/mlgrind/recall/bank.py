@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..course import Course
-from ..grading.rubric import Rubric, from_source, parse_sections
+from ..grading.rubric import GRADE_ID, Rubric, from_source, parse_sections
 from .reviews import Item
 
 __all__ = ["InterviewQuestion", "followups", "questions", "say_it_out_loud"]
@@ -37,7 +37,7 @@ CHECK = re.compile(r"^#### Check\s*\n```python\n(?P<code>.*?)```", re.S | re.M)
 
 @dataclass(frozen=True)
 class InterviewQuestion:
-    id: str  # "interview:01_broadcasting" or "interview:01_broadcasting/pad-then-stretch"
+    id: str  # "interview:01_broadcasting", "interview:07_scaling_math/interview_decode" or ".../pad-then-stretch"
     assignment: str
     kind: str  # "say it out loud" or "follow-up"
     rubric: Rubric  # its ``question`` is the text to ask
@@ -70,11 +70,13 @@ def followups(assignment: str) -> list[InterviewQuestion]:
     return found
 
 
-def say_it_out_loud(course: Course, assignment: str) -> InterviewQuestion:
-    """The notebook's own interview question, with the model answer and rubric from its source."""
-    return InterviewQuestion(f"interview:{assignment}", assignment, "say it out loud", from_source(course, assignment))
+def say_it_out_loud(course: Course, assignment: str) -> list[InterviewQuestion]:
+    """The notebook's own interview questions, with the model answers and rubrics from its source."""
+    return [InterviewQuestion(f"interview:{assignment}" if rubric.grade_id == GRADE_ID else
+                              f"interview:{assignment}/{rubric.grade_id}", assignment, "say it out loud", rubric)
+            for rubric in from_source(course, assignment)]
 
 
 def questions(course: Course, assignments: list[str]) -> list[InterviewQuestion]:
     """Every interview question of ``assignments``: each notebook's own first, then its follow-ups."""
-    return [q for a in assignments for q in (say_it_out_loud(course, a), *followups(a))]
+    return [q for a in assignments for q in (*say_it_out_loud(course, a), *followups(a))]
