@@ -217,6 +217,8 @@ def test_attention_model_answer_the_scale_and_the_memory_of_the_scores():
         scores = np.einsum("nk,nk->n", q, k)
         assert scores.var() == pytest.approx(K, rel=0.03)
         assert (scores / np.sqrt(K)).var() == pytest.approx(1, rel=0.03)
+        if K == 64:
+            assert "at K = 64 they are typically around ±8" in text and scores.std() == pytest.approx(8, rel=0.02)
     # The scores of a 32k context: one number per (query, key) pair, per head.
     L = M = 32_768
     assert "32,768² ≈ 1.07 billion numbers" in text and round(L * M / 1e9, 2) == 1.07

@@ -277,12 +277,12 @@ def test_a_notebook_of_several_questions_shows_and_rates_only_the_answered_ones(
         child.expect(rf"\[{number}/4\] \(0\.25 points\) ")
         child.expect(r"\[y/n\]")
         child.sendline(typed)
-    child.expect(r"self-rated interview answer: 0\.25/1 ")
+    child.expect(r"self-rated interview answers: 0\.25/3 ")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
     assert decode.items[0].text not in child.before and fit.items[0].text not in child.before
-    assert ratings(course) == [(scaling, 0.25, 1.0, "ynnn")]
+    assert ratings(course) == [(scaling, 0.25, 3.0, "ynnn")]  # the unwritten answers rate 0
 
     text = html_text(course / "autograder" / "selfgrade" / "feedback" / "learner" / scaling / f"{scaling}.html")
     assert shown(zero3.items[1].text) in text

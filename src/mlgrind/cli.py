@@ -104,9 +104,9 @@ def _interview_answer(course: Course, assignment: str, rate: bool) -> None:
         print("\nstopped; no rating was saved")
         return
     score = sum(rubric.rated_score(sheet, yes) for sheet, yes in zip(sheets, said))
-    points = sum(sheet.points for sheet in sheets)
+    points = sum(sheet.points for sheet, _ in questions)  # an unwritten answer rates 0
     record_rating(course, assignment, score, points, [yes for each in said for yes in each])
-    print(f"\nself-rated interview answer{'s' if len(sheets) > 1 else ''}: {score:g}/{points:g} "
+    print(f"\nself-rated interview answer{'s' if len(questions) > 1 else ''}: {score:g}/{points:g} "
           "(kept in your progress, not in any gradebook)")
 
 
