@@ -138,16 +138,24 @@ def answered(course: Course, assignment: str, learner_nb) -> list[tuple[Rubric, 
 
 
 def after_grade_lines(course: Course, assignment: str, learner_nb) -> list[str]:
-    """What ``mlgrind grade`` prints after its table: per question, a nudge to answer, or the rubric and model answer."""
+    """What ``mlgrind grade`` prints after its table: each answered question's rubric and model answer,
+    and a nudge to write the others."""
     questions = answered(course, assignment, learner_nb)
+    if len(questions) == 1:
+        rubric, done = questions[0]
+        if not done:
+            return ["", "interview answer: write your answer first (the \"Say it out loud\" cell); "
+                    "grade again to see the rubric and a model answer"]
+        return ["", "interview answer: compare yours with the rubric, then rate it with --rate", *rubric_lines(rubric)]
     lines = []
     for rubric, done in questions:
-        name = "interview answer" if len(questions) == 1 else f"interview answer, {rubric.title}"
-        if not done:
-            lines += ["", f"{name}: write your answer first (the \"{rubric.title}\" cell); "
-                      "grade again to see the rubric and a model answer"]
-        else:
-            lines += ["", f"{name}: compare yours with the rubric, then rate it with --rate", *rubric_lines(rubric)]
+        if done:
+            lines += ["", f"{rubric.title}: compare your answer with the rubric, then rate it with --rate",
+                      *rubric_lines(rubric)]
+    unwritten = [rubric.title.split(" · ", 1)[-1] for rubric, done in questions if not done]
+    if unwritten:
+        lines += ["", f"interview answers still to write: {', '.join(unwritten)} (each \"Say it out loud\" cell "
+                  "shows its rubric and a model answer once written and graded)"]
     return lines
 
 
