@@ -15,7 +15,7 @@ import pytest
 
 from conftest import BIN, REPO, env, run
 from mlgrind.course import Course
-from mlgrind.grading.rubric import GRADE_ID, answer_cells, from_source, is_answered, parse, without_hidden
+from mlgrind.grading.rubric import GRADE_ID, answer_cells, from_source, is_answered, is_interview, parse, without_hidden
 from mlgrind.grading.rubric_feedback import UNANSWERED_NOTE
 from mlgrind.recall.history import record_rating, report
 from support import html_text
@@ -71,21 +71,27 @@ def spawn_rate(course):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_interview_question_has_a_rubric_summing_to_its_points(assignment):
+def test_every_written_answer_has_a_rubric_summing_to_its_points(assignment):
     nb = nbformat.read(str(REPO / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
     cells = answer_cells(nb)
     sheets = rubrics(assignment)
     assert [sheet.grade_id for sheet in sheets] == [c.metadata.nbgrader.grade_id for c in cells]
-    assert len({sheet.title for sheet in sheets}) == len(sheets)  # each named apart in the table and the rating
+    assert any(is_interview(sheet.grade_id) for sheet in sheets)
+    interview = [sheet for sheet in sheets if is_interview(sheet.grade_id)]
+    assert len({sheet.title for sheet in interview}) == len(interview)  # each named apart in the table and the rating
     for sheet, cell in zip(sheets, cells):
         points = cell.metadata.nbgrader.points
-        heading = sheet.question.splitlines()[0]
-        assert heading.startswith("## Say it out loud")
-        assert heading.endswith(f"({points:g} point{'' if points == 1 else 's'}, read by a person)")
         assert 3 <= len(sheet.items) <= 5
         assert all(item.points > 0 and len(item.text) > 20 for item in sheet.items)
         assert sum(item.points for item in sheet.items) == sheet.points == points
-        assert len(sheet.model_answer.split()) >= 60  # a spoken answer of several sentences
+        assert sheet.question and not sheet.question.startswith("### BEGIN")  # the question is the cell above
+        if is_interview(sheet.grade_id):
+            heading = sheet.question.splitlines()[0]
+            assert heading.startswith("## Say it out loud") and sheet.title.startswith("Say it out loud")
+            assert heading.endswith(f"({points:g} point{'' if points == 1 else 's'}, read by a person)")
+            assert len(sheet.model_answer.split()) >= 60  # a spoken answer of several sentences
+        else:
+            assert sheet.title.startswith("Exercise ") and len(sheet.model_answer.split()) >= 40
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -263,27 +269,28 @@ def test_a_source_without_a_rubric_is_named_and_nothing_is_asked(course, capsys,
 
 
 def test_a_notebook_of_several_questions_shows_and_rates_only_the_answered_ones(course, gradebooks):
-    """07 asks three questions, each in its own cell: one answered gets its rubric, the others a nudge."""
+    """07 asks for four written answers (three interview questions and a plan's reasons): one answered gets
+    its rubric, the others a nudge."""
     scaling = "07_scaling_math"
-    decode, zero3, fit = rubrics(scaling)
+    plan, decode, zero3, fit = rubrics(scaling)
     course = gradebooks.into(course, scaling)
     write_answer(course, "At batch 1 every weight is read for 2 FLOPs: about 1 FLOP per byte.", scaling, zero3.grade_id)
     child = pexpect.spawn(str(BIN / "mlgrind"), ["grade", "07", "--rate"], cwd=str(course), env=env(),
                           encoding="utf-8", timeout=300)
     child.expect(rf"{re.escape(zero3.title)}: compare your answer with the rubric")
-    child.expect(r"interview answers still to write: decoding, a 70B model on 8 × 80 GB \(")
+    child.expect(r"written answers still to write: Which parallelism\?, decoding, a 70B model on 8 × 80 GB \(")
     for number, typed in enumerate(["y", "n", "n", "n"], 1):
         child.expect(rf"\[{number}/4\] \(0\.25 points\) ")
         child.expect(r"\[y/n\]")
         child.sendline(typed)
-    child.expect(r"self-rated interview answers: 0\.25/3 ")
+    child.expect(r"self-rated written answers: 0\.25/4 ")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
-    assert decode.items[0].text not in child.before and fit.items[0].text not in child.before
-    assert ratings(course) == [(scaling, 0.25, 3.0, "ynnn")]  # the unwritten answers rate 0
+    assert not any(s.items[0].text in child.before for s in (plan, decode, fit))
+    assert ratings(course) == [(scaling, 0.25, 4.0, "ynnn")]  # the unwritten answers rate 0
 
     text = html_text(course / "autograder" / "selfgrade" / "feedback" / "learner" / scaling / f"{scaling}.html")
     assert shown(zero3.items[1].text) in text
-    assert not any(shown(item.text) in text for item in decode.items + fit.items)
-    assert text.count(shown(UNANSWERED_NOTE).strip("*")) == 2
+    assert not any(shown(item.text) in text for item in plan.items + decode.items + fit.items)
+    assert text.count(shown(UNANSWERED_NOTE).strip("*")) == 3

@@ -106,7 +106,7 @@ def _interview_answer(course: Course, assignment: str, rate: bool) -> None:
     score = sum(rubric.rated_score(sheet, yes) for sheet, yes in zip(sheets, said))
     points = sum(sheet.points for sheet, _ in questions)  # an unwritten answer rates 0
     record_rating(course, assignment, score, points, [yes for each in said for yes in each])
-    print(f"\nself-rated interview answer{'s' if len(questions) > 1 else ''}: {score:g}/{points:g} "
+    print(f"\nself-rated {'written answers' if len(questions) > 1 else 'interview answer'}: {score:g}/{points:g} "
           "(kept in your progress, not in any gradebook)")
 
 
@@ -284,7 +284,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", help="an assignment id or its number, e.g. 01")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--verbose", "-v", action="store_true", help="list every failed check below the table")
-    p.add_argument("--rate", action="store_true", help="then rate your interview answer against its rubric, y/n per point")
+    p.add_argument("--rate", action="store_true", help="then rate your written answers against their rubrics, y/n per point")
     p.set_defaults(run=_grade)
 
     p = sub.add_parser("autograde", help="grade a class's submissions on several workers (instructors)")
@@ -335,7 +335,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", action="append", help="reference, recall or key (repeatable; default: all three)")
     p.set_defaults(run=_onepager, needs_course=False)
 
-    p = sub.add_parser("rubric", help="print the interview questions' rubrics and model answers (instructors)")
+    p = sub.add_parser("rubric", help="print the written answers' rubrics and model answers (instructors)")
     p.add_argument("assignment", nargs="?", help="an assignment id or number (default: all)")
     p.set_defaults(run=_rubric)
 

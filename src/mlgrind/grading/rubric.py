@@ -1,7 +1,9 @@
-"""The "say it out loud" questions' model answers and rubrics, read from the source notebook.
+"""Written answers' model answers and rubrics, read from the source notebook.
 
-Each answer cell (grade id ``interview_answer``, or ``interview_<name>`` when a notebook asks
-several questions, each in its own cell) holds both in a hidden region after its solution region. ``nbgrader generate_assignment`` replaces the solution by "YOUR ANSWER HERE", saves the
+A written answer is a graded markdown cell: the "say it out loud" interview question (grade id
+``interview_answer``, or ``interview_<name>`` when a notebook asks several, each in its own cell),
+or an exercise's sentence or two of explanation. Each holds both in a hidden region after its
+solution region. ``nbgrader generate_assignment`` replaces the solution by "YOUR ANSWER HERE", saves the
 cell with the hidden region in the gradebook's source cell, then strips the region from the release::
 
     ### BEGIN SOLUTION
@@ -28,7 +30,7 @@ from dataclasses import dataclass, replace
 import nbformat
 
 from ..course import Course
-from .exercises import parse_heading
+from .exercises import headings
 
 GRADE_ID = "interview_answer"  # a notebook's one question; ``interview_<name>`` when it asks several
 UNANSWERED = {"", "YOUR ANSWER HERE"}
@@ -54,12 +56,7 @@ class Rubric:
     model_answer: str
     items: tuple[Item, ...]
     grade_id: str = GRADE_ID
-
-    @property
-    def title(self) -> str:
-        """The question's heading without its points: "Say it out loud · decoding"."""
-        heading = next((line.lstrip("#").strip() for line in self.question.splitlines() if line.startswith("#")), "")
-        return parse_heading(heading).label if heading else "Say it out loud"
+    title: str = "Say it out loud"  # the heading above the answer, without its points
 
 
 def parse(cell_source: str, question: str = "", points: float | None = None) -> Rubric:
@@ -87,9 +84,9 @@ def is_interview(grade_id: str | None) -> bool:
 
 
 def answer_cells(nb) -> list:
-    """The notebook's interview answer cells, in order."""
+    """The notebook's written answers (graded markdown cells), in order."""
     return [cell for cell in nb.cells if cell.cell_type == "markdown"
-            and is_interview(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))]
+            and cell.get("metadata", {}).get("nbgrader", {}).get("grade")]
 
 
 def without_hidden(text: str) -> str:
@@ -102,17 +99,19 @@ def is_answered(text: str) -> bool:
 
 
 def from_source(course: Course, assignment: str) -> list[Rubric]:
-    """The rubrics of ``assignment``'s source notebook, each with the question cell just above its answer."""
+    """The rubrics of ``assignment``'s written answers, each with the question cell just above its answer."""
     nb = nbformat.read(str(course.source_notebook(assignment)), as_version=4)
     cells = answer_cells(nb)
     if not cells:
         raise RubricMissing(f"{assignment} has no '{GRADE_ID}' cell")
+    titles = headings(nb)
     rubrics = []
     for cell in cells:
-        index = nb.cells.index(cell)
-        question = nb.cells[index - 1].source if index and "Say it out loud" in nb.cells[index - 1].source else ""
+        above = nb.cells[nb.cells.index(cell) - 1]
+        question = above.source if above.cell_type == "markdown" and not above.metadata.get("nbgrader") else ""
         meta = cell.metadata["nbgrader"]
-        rubrics.append(replace(parse(cell.source, question, meta.get("points")), grade_id=meta["grade_id"]))
+        rubric = parse(cell.source, question, meta.get("points"))
+        rubrics.append(replace(rubric, grade_id=meta["grade_id"], title=titles[meta["grade_id"]].label))
     return rubrics
 
 
@@ -154,8 +153,8 @@ def after_grade_lines(course: Course, assignment: str, learner_nb) -> list[str]:
                       *rubric_lines(rubric)]
     unwritten = [rubric.title.split(" · ", 1)[-1] for rubric, done in questions if not done]
     if unwritten:
-        lines += ["", f"interview answers still to write: {', '.join(unwritten)} (each \"Say it out loud\" cell "
-                  "shows its rubric and a model answer once written and graded)"]
+        lines += ["", f"written answers still to write: {', '.join(unwritten)} (each shows its rubric and a model "
+                  "answer once written and graded)"]
     return lines
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..course import Course
-from ..grading.rubric import GRADE_ID, Rubric, from_source, parse_sections
+from ..grading.rubric import GRADE_ID, Rubric, from_source, is_interview, parse_sections
 from .reviews import Item
 
 __all__ = ["InterviewQuestion", "followups", "questions", "say_it_out_loud"]
@@ -74,7 +74,7 @@ def say_it_out_loud(course: Course, assignment: str) -> list[InterviewQuestion]:
     """The notebook's own interview questions, with the model answers and rubrics from its source."""
     return [InterviewQuestion(f"interview:{assignment}" if rubric.grade_id == GRADE_ID else
                               f"interview:{assignment}/{rubric.grade_id}", assignment, "say it out loud", rubric)
-            for rubric in from_source(course, assignment)]
+            for rubric in from_source(course, assignment) if is_interview(rubric.grade_id)]
 
 
 def questions(course: Course, assignments: list[str]) -> list[InterviewQuestion]:
