@@ -15,7 +15,7 @@ from mlgrind.course import Course
 from mlgrind.recall import progressdb, reviews, stats
 from mlgrind.recall.drills import LEVELS, TOPICS, question, show
 from mlgrind.recall.families import FAMILIES, family_of, fresh_variant, variant_key
-from mlgrind.recall.plot import daily, plot_reviews
+from mlgrind.recall.plot import daily, end_of, estimated, plot_reviews
 from mlgrind.recall.scheduler import Rating
 from mlgrind.recall.session import DrillSession
 from support import numpy_says
@@ -168,5 +168,12 @@ def test_progress_shows_the_schedule_and_plots_reviews_per_day(progress, tmp_pat
     answer(progress, "einsum-output", correct=True, seconds=3, now=MONDAY + timedelta(days=1))
     days = daily(progress)
     assert [(count, share) for _, count, share in days] == [(1, 0.0), (2, 1.0)]
+    # FSRS's estimate, replayed from the log, ends where the stored states say it is then.
+    estimates = estimated(progress)
+    assert [day for day, _ in estimates] == [day for day, _, _ in days]
+    last_day, last = estimates[-1]
+    assert last == pytest.approx(stats.retention(reviews.stored(progress), end_of(last_day)), abs=1e-12)
+    assert estimates[0][1] == 1.0  # FSRS counts whole days: a card reviewed that day is certain at its end
+    assert 0.5 < last < 1  # the next day, Monday's card has decayed
     png = plot_reviews(progress, tmp_path / "plots" / "reviews.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000

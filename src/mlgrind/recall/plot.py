@@ -1,19 +1,24 @@
-"""``mlgrind progress --plot FILE``: reviews per day and the share recalled, over time (matplotlib).
+"""``mlgrind progress --plot FILE``: reviews per day, the share recalled and FSRS's retention estimate (matplotlib).
 
-Retention here is measured, not predicted: the share of a day's reviews that were not rated Again
-(a right drill answer, an interview answer covering at least half its rubric).
+Two retentions are drawn. Measured: the share of a day's reviews that were not rated Again (a right
+drill answer, an interview answer covering at least half its rubric). Estimated: the mean chance
+FSRS gives of recalling each item reviewed so far, at the end of that day, from the review log
+replayed through the scheduler (the same states ``mlgrind review`` keeps). FSRS counts whole days,
+so an item reviewed that day counts as certain at its end: the estimate falls as older items decay.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from ..course import Course
 from . import reviews
-from .scheduler import Rating
+from .scheduler import Rating, new_card, retrievability, review
 
-__all__ = ["check_format", "daily", "plot_reviews"]
+__all__ = ["check_format", "daily", "estimated", "plot_reviews"]
 
 
 def check_format(path: Path) -> None:
@@ -36,6 +41,27 @@ def daily(course: Course) -> list[tuple[str, int, float]]:
     return [(day, total[day], recalled[day] / total[day]) for day in sorted(total)]
 
 
+def end_of(day: str) -> datetime:
+    """The first moment after the local date ``day`` (ISO format), timezone-aware."""
+    return datetime.combine(date.fromisoformat(day) + timedelta(days=1), time.min).astimezone()
+
+
+def estimated(course: Course) -> list[tuple[str, float]]:
+    """(local date, FSRS's mean chance of recall at the day's end over the items reviewed by then) for each
+    day with a review, oldest first."""
+    log = reviews.log(course)
+    cards, found, at = {}, [], 0
+    for day in dict.fromkeys(when.astimezone().date().isoformat() for *_, when in log):
+        end = end_of(day)
+        while at < len(log) and log[at][-1] < end:
+            item, *_, rating, _score, _max, when = log[at]
+            card = cards.get(item) or new_card(zlib.crc32(item.encode()), when)
+            cards[item] = review(card, Rating(rating), when)
+            at += 1
+        found.append((day, sum(retrievability(card, end) for card in cards.values()) / len(cards)))
+    return found
+
+
 def plot_reviews(course: Course, path: Path) -> Path:
     """Draw the reviews per day (bars) and the share recalled (line) into ``path``; the format follows its suffix."""
     import matplotlib
@@ -49,9 +75,12 @@ def plot_reviews(course: Course, path: Path) -> Path:
         labels, counts, shares = zip(*days)
         count_axis.bar(labels, counts, color="#9ab8d8", label="reviews")
         share_axis = count_axis.twinx()
-        share_axis.plot(labels, [100 * s for s in shares], color="#b3261e", marker="o", label="recalled")
+        share_axis.plot(labels, [100 * s for s in shares], color="#b3261e", marker="o", label="recalled that day")
+        share_axis.plot(labels, [100 * r for _, r in estimated(course)], color="#2e7d32", marker="s", linestyle="--",
+                        label="FSRS estimate at day's end")
         share_axis.set_ylim(0, 105)
-        share_axis.set_ylabel("recalled (%)")
+        share_axis.set_ylabel("retention (%)")
+        share_axis.legend(loc="lower left")
         count_axis.tick_params(axis="x", labelrotation=45)
     else:
         count_axis.text(0.5, 0.5, "no reviews yet: mlgrind review", ha="center", va="center",
