@@ -3,8 +3,9 @@
 A written answer is a graded markdown cell: the "say it out loud" interview question (grade id
 ``interview_answer``, or ``interview_<name>`` when a notebook asks several, each in its own cell),
 or an exercise's sentence or two of explanation. Each holds both in a hidden region after its
-solution region. ``nbgrader generate_assignment`` replaces the solution by "YOUR ANSWER HERE", saves the
-cell with the hidden region in the gradebook's source cell, then strips the region from the release::
+solution region. ``nbgrader generate_assignment`` replaces the solution by "YOUR ANSWER HERE",
+saves the cell with the hidden region in the gradebook's source cell, then strips the region from
+the release::
 
     ### BEGIN SOLUTION
     <a pointer to what follows>
@@ -129,11 +130,12 @@ def rubric_lines(rubric: Rubric) -> list[str]:
 
 
 def answered(course: Course, assignment: str, learner_nb) -> list[tuple[Rubric, bool]]:
-    """Each interview question of the learner's notebook, from source, and whether it is answered."""
+    """Each written answer of the learner's notebook: its rubric from source, and whether it is written."""
     written = {cell.metadata["nbgrader"]["grade_id"]: is_answered(cell.source) for cell in answer_cells(learner_nb)}
     if not written:
         return []
-    return [(rubric, written[rubric.grade_id]) for rubric in from_source(course, assignment) if rubric.grade_id in written]
+    rubrics = from_source(course, assignment)
+    return [(rubric, written[rubric.grade_id]) for rubric in rubrics if rubric.grade_id in written]
 
 
 def after_grade_lines(course: Course, assignment: str, learner_nb) -> list[str]:
@@ -142,10 +144,11 @@ def after_grade_lines(course: Course, assignment: str, learner_nb) -> list[str]:
     questions = answered(course, assignment, learner_nb)
     if len(questions) == 1:
         rubric, done = questions[0]
+        name = "interview answer" if is_interview(rubric.grade_id) else "written answer"
         if not done:
-            return ["", "interview answer: write your answer first (the \"Say it out loud\" cell); "
+            return ["", f"{name}: write your answer first (the \"{rubric.title}\" cell); "
                     "grade again to see the rubric and a model answer"]
-        return ["", "interview answer: compare yours with the rubric, then rate it with --rate", *rubric_lines(rubric)]
+        return ["", f"{name}: compare yours with the rubric, then rate it with --rate", *rubric_lines(rubric)]
     lines = []
     for rubric, done in questions:
         if done:

@@ -1,4 +1,4 @@
-"""A feedback step: below each answered interview cell, the rubric and model answer from the gradebook.
+"""A feedback step: below each written answer, the rubric and model answer from the gradebook.
 
 The gradebook's source cell is the instructor's version of the answer cell, so the model answer is
 read from there and never from anything the student could edit. An unanswered cell gets a note
@@ -24,7 +24,7 @@ def rubric_markdown(source_cell: str, points: float | None) -> str:
 
 
 class ShowRubric(NbGraderPreprocessor):
-    """Adds a markdown cell after each interview answer: the rubric and model answer, or a nudge to answer."""
+    """Adds a markdown cell after each written answer: the rubric and model answer, or a nudge to answer."""
 
     def preprocess(self, nb, resources):
         for cell in answer_cells(nb):
