@@ -149,6 +149,21 @@ def test_a_hung_warm_grader_is_stopped_and_loses_no_grade(warm_course, monkeypat
     assert ready(course) != pid and grade(course).stdout == expected and served(course) == 1
 
 
+def test_without_bubblewrap_a_warm_grade_warns_as_a_grade_in_its_own_process_does(warm_course):
+    from conftest import BIN
+
+    course = warm_course
+    no_bwrap = {"PATH": str(BIN), "MLGRIND_SANDBOX": "auto"}  # the environment's commands, and no bwrap
+    write_learner(course, solved(course, A))
+    first = grade(course, **no_bwrap)
+    warning = "mlgrind: bubblewrap (bwrap) is not installed; grading kernels run without a sandbox, with your own rights"
+    assert first.returncode == 0 and first.stderr.strip().splitlines() == [warning], first.stderr
+    ready(course)
+    again = grade(course, **no_bwrap)
+    assert (again.returncode, again.stdout) == (0, first.stdout) and served(course) == 1
+    assert again.stderr.strip().splitlines() == [warning]
+
+
 def test_an_infinite_loop_still_hits_the_time_limit_and_the_next_grade_works(warm_course):
     course = warm_course
     limit = {"MLGRIND_CELL_TIMEOUT": "3"}

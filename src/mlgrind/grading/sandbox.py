@@ -73,8 +73,14 @@ def enabled() -> bool:
         raise SandboxUnavailable(f"grading needs its sandbox, but {reason} (Debian: apt-get install bubblewrap)")
     if not _warned:
         _warned = True
-        print(f"mlgrind: {reason}; grading kernels run without a sandbox, with your own rights", file=sys.stderr)
+        print(f"mlgrind: {warning()}", file=sys.stderr)
     return False
+
+
+def warning() -> str:
+    """Why kernels run unsandboxed although the sandbox is wanted where it can run ("" when they do not)."""
+    reason = _probe() if mode() == "auto" else ""
+    return f"{reason}; grading kernels run without a sandbox, with your own rights" if reason else ""
 
 
 def _namespaces() -> list[str]:

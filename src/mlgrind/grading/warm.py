@@ -141,6 +141,8 @@ def ask(course: Course, assignment: str, notebook=None, student: str = STUDENT) 
     except Unanswered as exc:
         print(f"mlgrind: the warm grader {exc}; grading in this process instead", file=sys.stderr)
         return None
+    if reply.get("warning"):
+        print(f"mlgrind: {reply['warning']}", file=sys.stderr)
     if "report" in reply:
         return Report.from_dict(reply["report"])
     if "not_graded" in reply:
@@ -329,7 +331,7 @@ class Grader:
 
     def _answer(self, conn: Connection) -> str:
         """Answer one request on ``conn``; a reason to exit when it was made with other code or settings."""
-        from . import kernels
+        from . import kernels, sandbox
 
         with socket.fromfd(conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             _pid, uid = _peer(sock)
@@ -352,6 +354,8 @@ class Grader:
             return "a request made with other code, course config or settings"
         started = time.monotonic()
         reply = self._grade(request)
+        if sandbox.warning():
+            reply["warning"] = sandbox.warning()  # said by every command it answers, as a grade in its own process says it
         conn.send_bytes(json.dumps(reply).encode())
         self.log(f"graded {request.get('assignment')} ({request.get('student')}) in {time.monotonic() - started:.2f} s: "
                  f"{next(iter(reply))}")
