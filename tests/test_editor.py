@@ -18,6 +18,7 @@ from test_answers import ASSIGNMENTS, autograde, load_answers, scores, submit
 
 from mlgrind.course import Course
 from mlgrind.editor import as_notebook, module_files, module_name
+from mlgrind.grading.rubric import from_source
 
 A = "01_broadcasting"
 
@@ -96,6 +97,12 @@ def test_check_works_in_the_scaffolds_own_folder_and_carries_the_written_answer(
                            as_version=4)
     answer_cell = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "interview_answer")
     assert answer_cell.source == said
+    # The table is followed by the written answer's rubric and model answer, as `mlgrind grade`'s is.
+    (sheet,) = from_source(Course(course), A)
+    table = run(["mlgrind", "check", "01"], folder)
+    assert table.returncode == 0 and "interview answer: compare yours with the rubric" in table.stdout
+    assert sheet.items[0].text in table.stdout and sheet.model_answer.splitlines()[0] in table.stdout
+    assert run(["mlgrind", "check", "01", "--rate", "--json"], folder).returncode == 2
     # From the folder --out named, too; a course that moved is named, and --course points elsewhere.
     assert run(["mlgrind", "check", "01", "--json"], out).returncode == 0
     (folder / ".mlgrind-course").write_text(str(tmp_path / "gone") + "\n")

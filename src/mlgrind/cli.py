@@ -48,8 +48,7 @@ def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
             print(result.to_json())
         else:
             print(format_table(result, verbose=args.verbose, next_line=False))
-            if notebook is None:
-                _interview_answer(course, assignment, rate=args.rate)
+            _interview_answer(course, assignment, rate=args.rate, graded=notebook)
             print(result.next)
         from .recall.history import record_grade
 
@@ -74,17 +73,20 @@ def _grade_here(course: Course, assignment: str, notebook, student: str):
         kernels.stop()
 
 
-def _interview_answer(course: Course, assignment: str, rate: bool) -> None:
-    """After a self-grade's table: each answered question's rubric and model answer, and a rating."""
+def _interview_answer(course: Course, assignment: str, rate: bool, graded=None) -> None:
+    """After a self-grade's table: each written answer's rubric and model answer, and a rating.
+
+    ``graded`` is the notebook ``check`` made of a scaffold (its answers from answers.md); else the
+    learner's notebook is read."""
     import nbformat
 
     from .grading import rubric
     from .recall.history import record_rating
 
-    learner_nb = nbformat.read(str(course.learner_notebook(assignment)), as_version=4)
+    learner_nb = graded if graded is not None else nbformat.read(str(course.learner_notebook(assignment)), as_version=4)
     try:
         questions = rubric.answered(course, assignment, learner_nb)
-        lines = rubric.after_grade_lines(course, assignment, learner_nb)
+        lines = rubric.after_grade_lines(course, assignment, learner_nb, in_answers_file=graded is not None)
     except rubric.RubricMissing as exc:
         print(f"mlgrind grade: no rubric to show: {exc}", file=sys.stderr)
         return
@@ -157,6 +159,8 @@ def _check(course: Course | None, args) -> int:
 
     course = _editor_course(Path(args.path), args.course)
     assignment = course.resolve(args.assignment)
+    if args.rate and args.json:
+        raise CourseError("--rate asks its questions in the terminal; it cannot be combined with --json")
     module = find_module(assignment, Path(args.path))
     return _grade_with(course, assignment, args, notebook=as_notebook(course, assignment, module))
 
@@ -311,6 +315,7 @@ def parser() -> argparse.ArgumentParser:
                                     "remembers, else the one around here)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--verbose", "-v", action="store_true", help="list every failed check below the table")
+    p.add_argument("--rate", action="store_true", help="then rate your written answers against their rubrics, y/n per point")
     p.set_defaults(run=_check, needs_course=False)
 
     from .recall.drills import LEVELS, TOPICS as DRILL_TOPICS  # names and help lines; no numpy yet

@@ -138,16 +138,16 @@ def answered(course: Course, assignment: str, learner_nb) -> list[tuple[Rubric, 
     return [(rubric, written[rubric.grade_id]) for rubric in rubrics if rubric.grade_id in written]
 
 
-def after_grade_lines(course: Course, assignment: str, learner_nb) -> list[str]:
-    """What ``mlgrind grade`` prints after its table: each answered question's rubric and model answer,
-    and a nudge to write the others."""
+def after_grade_lines(course: Course, assignment: str, learner_nb, in_answers_file: bool = False) -> list[str]:
+    """What ``mlgrind grade`` (or ``check``, whose answers are in answers.md) prints after its table: each
+    written answer's rubric and model answer, and a nudge to write the others."""
     questions = answered(course, assignment, learner_nb)
     if len(questions) == 1:
         rubric, done = questions[0]
         name = "interview answer" if is_interview(rubric.grade_id) else "written answer"
+        place = "its section of answers.md" if in_answers_file else f"the \"{rubric.title}\" cell"
         if not done:
-            return ["", f"{name}: write your answer first (the \"{rubric.title}\" cell); "
-                    "grade again to see the rubric and a model answer"]
+            return ["", f"{name}: write your answer first ({place}); grade again to see the rubric and a model answer"]
         return ["", f"{name}: compare yours with the rubric, then rate it with --rate", *rubric_lines(rubric)]
     lines = []
     for rubric, done in questions:
