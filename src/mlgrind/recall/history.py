@@ -56,7 +56,7 @@ def report(course: Course) -> str:
         grades = db.execute("SELECT assignment, score, max_score, at FROM grades ORDER BY at").fetchall()
         ratings = dict(db.execute("SELECT assignment, printf('%g/%g', score, max_score) FROM interview_ratings ORDER BY at"))
         drills = db.execute("SELECT topic, COUNT(*), SUM(correct) FROM drills GROUP BY topic ORDER BY topic").fetchall()
-    rows = [("assignment", "best", "latest", "when", "interview (self-rated)")]
+    rows = [("assignment", "best", "latest", "when", "written answers (self-rated)")]
     next_up = None
     for assignment in course.assignments():
         mine = [g for g in grades if g[0] == assignment]
