@@ -4,6 +4,7 @@ rated y/n per point in a terminal, kept in the learner's progress and never in a
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import signal
 import sqlite3
@@ -39,6 +40,11 @@ def rubric(assignment: str = A):
 def shown(text: str) -> str:
     """Markdown as the feedback report shows it: code spans lose their backticks."""
     return text.replace("`", "")
+
+
+def answer_source_of(path, grade_id: str = GRADE_ID) -> str:
+    nb = nbformat.read(str(path), as_version=4)
+    return next(c.source for c in answer_cells(nb) if c.metadata.nbgrader.grade_id == grade_id)
 
 
 def answer_sources(path) -> dict[str, str]:
@@ -118,6 +124,31 @@ def test_a_cell_readded_from_the_gradebook_is_not_an_answer():
     readded = "YOUR ANSWER HERE\n### BEGIN HIDDEN TESTS\n#### Model answer\nsecret\n### END HIDDEN TESTS"
     assert without_hidden(readded) == "YOUR ANSWER HERE"
     assert not is_answered(readded) and not is_answered("  \n") and is_answered(ANSWER)
+    instructors = answer_source_of(REPO / "source" / A / f"{A}.ipynb")  # what grading puts back for a deleted cell
+    assert "### BEGIN SOLUTION" in instructors and without_hidden(instructors) == "" and not is_answered(instructors)
+    note = "This cell (id:interview_answer) was missing from the submission. It was added back by nbgrader.\n\n"
+    assert not is_answered(note + readded) and is_answered(note + ANSWER)
+
+
+@pytest.mark.parametrize("show_rubric", [True, False])
+def test_a_deleted_answer_cell_is_put_back_unanswered_and_shows_no_model_answer(generated_course, show_rubric):
+    """Even with the rubric step turned off (an instructor holding model answers back), nothing leaks."""
+    course = generated_course
+    if not show_rubric:
+        with open(course / "autograder" / "nbgrader_config.py", "a") as config:
+            config.write("\nc.ShowRubric.enabled = False\n")
+    path = course / "notebooks" / f"{A}.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != GRADE_ID]
+    nbformat.write(nb, str(path))
+    result = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
+    row = next(c for c in result["cells"] if c["grade_id"] == GRADE_ID)
+    assert row["status"] == "manual" and row["message"].startswith("not written yet")
+    text = feedback(course)
+    sheet = rubric()
+    assert not any(shown(line) in text for line in sheet.model_answer.splitlines() if len(line) > 25)
+    assert not any(shown(item.text) in text for item in sheet.items) and "Model answer" not in text
+    assert (shown(UNANSWERED_NOTE).strip("*") in text) == show_rubric
 
 
 def test_the_gradebook_source_cell_holds_what_the_release_leaves_out(generated_course):

@@ -14,6 +14,8 @@ from nbgrader.preprocessors import Execute as _NbgraderExecute
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.preprocessors import OverwriteCells as _NbgraderOverwriteCells
 
+from .rubric import without_hidden
+
 
 def _grade_ids(nb) -> dict[str, int]:
     """grade_id -> index of every nbgrader cell in ``nb``."""
@@ -293,7 +295,10 @@ class HideHiddenTests(NbGraderPreprocessor):
     @staticmethod
     def _hide(cell) -> None:
         meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or not meta.get("grade") or "### BEGIN HIDDEN TESTS" not in cell.source:
+        if not meta.get("grade") or "### BEGIN HIDDEN TESTS" not in cell.source:
+            return
+        if cell.cell_type == "markdown":  # a written answer put back from the gradebook: the model answer goes
+            cell.source = without_hidden(cell.source)
             return
         cell.source = HIDDEN_TESTS.sub(HIDDEN_NOTE, cell.source)
         for output in cell.get("outputs", []):

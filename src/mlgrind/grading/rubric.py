@@ -36,6 +36,9 @@ from .exercises import headings
 GRADE_ID = "interview_answer"  # a notebook's one question; ``interview_<name>`` when it asks several
 UNANSWERED = {"", "YOUR ANSWER HERE"}
 HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)\n?[ \t]*### END HIDDEN TESTS[^\n]*", re.S | re.M)
+# What nbgrader's OverwriteCells writes above a cell it put back because the submission lacked it.
+ADDED_BACK = re.compile(r"^This cell \(id:[^)]*\) was missing from the submission\. It was added back by nbgrader\.\s*")
+SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*", re.S | re.M)
 SECTIONS = re.compile(r"#### Model answer\s*\n(?P<model>.*?)\n#### Rubric\s*\n(?P<rubric>.*)", re.S)
 ITEM = re.compile(r"^- (?P<points>\d+(?:\.\d+)?) points?: (?P<text>.+)$", re.M)
 
@@ -91,12 +94,13 @@ def answer_cells(nb) -> list:
 
 
 def without_hidden(text: str) -> str:
-    """``text`` without hidden regions: what a learner wrote, even in a cell re-added from the gradebook."""
-    return HIDDEN.sub("", text).strip()
+    """What a learner wrote: ``text`` without hidden regions, and without the solution region of the
+    instructor's version (which grading puts back when a learner deleted the cell)."""
+    return HIDDEN.sub("", SOLUTION.sub("", text)).strip()
 
 
 def is_answered(text: str) -> bool:
-    return without_hidden(text) not in UNANSWERED
+    return ADDED_BACK.sub("", without_hidden(text)) not in UNANSWERED
 
 
 def from_source(course: Course, assignment: str) -> list[Rubric]:
