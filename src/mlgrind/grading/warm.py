@@ -354,8 +354,9 @@ class Grader:
             return "a request made with other code, course config or settings"
         started = time.monotonic()
         reply = self._grade(request)
-        if sandbox.warning():
-            reply["warning"] = sandbox.warning()  # said by every command it answers, as a grade in its own process says it
+        warning = sandbox.warning()
+        if warning:
+            reply["warning"] = warning  # said by every command it answers, as a grade in its own process says it
         conn.send_bytes(json.dumps(reply).encode())
         self.log(f"graded {request.get('assignment')} ({request.get('student')}) in {time.monotonic() - started:.2f} s: "
                  f"{next(iter(reply))}")

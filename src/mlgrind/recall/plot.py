@@ -9,14 +9,13 @@ so an item reviewed that day counts as certain at its end: the estimate falls as
 
 from __future__ import annotations
 
-import zlib
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from ..course import Course
 from . import reviews
-from .scheduler import Rating, new_card, retrievability, review
+from .scheduler import Rating, retrievability, review
 
 __all__ = ["check_format", "daily", "estimated", "plot_reviews"]
 
@@ -55,7 +54,7 @@ def estimated(course: Course) -> list[tuple[str, float]]:
         end = end_of(day)
         while at < len(log) and log[at][-1] < end:
             item, *_, rating, _score, _max, when = log[at]
-            card = cards.get(item) or new_card(zlib.crc32(item.encode()), when)
+            card = cards.get(item) or reviews.first_card(item, when)
             cards[item] = review(card, Rating(rating), when)
             at += 1
         found.append((day, sum(retrievability(card, end) for card in cards.values()) / len(cards)))
@@ -63,7 +62,8 @@ def estimated(course: Course) -> list[tuple[str, float]]:
 
 
 def plot_reviews(course: Course, path: Path) -> Path:
-    """Draw the reviews per day (bars) and the share recalled (line) into ``path``; the format follows its suffix."""
+    """Draw the reviews per day (bars), the share recalled and FSRS's estimate (lines) into ``path``; the format
+    follows its suffix."""
     import matplotlib
 
     matplotlib.use("Agg")  # a file, never a window

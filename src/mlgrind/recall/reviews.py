@@ -19,7 +19,7 @@ from .drills import Question
 from .families import FAMILIES, Family, variant_key
 from .scheduler import Card, Rating, drill_rating, new_card, review
 
-__all__ = ["Item", "Stored", "drill_item", "log", "record", "record_drill", "stored"]
+__all__ = ["Item", "Stored", "drill_item", "first_card", "log", "record", "record_drill", "stored"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,11 @@ def stored(course: Course) -> dict[str, Stored]:
     return {item: Stored(item, kind, topic, Card.from_json(card), last) for item, kind, topic, card, last in rows}
 
 
+def first_card(item_id: str, now: datetime) -> Card:
+    """The memory state of ``item_id`` before its first review (its card id follows from the item's)."""
+    return new_card(zlib.crc32(item_id.encode()), now)
+
+
 def record(course: Course, item: Item, rating: Rating, now: datetime, score: float, max_score: float,
            seconds: float | None = None, variant: str = "", drill_correct: bool | None = None) -> Card:
     """Review ``item`` at ``now`` with ``rating``; its new card, saved with the log row in one transaction."""
@@ -63,7 +68,7 @@ def record(course: Course, item: Item, rating: Rating, now: datetime, score: flo
         db.execute("BEGIN IMMEDIATE")  # read and write the state under one lock
         with db:
             row = db.execute("SELECT card FROM items WHERE item = ?", (item.id,)).fetchone()
-            card = Card.from_json(row[0]) if row else new_card(zlib.crc32(item.id.encode()), now)
+            card = Card.from_json(row[0]) if row else first_card(item.id, now)
             card = review(card, rating, now, seconds)
             db.execute("INSERT INTO items VALUES (?, ?, ?, ?, ?) ON CONFLICT (item) DO UPDATE SET "
                        "card = excluded.card, last_variant = excluded.last_variant",
