@@ -16,9 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import run
+from conftest import BIN, run
 from support import replace_solution, solved, stop_warm_grader, wait_exit
 
+from mlgrind.course import Course
 from mlgrind.grading import warm
 
 A = "01_broadcasting"
@@ -128,8 +129,6 @@ def test_a_killed_warm_grader_loses_no_grade(warm_course):
 
 
 def test_a_hung_warm_grader_is_stopped_and_loses_no_grade(warm_course, monkeypatch, capsys):
-    from mlgrind.course import Course
-
     course = warm_course
     write_learner(course, solved(course, A))
     expected = grade(course).stdout
@@ -150,8 +149,6 @@ def test_a_hung_warm_grader_is_stopped_and_loses_no_grade(warm_course, monkeypat
 
 
 def test_without_bubblewrap_a_warm_grade_warns_as_a_grade_in_its_own_process_does(warm_course):
-    from conftest import BIN
-
     course = warm_course
     no_bwrap = {"PATH": str(BIN), "MLGRIND_SANDBOX": "auto"}  # the environment's commands, and no bwrap
     write_learner(course, solved(course, A))
