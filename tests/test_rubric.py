@@ -16,8 +16,8 @@ import pytest
 
 from conftest import BIN, REPO, env, run
 from mlgrind.course import Course
-from mlgrind.grading.rubric import (GRADE_ID, after_grade_lines, answer_cells, from_source, is_answered, is_interview, parse,
-                                   without_hidden)
+from mlgrind.grading.rubric import (GRADE_ID, after_grade_lines, answer_cells, answered, from_source, is_answered,
+                                   is_interview, parse, without_hidden)
 from mlgrind.grading.rubric_feedback import UNANSWERED_NOTE
 from mlgrind.recall.history import record_rating, report
 from support import html_text
@@ -330,7 +330,8 @@ def test_a_notebook_of_several_questions_shows_and_rates_only_the_answered_ones(
 
 def test_an_unwritten_answer_is_asked_for_where_it_is_written():
     release = nbformat.read(str(REPO / "release" / A / f"{A}.ipynb"), as_version=4)
-    in_notebook = after_grade_lines(Course(REPO), A, release)
-    in_scaffold = after_grade_lines(Course(REPO), A, release, in_answers_file=True)
+    questions = answered(Course(REPO), A, release)
+    in_notebook = after_grade_lines(questions)
+    in_scaffold = after_grade_lines(questions, in_answers_file=True)
     assert 'write your answer first (the "Say it out loud" cell)' in in_notebook[1]
     assert "write your answer first (its section of answers.md)" in in_scaffold[1]

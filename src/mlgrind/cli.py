@@ -86,7 +86,7 @@ def _interview_answer(course: Course, assignment: str, rate: bool, graded=None) 
     learner_nb = graded if graded is not None else nbformat.read(str(course.learner_notebook(assignment)), as_version=4)
     try:
         questions = rubric.answered(course, assignment, learner_nb)
-        lines = rubric.after_grade_lines(course, assignment, learner_nb, in_answers_file=graded is not None)
+        lines = rubric.after_grade_lines(questions, in_answers_file=graded is not None)
     except rubric.RubricMissing as exc:
         print(f"mlgrind grade: no rubric to show: {exc}", file=sys.stderr)
         return

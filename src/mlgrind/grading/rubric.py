@@ -142,10 +142,9 @@ def answered(course: Course, assignment: str, learner_nb) -> list[tuple[Rubric, 
     return [(rubric, written[rubric.grade_id]) for rubric in rubrics if rubric.grade_id in written]
 
 
-def after_grade_lines(course: Course, assignment: str, learner_nb, in_answers_file: bool = False) -> list[str]:
-    """What ``mlgrind grade`` (or ``check``, whose answers are in answers.md) prints after its table: each
-    written answer's rubric and model answer, and a nudge to write the others."""
-    questions = answered(course, assignment, learner_nb)
+def after_grade_lines(questions: list[tuple[Rubric, bool]], in_answers_file: bool = False) -> list[str]:
+    """What ``mlgrind grade`` (or ``check``, whose answers are in answers.md) prints after its table, for the
+    written answers ``answered`` found: each written one's rubric and model answer, a nudge to write the others."""
     if len(questions) == 1:
         rubric, done = questions[0]
         name = "interview answer" if is_interview(rubric.grade_id) else "written answer"
