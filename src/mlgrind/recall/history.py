@@ -34,11 +34,6 @@ def record_rating(course: Course, assignment: str, score: float, max_score: floa
                    (assignment, score, max_score, "".join("y" if yes else "n" for yes in said), time.time()))
 
 
-def record_drill(course: Course, topic: str, correct: bool) -> None:
-    with closing(progressdb.connect(course)) as db, db:
-        db.execute("INSERT INTO drills VALUES (?, ?, ?)", (topic, int(correct), time.time()))
-
-
 def graded_assignments(course: Course) -> list[str]:
     """The assignments self-graded at least once, in course order."""
     with closing(progressdb.connect(course)) as db:

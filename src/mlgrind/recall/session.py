@@ -11,7 +11,6 @@ from ..course import Course
 from . import reviews
 from .drills import Answer, Question, explain, find, is_right, parse_answer, show
 from .families import family_of
-from .history import record_drill
 from .scheduler import utc_now
 
 __all__ = ["DrillSession", "Outcome"]
@@ -96,9 +95,5 @@ class DrillSession:
         self.streak = self.streak + 1 if correct else 0
         self.best = max(self.best, self.streak)
         if self.course is not None:
-            family = family_of(q)
-            if family is None:
-                record_drill(self.course, q.topic, correct)
-            else:
-                reviews.record_drill(self.course, family, q, correct, self.clock() - self.asked_at, self.now())
+            reviews.record_drill(self.course, family_of(q), q, correct, self.clock() - self.asked_at, self.now())
         return Outcome(q, given, correct, "" if correct else explain(q))
