@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import subprocess
+import sys
+import uuid
 
 import pexpect
 import pytest
 
 from conftest import BIN, env, run
 from mlgrind.cli import main
-from mlgrind.recall.drills import LEVELS, TOPICS, Question, parse_answer, question, questions, topic
-from support import numpy_says
+from mlgrind.recall.drills import (FAMILIES, LEVELS, TOPICS, family, find, parse_answer, question, questions,
+                                   shape_topic, show)
+from mlgrind.recall.drills.shape_answers import ask
+from support import REPO, numpy_says
 
 
 SHAPE_TOPICS = [name for name, t in TOPICS.items() if t.oracle == "NumPy"]  # the cost topic: test_cost_drill
@@ -186,26 +192,127 @@ def test_drill_widget_checks_explains_moves_on_and_saves(course, monkeypatch):
         DrillWidget("calculus")
 
 
-def test_a_topic_is_registered_in_one_place(capsys, monkeypatch):
+@pytest.fixture
+def throwaway():
+    """A name for a topic registered by one test only: no real topic has it, and it is forgotten afterwards."""
+    topics, families = dict(TOPICS), dict(FAMILIES)
+    name = f"throwaway-{uuid.uuid4().hex[:8]}"
+    assert name not in TOPICS
+    try:
+        yield name
+    finally:
+        TOPICS.clear()
+        TOPICS.update(topics)
+        FAMILIES.clear()
+        FAMILIES.update(families)
+
+
+def _register_transpose(name: str) -> None:
+    """Register ``name``, a topic asking ``x.T`` of a square or oblong matrix: the one place it is named."""
+    @shape_topic(name, "x.T of a matrix", notebook="01_broadcasting", families=[
+        family(f"{name}-square", "transpose a square matrix", level=1, holds=lambda q: len(set(q.shapes["x"])) == 1),
+        family(f"{name}-oblong", "transpose an oblong matrix", level=2, holds=lambda q: len(set(q.shapes["x"])) == 2),
+    ])
+    def _transpose(rng, level):
+        m = rng.randint(2, 6)
+        return ask("x.T", x=(m, m + (level > 1) * rng.randint(0, 2)))
+
+
+def test_a_topic_registered_once_reaches_drill_review_fsrs_and_anki(throwaway, course, capsys, monkeypatch):
+    import random
+    from datetime import datetime, timezone
+
+    import genanki
+
+    from mlgrind.course import Course
+    from mlgrind.recall import anki, review, reviews
+    from mlgrind.recall.families import fresh_variant
     from mlgrind.widgets import DrillWidget
 
-    monkeypatch.setattr("mlgrind.recall.drills.TOPICS", dict(TOPICS))
+    _register_transpose(throwaway)
+    square, oblong = f"{throwaway}-square", f"{throwaway}-oblong"
+    monkeypatch.chdir(course / "notebooks")
 
-    @topic("transpose", "x.T of a matrix")
-    def _transpose(rng, level):
-        return Question("transpose", "x.T", {"x": (2, 3)}, (3, 2))
-
-    assert question("transpose", seed=0).answer == (3, 2)
-    assert DrillWidget("transpose", seed=0).current.expr == "x.T"
+    # mlgrind drill: listed with its help line among all the others, and asked.
+    assert find(throwaway).help == "x.T of a matrix"
     with pytest.raises(SystemExit):
         main(["drill", "--help"])
     help_text = capsys.readouterr().out
-    assert "x.T of a matrix" in help_text
+    assert f"{throwaway} " in help_text and "x.T of a matrix" in help_text
     assert all(t.name in help_text and t.help in help_text for t in TOPICS.values())
+    assert main(["drill", throwaway, "--count", "3", "--seed", "1", "--json"]) == 0
+    drilled = json.loads(capsys.readouterr().out)
+    assert [q["topic"] for q in drilled] == [throwaway] * 3 and all(q["expr"] == "x.T" for q in drilled)
+    assert [tuple(q["answer"]) for q in drilled] == [tuple(reversed(q["shapes"]["x"])) for q in drilled]
+    assert DrillWidget(throwaway, seed=0).current.expr == "x.T"
+
+    # A first review meets its families where its notebook (01) puts them, not after every other family.
+    monday = datetime(2025, 3, 10, 8, 0, tzinfo=timezone.utc)
+    first = [due.family.name for due in review.due_now(Course(course), monday)]
+    assert first[:4] == ["broadcast-two", "broadcast-three", square, oblong]
+    assert first == list(FAMILIES)[:review.NEW_PER_SESSION]
+
+    # Reviewed and scheduled by FSRS like any family; then due again, as a family, not as a plain record.
+    asked = []
+
+    def spy(*args):
+        asked.append(fresh_variant(*args))
+        return asked[-1]
+
+    monkeypatch.setattr(review, "fresh_variant", spy)
+    summary = review.run(Course(course), 10, ask=lambda prompt: show(asked[-1].answer), say=lambda line: None,
+                         now=lambda: monday, rng=random.Random(3))
+    assert [q.topic for q in asked[2:4]] == [throwaway] * 2 and summary.right == summary.drills == len(first)
+    states = reviews.stored(Course(course))
+    assert {states[f"drill:{name}"].topic for name in (square, oblong)} == {throwaway}
+    later = max(states[f"drill:{name}"].card.due for name in (square, oblong))
+    assert monday < later
+    assert {square, oblong} <= {due.family.name for due in review.due_now(Course(course), later) if due.family}
+
+    # The Anki deck: its variants, tagged by family, with GUIDs from the family's name.
+    notes = [n for n in anki.drill_notes(variants=2) if any(throwaway in tag for tag in n.tags)]
+    assert sorted(n.guid for n in notes) == sorted(genanki.guid_for("mlgrind", f"drill:{name}:{seed}")
+                                                   for name in (square, oblong) for seed in range(2))
+    assert all("transpose a" in n.fields[0] and "x.T" in n.fields[0] for n in notes)
+
+
+def test_a_topic_without_families_or_with_a_name_taken_is_refused(throwaway):
+    one = [family(f"{throwaway}-any", "any", level=2, holds=lambda q: True)]
+    with pytest.raises(ValueError, match="has no families"):
+        shape_topic(throwaway, "no families", notebook="01_broadcasting", families=[])
+    with pytest.raises(ValueError, match="'matmul' is registered already"):
+        shape_topic("matmul", "a second matmul", notebook="02_matmul_einsum", families=one)
+    with pytest.raises(ValueError, match="matmul-batch are taken already"):
+        shape_topic(throwaway, "a family of matmul's", notebook="02_matmul_einsum",
+                    families=[family("matmul-batch", "matmul with batch dims", level=3, holds=lambda q: True)])
+    with pytest.raises(ValueError, match="not an assignment id"):
+        shape_topic(throwaway, "no notebook", notebook="broadcasting", families=one)
+    assert throwaway not in TOPICS and f"{throwaway}-any" not in FAMILIES
+
+
+def test_each_topic_belongs_to_the_first_notebook_that_drills_it():
+    drilled = {}  # topic -> the first notebook with its DrillWidget
+    for path in sorted((REPO / "source").glob("*/*.ipynb")):
+        code = "".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+        for name in re.findall(r"DrillWidget\(\s*[\"']([^\"']+)", code):
+            drilled.setdefault(name, path.parent.name)
+    assert set(drilled) <= set(TOPICS)
+    for name, t in TOPICS.items():  # a topic no notebook drills yet still names the notebook it belongs to
+        assert (REPO / "source" / t.notebook).is_dir() and drilled.get(name, t.notebook) == t.notebook, name
+
+
+def test_listing_the_topics_imports_neither_numpy_nor_the_shape_rules():
+    listed = subprocess.run([sys.executable, "-c", (
+        "import sys\n"
+        "from mlgrind.cli import main\n"
+        "try:\n    main(['drill', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('numpy', 'mlgrind.shapes.rules') if m in sys.modules))")],
+        capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert "broadcasting" in listed.stdout and listed.stdout.splitlines()[-1] == "[]"
 
 
 def test_terminal_and_widget_keep_score_by_one_session(tmp_path, monkeypatch):
-    from mlgrind.recall.drills import show
     from mlgrind.recall.terminal import run as terminal
     from mlgrind.widgets import DrillWidget
 

@@ -11,7 +11,7 @@ with the answer::
     True
 
 A right answer is within ``TOLERANCE`` (10%) of the computed one; some answers are a word
-(``compute`` or ``memory``). recall.drills registers the topic ``cost`` from these.
+(``compute`` or ``memory``). recall.drills.cost registers the topic ``cost`` from these.
 """
 
 from __future__ import annotations

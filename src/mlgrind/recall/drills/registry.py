@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from functools import wraps
 
 from ..words import number
 
@@ -151,13 +152,14 @@ def topic(name: str, help: str, *, notebook: str, families: Sequence[Family], ex
     if taken:
         raise ValueError(f"drill topic {name!r}: family names {', '.join(taken)} are taken already")
 
-    def register(generate: Callable[[random.Random, int], Question]):
+    def register(generate: Callable[[random.Random, int], Question]) -> Callable[[random.Random, int], Question]:
+        @wraps(generate)
         def stamped(rng: random.Random, level: int) -> Question:
             return replace(generate(rng, level), topic=name)
         own = tuple(replace(f, topic=name) for f in families)
         TOPICS[name] = Topic(name, help, notebook, stamped, explain, parse, check, oracle, placeholder, own)
         _refill_families()
-        return generate
+        return stamped
     return register
 
 
