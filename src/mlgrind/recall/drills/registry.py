@@ -1,9 +1,9 @@
 """What a drill question, family and topic are, and the one register of topics (``topic(...)``).
 
 A topic is declared whole, once: its generator, how it explains, reads and checks an answer, its
-help line, the notebook it belongs to and its families. ``TOPICS`` keeps the topics in the order
-they were registered (the order drills take them in turn); ``FAMILIES`` keeps every topic's families
-in course order, refilled at each registration, so review, FSRS and Anki need no list of their own.
+help line, the notebook it belongs to and its families. ``TOPICS`` keeps the topics in course order
+(the order drills take them in turn) and ``FAMILIES`` every topic's families in the same order, both
+refilled at each registration, so drills, review, FSRS and Anki need no list of their own.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class Topic:
     families: tuple[Family, ...]  # every question of the topic belongs to exactly one
 
 
-TOPICS: dict[str, Topic] = {}  # name -> Topic, in the order drills take them in turn
+TOPICS: dict[str, Topic] = {}  # name -> Topic, in course order: the order drills take them in turn
 FAMILIES: dict[str, Family] = {}  # name -> Family, in course order: the order a first review meets them
 
 
@@ -158,7 +158,7 @@ def topic(name: str, help: str, *, notebook: str, families: Sequence[Family], ex
             return replace(generate(rng, level), topic=name)
         own = tuple(replace(f, topic=name) for f in families)
         TOPICS[name] = Topic(name, help, notebook, stamped, explain, parse, check, oracle, placeholder, own)
-        _refill_families()
+        _keep_course_order()
         return stamped
     return register
 
@@ -167,9 +167,11 @@ def _repeated(names: list[str]) -> list[str]:
     return sorted({n for n in names if names.count(n) > 1})
 
 
-def _refill_families() -> None:
-    """FAMILIES in course order: by notebook, then by topic as registered, then as each topic lists them."""
+def _keep_course_order() -> None:
+    """TOPICS and FAMILIES in course order: by notebook, then as registered, then as each topic lists them."""
     in_course_order = sorted(TOPICS.values(), key=lambda t: t.notebook)  # stable: registration breaks ties
+    TOPICS.clear()
+    TOPICS.update((t.name, t) for t in in_course_order)
     FAMILIES.clear()
     FAMILIES.update((f.name, f) for t in in_course_order for f in t.families)
 
