@@ -115,6 +115,19 @@ def test_ravel_and_reshape_are_stated_as_numpy_does_them():
     assert memory["x[::2].ravel()"] == "copy" and memory["x[::2].reshape(-1)"] == "view (strided)"
 
 
+def test_the_hidden_numerical_gradient_layouts_are_described_as_numpy_treats_them():
+    from mlgrind.checks import noncontiguous
+
+    for shape in [(4,), (3, 2), (2, 1, 3), (2, 3, 2)]:
+        strided = noncontiguous(np.ones(shape))  # every element one slot apart: evenly spaced
+        assert np.shares_memory(strided, strided.reshape(-1)) and not np.shares_memory(strided, strided.ravel())
+    fortran = np.asfortranarray(np.ones((3, 4)))
+    assert not np.shares_memory(fortran, fortran.reshape(-1)) and not np.shares_memory(fortran, fortran.ravel())
+    hidden = cells("04_backprop_mlp")["test_numerical_gradient"]
+    assert "# a strided view: x.ravel() copies it (x.reshape(-1) is a view)" in hidden
+    assert "# Fortran order: x.reshape(-1) and x.ravel() both copy it" in hidden
+
+
 @pytest.mark.parametrize("H, L", [(1, 4), (3, 1), (1, 1), (3, 4)])
 def test_merging_heads_after_a_transpose_views_only_with_a_size_one_axis(H, L):
     """torch's .view follows the stride rule NumPy's reshape uses: merging H and K after the transpose
