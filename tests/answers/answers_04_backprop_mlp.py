@@ -193,8 +193,9 @@ def numerical_gradient(f, x, eps=1e-5):
         grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
 '''),
-    # x.reshape(-1) and x.ravel() are views only of a C-contiguous x: nudging the copy of a strided or
-    # Fortran-order x changes nothing that f sees, and the gradient comes back as zeros.
+    # x.reshape(-1) is a view only where one stride walks x in C order: the hidden test's evenly strided
+    # x passes, its Fortran-order x is copied, so nudging the copy changes nothing that f sees and the
+    # gradient comes back as zeros. x.ravel() copies every non-contiguous x, the strided ones too.
     "numerical_gradient_nudges_a_reshaped_copy": ("numerical_gradient", "test_numerical_gradient", '''
 def numerical_gradient(f, x, eps=1e-5):
     flat = x.reshape(-1)
