@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..course import Course, CourseError
-from ..grading.rubric import rate, rated_score, rubric_lines
+from ..course.rubrics import rubric_lines
 from . import reviews
 from .bank import InterviewQuestion, questions
+from .rating import rate, rated_score
 from .scheduler import rubric_rating, utc_now
 from .words import plural
 
