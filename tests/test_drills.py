@@ -177,7 +177,7 @@ def test_drill_widget_checks_explains_moves_on_and_saves(course, monkeypatch):
     assert "broadcasting 1/2 (50%)" in run(["mlgrind", "progress"], course).stdout
     from mlgrind.course import Course
     from mlgrind.recall.families import family_of
-    from mlgrind.recall.reviews import log
+    from mlgrind.recall.memory_states import log
 
     # Each answer is also a review of its question's family, in the schedule `mlgrind review` reads.
     assert [(item, rating > 1) for item, *_, rating, _s, _m, _at in log(Course(course))] == [

@@ -1,11 +1,12 @@
 """Recall tools: seeded drills and their scoring, one-page references, the learner's history.
 
-``drills``: topics and questions; ``session``: one drill's score; ``terminal`` and ``widget``: the
-drill in a terminal and in a notebook; ``facts`` and ``onepager``: what one-pagers say, and their
+``drills``: topics and questions; ``session``: one drill's score; ``terminal`` and ``drill_widget``:
+the drill in a terminal and in a notebook; ``facts`` and ``onepager``: what one-pagers say, and their
 drawing; ``history``: progress.db (opened and migrated by ``progressdb``).
 
 Spaced review: ``families`` (kinds of drill question), ``scheduler`` (FSRS ratings and dates),
-``reviews`` (each item's stored state), ``review`` and ``interview`` (the two sessions), ``bank``
-(interview questions, with the ``followups/`` content), ``stats`` and ``plot`` (for progress),
-``anki`` (the deck).
+``memory_states`` (each item's stored FSRS state and the log of reviews), ``review`` and ``interview``
+(the two sessions: ``mlgrind review`` and ``mlgrind interview``), ``bank`` (interview questions, with
+the ``followups/`` content), ``rating`` (a written answer rated against its rubric), ``stats`` and
+``plot`` (for progress), ``anki`` (the deck), ``words`` (counts and numbers as printed).
 """

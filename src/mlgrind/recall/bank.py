@@ -27,7 +27,7 @@ from importlib import resources
 
 from ..course import Course
 from ..course.rubrics import GRADE_ID, Rubric, from_source, is_interview, parse_sections
-from .reviews import Item
+from .memory_states import Item
 
 __all__ = ["InterviewQuestion", "followups", "questions", "say_it_out_loud"]
 

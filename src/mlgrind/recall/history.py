@@ -88,7 +88,7 @@ def report(course: Course) -> str:
 
 def _review_lines(course: Course) -> list[str]:
     from .families import FAMILIES
-    from .reviews import stored
+    from .memory_states import stored
     from .scheduler import utc_now
     from .stats import review_lines
 

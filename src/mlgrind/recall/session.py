@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..course import Course
-from . import reviews
+from . import memory_states
 from .drills import Answer, Question, explain, find, is_right, parse_answer, show
 from .families import family_of
 from .history import record_drill
@@ -100,5 +100,5 @@ class DrillSession:
             if family is None:
                 record_drill(self.course, q.topic, correct)
             else:
-                reviews.record_drill(self.course, family, q, correct, self.clock() - self.asked_at, self.now())
+                memory_states.record_drill(self.course, family, q, correct, self.clock() - self.asked_at, self.now())
         return Outcome(q, given, correct, "" if correct else explain(q))
