@@ -1,14 +1,19 @@
 """The package's layout: layers that hold, no import cycles, nbgrader only in grading, and every module says what it is.
 
-The checks read the source with ``ast`` (nothing is imported) and report every offender at once.
-The layers are the ones ``src/mlgrind/__init__.py`` declares.
+The structural checks read the source with ``ast`` (nothing is imported) and report every offender
+at once; the layers are the ones ``src/mlgrind/__init__.py`` declares. Two checks import: the paths
+notebooks import still resolve, and no first import of mlgrind lets nbformat load its slow extra.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from conftest import REPO
 
@@ -291,6 +296,16 @@ def test_every_mlgrind_import_in_the_notebooks_resolves():
     missing = [f"{module}.{name}" for module, names in sorted(wanted.items())
                for name in sorted(names) if not hasattr(importlib.import_module(module), name)]
     assert not missing, f"notebooks import names that are gone: {', '.join(missing)}"
+
+
+@pytest.mark.parametrize("first", ["mlgrind.course", "mlgrind.recall.bank", "mlgrind.editor", "mlgrind.grading.submission"])
+def test_reading_a_notebook_after_any_mlgrind_import_skips_the_iri_grammar(first):
+    """Whatever a command imports first, nbformat's jsonschema never builds its RFC 3987 grammar (seconds)."""
+    code = (f"import sys, {first}, nbformat\n"
+            "nbformat.read('source/01_broadcasting/01_broadcasting.ipynb', as_version=4)\n"
+            "print(sys.modules.get('rfc3987_syntax', 'absent'))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "None"
 
 
 def summary_problem(path: Path) -> str | None:

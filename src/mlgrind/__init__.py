@@ -26,3 +26,12 @@ layer 2.
 4. Front ends: ``cli`` (the ``mlgrind`` command), ``editor`` (editor mode), and the paths notebooks
    import (``widgets``, ``drillwidget``, ``shapes.costs``, ``shapes.sharding``).
 """
+
+import sys
+
+# Importing any part of mlgrind first skips an import it never uses: jsonschema, imported by nbformat,
+# builds a full RFC 3987 grammar at import time (about a second and a half) to check the ``iri``
+# string format, which notebook schemas never use. Blocking that optional module before jsonschema
+# is first imported makes jsonschema skip that one check.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
