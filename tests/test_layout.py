@@ -308,6 +308,28 @@ def test_reading_a_notebook_after_any_mlgrind_import_skips_the_iri_grammar(first
     assert result.stdout.strip() == "None"
 
 
+def layout_rows(readme: Path = REPO / "README.md") -> dict[str, set[str]]:
+    """Each package's row in the README's layout table (``src/mlgrind/grading/`` -> ``mlgrind.grading``)
+    and the names written in backticks in its role (``cli`` or ``cli.py``)."""
+    section = readme.read_text(encoding="utf-8").split("\n## Layout\n", 1)[1].split("\n#", 1)[0]
+    rows = {}
+    for path, role in re.findall(r"^\| `src/([\w/]+?)/?` \| (.*) \|$", section, re.M):
+        rows[path.replace("/", ".")] = {name.removesuffix(".py") for name in re.findall(r"`([^`]+)`", role)}
+    return rows
+
+
+def test_the_readme_layout_names_every_package_and_module():
+    rows = layout_rows()
+    missing = []
+    for module, path in module_names().items():
+        package = _package_of(module, path)
+        if package not in rows:
+            missing.append(f"{package} (a row for src/{package.replace('.', '/')}/)")
+        elif path.name != "__init__.py" and module.rpartition(".")[2] not in rows[package]:
+            missing.append(f"{module} (in the row of {package})")
+    assert not missing, "the README's layout table leaves out:\n" + "\n".join(sorted(set(missing)))
+
+
 def summary_problem(path: Path) -> str | None:
     """What is wrong with the opening docstring of ``path`` (None when it opens with a one-line summary)."""
     doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")), clean=True)
