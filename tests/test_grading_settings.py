@@ -1,4 +1,4 @@
-"""Unit tests of the grading boundary: the settings and the paths they give, the limits, the restore rule."""
+"""Unit tests of the course settings and the paths they give, the limits, and grading's restore rule."""
 
 from __future__ import annotations
 

@@ -10,9 +10,9 @@ checks every import of every module against them, imports inside functions inclu
     layer 3 (the work): grading | recall
     layer 4 (front ends): cli __main__ editor widgets drillwidget shapes.costs shapes.sharding
 
-A name stands for that module and everything under it that no longer name claims, so ``shapes`` in
-layer 1 is the package and its rules (``rules``, ``text``, ``palette``), while its drawing sits in
-layer 2.
+A name stands for that module and every module under it that no longer name in the table claims:
+``shapes`` in layer 1 is the package and its rules (``rules``, ``text``, ``palette``), while its
+drawing sits in layer 2.
 
 1. Foundation: what every part reads about the course, without nbgrader. ``course`` finds the course
    and reads its nbgrader config (with traitlets, as nbgrader does), names and judges exercises and
