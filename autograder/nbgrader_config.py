@@ -2,8 +2,8 @@
 import os
 
 import mlgrind.grading
-from mlgrind.grading.limits import memory_argument, parse_memory
-from mlgrind.grading.settings import with_busy_timeout
+from mlgrind.course.limits import memory_argument, parse_memory
+from mlgrind.course.settings import with_busy_timeout
 
 c = get_config()  # noqa: F821
 

@@ -179,14 +179,14 @@ def test_a_review_asks_the_cost_families_and_schedules_a_miss_sooner(course, mon
     from datetime import datetime, timezone
 
     from mlgrind.course import Course
-    from mlgrind.recall import review, reviews
+    from mlgrind.recall import memory_states, review
     from mlgrind.recall.scheduler import Rating
 
     course = Course(course)
     now = datetime(2025, 3, 10, 8, 0, tzinfo=timezone.utc)
     for f in FAMILIES.values():
         if f.topic != "cost":
-            reviews.record(course, reviews.drill_item(f), Rating.Easy, now, 1.0, 1.0, 3.0)
+            memory_states.record(course, memory_states.drill_item(f), Rating.Easy, now, 1.0, 1.0, 3.0)
     asked = []
 
     fresh_variant = review.fresh_variant
@@ -210,7 +210,7 @@ def test_a_review_asks_the_cost_families_and_schedules_a_miss_sooner(course, mon
     assert [family_of(q).name for q in asked] == [f.name for f in cost]
     assert (summary.drills, summary.right) == (len(cost), len(cost) - 1)
     assert any("the formula gives" in line for line in lines)
-    states = reviews.stored(course)
+    states = memory_states.stored(course)
     missed = states[f"drill:{cost[0].name}"].card.due
     assert all(missed < states[f"drill:{f.name}"].card.due for f in cost[1:])
     assert all(states[f"drill:{f.name}"].last_variant for f in cost)

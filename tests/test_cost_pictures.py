@@ -12,7 +12,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 from mlgrind.shapes import costs
-from mlgrind.shapes.costs import BACKWARD, FORWARD, roofline_figure, schedule_figure
+from mlgrind.pictures.scaling import BACKWARD, FORWARD, roofline_figure, schedule_figure
 
 
 def test_each_intensity_sits_on_the_roof_coloured_by_its_side_of_the_ridge():

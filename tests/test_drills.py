@@ -183,7 +183,7 @@ def test_drill_widget_checks_explains_moves_on_and_saves(course, monkeypatch):
     assert "broadcasting 1/2 (50%)" in run(["mlgrind", "progress"], course).stdout
     from mlgrind.course import Course
     from mlgrind.recall.families import family_of
-    from mlgrind.recall.reviews import log
+    from mlgrind.recall.memory_states import log
 
     # Each answer is also a review of its question's family, in the schedule `mlgrind review` reads.
     assert [(item, rating > 1) for item, *_, rating, _s, _m, _at in log(Course(course))] == [
@@ -225,7 +225,7 @@ def test_a_topic_registered_once_reaches_drill_review_fsrs_and_anki(throwaway, c
     import genanki
 
     from mlgrind.course import Course
-    from mlgrind.recall import anki, review, reviews
+    from mlgrind.recall import anki, memory_states, review
     from mlgrind.recall.families import fresh_variant
     from mlgrind.widgets import DrillWidget
 
@@ -263,7 +263,7 @@ def test_a_topic_registered_once_reaches_drill_review_fsrs_and_anki(throwaway, c
     summary = review.run(Course(course), 10, ask=lambda prompt: show(asked[-1].answer), say=lambda line: None,
                          now=lambda: monday, rng=random.Random(3))
     assert [q.topic for q in asked[2:4]] == [throwaway] * 2 and summary.right == summary.drills == len(first)
-    states = reviews.stored(Course(course))
+    states = memory_states.stored(Course(course))
     assert {states[f"drill:{name}"].topic for name in (square, oblong)} == {throwaway}
     later = max(states[f"drill:{name}"].card.due for name in (square, oblong))
     assert monday < later

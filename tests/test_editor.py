@@ -17,8 +17,8 @@ from support import html_text, replace_solution, solved
 from test_answers import ASSIGNMENTS, autograde, load_answers, scores, submit
 
 from mlgrind.course import Course
+from mlgrind.course.rubrics import from_source
 from mlgrind.editor import as_notebook, module_files, module_name
-from mlgrind.grading.rubric import from_source
 
 A = "01_broadcasting"
 

@@ -1,4 +1,4 @@
-"""Unit tests of the grading boundary: the settings and the paths they give, the limits, the restore rule."""
+"""Unit tests of the course settings and the paths they give, the limits, and grading's restore rule."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from conftest import REPO
 
 from mlgrind.course import Course
-from mlgrind.grading.limits import Limits, memory_argument, memory_from_arguments, parse_memory, size_text
-from mlgrind.grading.settings import Settings, notebook_name
+from mlgrind.course.limits import Limits, memory_argument, memory_from_arguments, parse_memory, size_text
+from mlgrind.course.settings import Settings, notebook_name
 from mlgrind.grading.submission import restored_cells
 
 A = "01_broadcasting"
@@ -98,6 +98,20 @@ def test_an_instructors_edit_of_the_config_shows_in_the_messages(course, monkeyp
     limits = Settings.load(course).limits
     assert limits.explain("CellTimeoutError", "c")[1] == "c ran past the 45 s limit (an infinite loop?)"
     assert limits.explain("MemoryError", "c")[1] == "c went past the 6 GiB memory limit"
+
+
+def test_a_config_written_before_settings_moved_to_course_still_loads(tmp_path):
+    """Earlier course configs import the limits and the URL helper from ``mlgrind.grading``."""
+    (tmp_path / "nbgrader_config.py").write_text(
+        "from mlgrind.grading.limits import memory_argument, parse_memory\n"
+        "from mlgrind.grading.settings import with_busy_timeout\n"
+        "c = get_config()\n"
+        "c.CourseDirectory.db_url = with_busy_timeout('sqlite:///' + 'old.db')\n"
+        "c.Execute.extra_arguments = [memory_argument(parse_memory('2G'))]\n"
+    )
+    settings = Settings.load(tmp_path)
+    assert settings.limits.kernel_memory == 2 * 2**30
+    assert settings.db_url == "sqlite:///old.db?timeout=60"
 
 
 def test_unknown_limits_are_named_without_numbers():

@@ -100,7 +100,7 @@ def test_the_picture_names_what_the_cache_keeps(cells):
 
 def model_answer(assignment: str) -> str:
     from mlgrind.course import Course
-    from mlgrind.grading.rubric import from_source
+    from mlgrind.course.rubrics import from_source
 
     return " ".join(" ".join(r.model_answer for r in from_source(Course(REPO), assignment)).split())
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import BIN, env, run
 from mlgrind.course import Course
-from mlgrind.recall import reviews
+from mlgrind.recall import memory_states
 from mlgrind.recall.drills import Question
 from support import numpy_says
 
@@ -53,7 +53,7 @@ def wrong(answer: str) -> str:
 
 
 def states(course) -> dict:
-    return reviews.stored(Course(course))
+    return memory_states.stored(Course(course))
 
 
 def test_a_review_asks_fresh_variants_schedules_wrong_answers_sooner_and_sums_up(course):
@@ -83,7 +83,7 @@ def test_a_review_asks_fresh_variants_schedules_wrong_answers_sooner_and_sums_up
     saved = states(course)
     assert len(saved) == total == len(set(titles))
     assert all(s.last_variant for s in saved.values())  # what was asked, so the next review asks other numbers
-    by_title = {item.title: saved[item.id] for item in reviews.drill_items() if item.id in saved}
+    by_title = {item.title: saved[item.id] for item in memory_states.drill_items() if item.id in saved}
     missed = by_title[titles[0]].card.due
     assert all(missed < by_title[t].card.due for t in titles[1:])
     progress = run(["mlgrind", "progress"], course).stdout
@@ -104,7 +104,7 @@ def test_a_closed_terminal_mid_review_keeps_what_was_answered(course, how):
     child.expect(pexpect.EOF)
     child.close()
     assert "Traceback" not in child.before
-    assert [s.item for s in states(course).values()] == [i.id for i in reviews.drill_items() if i.title == first]
+    assert [s.item for s in states(course).values()] == [i.id for i in memory_states.drill_items() if i.title == first]
 
 
 def test_the_next_review_asks_other_numbers_and_only_what_is_due(course):
@@ -167,7 +167,7 @@ def test_interview_bad_input_is_one_clear_line(course):
         "04_backprop_mlp, 05_parallel_mlp, 06_attention_norms, 07_scaling_math (or their numbers)"]
     minutes = run(["mlgrind", "review", "--minutes", "soon"], course)
     assert minutes.returncode == 2 and "'soon' is not a positive number of minutes" in minutes.stderr
-    plot = run(["mlgrind", "progress", "--plot", "reviews.xyz"], course)
+    plot = run(["mlgrind", "progress", "--plot", "memory_states.xyz"], course)
     assert plot.returncode == 2 and "end the name with one of" in plot.stderr and plot.stdout == ""
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from mlgrind.course import Course
-from mlgrind.recall import progressdb, reviews, stats
+from mlgrind.recall import memory_states, progressdb, stats
 from mlgrind.recall.drills import LEVELS, TOPICS, question, show
 from mlgrind.recall.families import FAMILIES, family_of, fresh_variant, variant_key
 from mlgrind.recall.plot import daily, end_of, estimated, plot_reviews
@@ -77,18 +77,18 @@ def answer(course, family_name, correct, seconds, now):
 def test_a_wrong_answer_brings_its_family_back_sooner_than_a_right_one(progress):
     answer(progress, "broadcast-two", correct=False, seconds=5, now=MONDAY)
     answer(progress, "matmul-batch", correct=True, seconds=20, now=MONDAY)
-    states = reviews.stored(progress)
+    states = memory_states.stored(progress)
     wrong, right = states["drill:broadcast-two"].card, states["drill:matmul-batch"].card
     assert MONDAY < wrong.due < right.due
     # The same after days of right answers: one wrong answer sends the family back within the day.
     day = MONDAY
     for _ in range(4):
-        day = max(reviews.stored(progress)[f"drill:{n}"].card.due for n in ("broadcast-two", "matmul-batch"))
+        day = max(memory_states.stored(progress)[f"drill:{n}"].card.due for n in ("broadcast-two", "matmul-batch"))
         answer(progress, "broadcast-two", correct=True, seconds=20, now=day)
         answer(progress, "matmul-batch", correct=True, seconds=20, now=day)
     answer(progress, "broadcast-two", correct=False, seconds=20, now=day + timedelta(days=30))
     answer(progress, "matmul-batch", correct=True, seconds=20, now=day + timedelta(days=30))
-    states = reviews.stored(progress)
+    states = memory_states.stored(progress)
     assert states["drill:broadcast-two"].card.due - (day + timedelta(days=30)) < timedelta(days=1)
     assert states["drill:matmul-batch"].card.due - (day + timedelta(days=30)) > timedelta(days=5)
 
@@ -104,12 +104,12 @@ def test_a_right_answer_is_rated_by_the_time_it_took(progress, seconds, rating):
 
 def test_a_crash_mid_review_keeps_the_state_from_before_whole(progress):
     answer(progress, "einsum-output", correct=True, seconds=20, now=MONDAY)
-    before = reviews.stored(progress)["drill:einsum-output"]
+    before = memory_states.stored(progress)["drill:einsum-output"]
     with sqlite3.connect(progressdb.path(progress)) as db:  # the log write fails after the state's update
         db.execute("CREATE TRIGGER crash BEFORE INSERT ON reviews BEGIN SELECT RAISE(ABORT, 'disk gone'); END")
     with pytest.raises(sqlite3.IntegrityError, match="disk gone"):
         answer(progress, "einsum-output", correct=False, seconds=20, now=MONDAY + timedelta(days=3))
-    after = reviews.stored(progress)["drill:einsum-output"]
+    after = memory_states.stored(progress)["drill:einsum-output"]
     assert after.card.to_dict() == before.card.to_dict() and after.last_variant == before.last_variant
     with sqlite3.connect(progressdb.path(progress)) as db:
         assert db.execute("SELECT COUNT(*) FROM drills").fetchone() == (1,)
@@ -129,7 +129,7 @@ def test_an_older_progress_file_is_migrated_with_every_record_kept(progress):
         assert db.execute("SELECT topic, correct FROM drills ORDER BY at").fetchall() == [("matmul", 1), ("matmul", 1)]
         assert db.execute("SELECT said FROM interview_ratings").fetchall() == [("yyny",)]
         assert db.execute("SELECT COUNT(*) FROM exercises").fetchone() == (1,)
-    assert list(reviews.stored(progress)) == ["drill:matmul-vector"]
+    assert list(memory_states.stored(progress)) == ["drill:matmul-vector"]
 
 
 def test_a_migration_that_fails_half_way_leaves_the_file_as_it_was(progress):
@@ -150,7 +150,7 @@ def test_a_migration_that_fails_half_way_leaves_the_file_as_it_was(progress):
 def test_due_soon_retention_and_streak_follow_the_clock(progress):
     answer(progress, "broadcast-two", correct=False, seconds=5, now=MONDAY)
     answer(progress, "matmul-matrices", correct=True, seconds=3, now=MONDAY)
-    states = reviews.stored(progress)
+    states = memory_states.stored(progress)
     assert [s.item for s in stats.due(states, MONDAY + timedelta(minutes=5))] == ["drill:broadcast-two"]
     assert [s.item for s in stats.due_between(states, MONDAY, MONDAY + timedelta(days=1))] == ["drill:broadcast-two"]
     assert stats.retention(states, MONDAY) == 1.0  # both reviewed just now
@@ -172,8 +172,8 @@ def test_progress_shows_the_schedule_and_plots_reviews_per_day(progress, tmp_pat
     estimates = estimated(progress)
     assert [day for day, _ in estimates] == [day for day, _, _ in days]
     last_day, last = estimates[-1]
-    assert last == pytest.approx(stats.retention(reviews.stored(progress), end_of(last_day)), abs=1e-12)
+    assert last == pytest.approx(stats.retention(memory_states.stored(progress), end_of(last_day)), abs=1e-12)
     assert estimates[0][1] == 1.0  # FSRS counts whole days: a card reviewed that day is certain at its end
     assert 0.5 < last < 1  # the next day, Monday's card has decayed
-    png = plot_reviews(progress, tmp_path / "plots" / "reviews.png")
+    png = plot_reviews(progress, tmp_path / "plots" / "memory_states.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000

@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .grading.settings import GradebookUnreachable
+from .course.settings import GradebookUnreachable
 from .course import Course, CourseError
 
 USAGE_ERROR = 2
@@ -80,14 +80,16 @@ def _interview_answer(course: Course, assignment: str, rate: bool, graded=None) 
     learner's notebook is read."""
     import nbformat
 
-    from .grading import rubric
+    from .course.rubrics import RubricMissing
+    from .grading.written_answers import after_grade_lines, answered
     from .recall.history import record_rating
+    from .recall.rating import rate, rated_score
 
     learner_nb = graded if graded is not None else nbformat.read(str(course.learner_notebook(assignment)), as_version=4)
     try:
-        questions = rubric.answered(course, assignment, learner_nb)
-        lines = rubric.after_grade_lines(questions, in_answers_file=graded is not None)
-    except rubric.RubricMissing as exc:
+        questions = answered(course, assignment, learner_nb)
+        lines = after_grade_lines(questions, in_answers_file=graded is not None)
+    except RubricMissing as exc:
         print(f"mlgrind grade: no rubric to show: {exc}", file=sys.stderr)
         return
     for line in lines:
@@ -101,11 +103,11 @@ def _interview_answer(course: Course, assignment: str, rate: bool, graded=None) 
         for sheet in sheets:
             if len(questions) > 1:
                 print(f"\n{sheet.title}")
-            said.append(rubric.rate(sheet))
+            said.append(rate(sheet))
     except (EOFError, KeyboardInterrupt):
         print("\nstopped; no rating was saved")
         return
-    score = sum(rubric.rated_score(sheet, yes) for sheet, yes in zip(sheets, said))
+    score = sum(rated_score(sheet, yes) for sheet, yes in zip(sheets, said))
     points = sum(sheet.points for sheet, _ in questions)  # an unwritten answer rates 0
     record_rating(course, assignment, score, points, [yes for each in said for yes in each])
     print(f"\nself-rated {'written answers' if len(questions) > 1 else 'interview answer'}: {score:g}/{points:g} "
@@ -113,7 +115,7 @@ def _interview_answer(course: Course, assignment: str, rate: bool, graded=None) 
 
 
 def _rubric(course: Course, args) -> int:
-    from .grading.rubric import instructor_sheet
+    from .course.rubrics import instructor_sheet
 
     names = [course.resolve(args.assignment)] if args.assignment else course.assignments()
     print("\n\n".join(instructor_sheet(course, name) for name in names))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from ..attempts import keep_attempt
 from ..course import Course
+from ..course.settings import Settings
 from .gradebook import check_gradebook
 from .nbgrader_steps import run_step
-from .settings import Settings
 
 
 def generate_into(settings: Settings, assignment: str, release_dir: Path) -> Path:

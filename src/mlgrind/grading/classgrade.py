@@ -19,9 +19,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..course import Course, CourseError
+from ..course.settings import Settings, notebook_name
 from .gradebook import MissingEntry, check_gradebook, gradebook_is_current, open_gradebook
 from .nbgrader_steps import StepFailed, reason, run_step
-from .settings import Settings, notebook_name
 from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering, zeroed_by_stderr
 
 

@@ -15,10 +15,10 @@ from types import SimpleNamespace
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, score_line, summarize
+from ..course.exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, score_line, summarize
+from ..course.rubrics import is_answered
+from ..course.settings import Settings
 from .report import EDITOR
-from .rubric import is_answered
-from .settings import Settings
 
 TEMPLATES = Path(__file__).with_name("feedback_template")
 TEMPLATE_NAME = "mlgrind_feedback"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from .settings import GradebookUnreachable, Settings, notebook_id
+from ..course.settings import GradebookUnreachable, Settings, notebook_id
 from .submission import graded_points, restored_cells
 
 __all__ = ["Gradebook", "GradebookUnreachable", "MissingEntry", "check_gradebook", "gradebook_is_current",

@@ -16,7 +16,7 @@ warnings.filterwarnings("ignore", message=r".*not in session.*")
 
 from nbgrader.coursedir import CourseDirectory  # noqa: E402
 
-from .settings import Settings  # noqa: E402
+from ..course.settings import Settings  # noqa: E402
 
 
 class StepFailed(Exception):

@@ -14,7 +14,7 @@ from nbgrader.preprocessors import Execute as _NbgraderExecute
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.preprocessors import OverwriteCells as _NbgraderOverwriteCells
 
-from .rubric import without_hidden
+from ..course.rubrics import without_hidden
 
 
 def _grade_ids(nb) -> dict[str, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from .exercises import score_line
+from ..course.exercises import score_line
 
 STUDENT = "learner"
 EDITOR = "editor"  # the student of `mlgrind check`, whose next step is `mlgrind check` again

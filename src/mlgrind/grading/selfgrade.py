@@ -22,14 +22,14 @@ from pathlib import Path
 import nbformat
 
 from ..course import Course, CourseError
+from ..course.exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, summarize
+from ..course.limits import Limits
+from ..course.rubrics import is_answered
+from ..course.settings import Settings, notebook_id, sqlite_url
 from .build import generate_into
-from .exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, summarize
 from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
-from .limits import Limits
 from .nbgrader_steps import StepFailed, reason, run_step
 from .report import EDITOR, STUDENT, CellResult, NotGraded, Report, format_table
-from .rubric import is_answered
-from .settings import Settings, notebook_id, sqlite_url
 from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering
 
 FOLDER = os.path.join("autograder", "selfgrade")  # under the course root

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-from .limits import Limits
+from ..course.limits import Limits
 
 
 class NotebookUnreadable(Exception):

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..course import Course
-from ..grading.rubric import GRADE_ID, Rubric, from_source, is_interview, parse_sections
-from .reviews import Item
+from ..course.rubrics import GRADE_ID, Rubric, from_source, is_interview, parse_sections
+from .memory_states import Item
 
 __all__ = ["InterviewQuestion", "followups", "questions", "say_it_out_loud"]
 

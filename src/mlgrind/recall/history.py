@@ -83,7 +83,7 @@ def report(course: Course) -> str:
 
 def _review_lines(course: Course) -> list[str]:
     from .families import FAMILIES
-    from .reviews import stored
+    from .memory_states import stored
     from .scheduler import utc_now
     from .stats import review_lines
 
@@ -93,7 +93,7 @@ def _review_lines(course: Course) -> list[str]:
 
 def _next_lines(course: Course, assignment: str) -> list[str]:
     """What is left in ``assignment`` by its latest self-grade, and the one step to take, as ``mlgrind grade`` says it."""
-    from ..grading.exercises import later_assignment, next_step
+    from ..course.exercises import later_assignment, next_step
 
     with closing(progressdb.connect(course)) as db:
         latest = db.execute("SELECT MAX(at) FROM exercises WHERE assignment = ?", (assignment,)).fetchone()[0]

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..course import Course, CourseError
-from ..grading.rubric import rate, rated_score, rubric_lines
-from . import reviews
+from ..course.rubrics import rubric_lines
+from . import memory_states
 from .bank import InterviewQuestion, questions
+from .rating import rate, rated_score
 from .scheduler import rubric_rating, utc_now
 from .words import plural
 
@@ -81,13 +82,13 @@ def ask_question(q: InterviewQuestion, ask: Callable[[str], str], say: Callable[
 
 def record(course: Course, rated: Rated, now: datetime) -> None:
     points = rated.question.rubric.points
-    reviews.record(course, rated.question.item, rubric_rating(rated.score, points), now, rated.score, points,
+    memory_states.record(course, rated.question.item, rubric_rating(rated.score, points), now, rated.score, points,
                    rated.seconds)
 
 
 def pick(course: Course, assignments: list[str], now: datetime, count: int, rng: random.Random) -> list[InterviewQuestion]:
     """``count`` questions: those due first (most overdue first), then ones never asked, then the rest."""
-    states = reviews.stored(course)
+    states = memory_states.stored(course)
     pool = questions(course, assignments)
     seen = sorted((q for q in pool if q.id in states), key=lambda q: states[q.id].card.due)
     fresh = [q for q in pool if q.id not in states]

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from ..course import Course
-from . import reviews
+from . import memory_states
 from .scheduler import Rating, retrievability, review
 
 __all__ = ["check_format", "daily", "estimated", "plot_reviews"]
@@ -33,7 +33,7 @@ def check_format(path: Path) -> None:
 def daily(course: Course) -> list[tuple[str, int, float]]:
     """(local date, reviews that day, share recalled) for each day with a review, oldest first."""
     total, recalled = Counter(), Counter()
-    for *_, rating, _score, _max, when in reviews.log(course):
+    for *_, rating, _score, _max, when in memory_states.log(course):
         day = when.astimezone().date().isoformat()
         total[day] += 1
         recalled[day] += rating != Rating.Again
@@ -48,13 +48,13 @@ def end_of(day: str) -> datetime:
 def estimated(course: Course) -> list[tuple[str, float]]:
     """(local date, FSRS's mean chance of recall at the day's end over the items reviewed by then) for each
     day with a review, oldest first."""
-    log = reviews.log(course)
+    log = memory_states.log(course)
     cards, found, at = {}, [], 0
     for day in dict.fromkeys(when.astimezone().date().isoformat() for *_, when in log):
         end = end_of(day)
         while at < len(log) and log[at][-1] < end:
             item, *_, rating, _score, _max, when = log[at]
-            card = cards.get(item) or reviews.first_card(item, when)
+            card = cards.get(item) or memory_states.first_card(item, when)
             cards[item] = review(card, Rating(rating), when)
             at += 1
         found.append((day, sum(retrievability(card, end) for card in cards.values()) / len(cards)))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..course import Course
-from . import interview, reviews, stats
+from . import interview, memory_states, stats
 from .bank import InterviewQuestion, questions
 from .families import FAMILIES, Family, fresh_variant
 from .scheduler import utc_now
@@ -31,7 +31,7 @@ NEW_PER_SESSION = 10  # drill families met for the first time in one review
 
 @dataclass(frozen=True)
 class Due:
-    item: reviews.Item
+    item: memory_states.Item
     family: Family | None = None  # a drill family
     question: InterviewQuestion | None = None  # or an interview question
     overdue: timedelta | None = None  # None: never reviewed
@@ -47,17 +47,17 @@ class Summary:
 
 def due_now(course: Course, now: datetime) -> list[Due]:
     """What to review at ``now``: due items, most overdue first, then new drill families."""
-    states = reviews.stored(course)
+    states = memory_states.stored(course)
     bank = {q.id: q for q in questions(course, course.assignments())}
     families = {f"drill:{f.name}": f for f in FAMILIES.values()}
     found = []
     for state in stats.due(states, now):
         if state.item in families:
             f = families[state.item]
-            found.append(Due(reviews.drill_item(f), family=f, overdue=now - state.card.due))
+            found.append(Due(memory_states.drill_item(f), family=f, overdue=now - state.card.due))
         elif state.item in bank:  # a question since removed from the bank is not asked
             found.append(Due(bank[state.item].item, question=bank[state.item], overdue=now - state.card.due))
-    new = [Due(reviews.drill_item(f), family=f) for item, f in families.items() if item not in states]
+    new = [Due(memory_states.drill_item(f), family=f) for item, f in families.items() if item not in states]
     return found + new[:NEW_PER_SESSION]
 
 
@@ -104,7 +104,7 @@ def run(course: Course, minutes: float, ask: Callable[[str], str] = input, say: 
 def _drill(course: Course, family: Family, ask: Callable[[str], str], say: Callable[[str], None],
            clock: Callable[[], float], now: Callable[[], datetime], rng: random.Random, summary: Summary) -> None:
     """Ask a fresh variant of ``family``; the answer is saved and scheduled by its DrillSession."""
-    last = reviews.stored(course).get(f"drill:{family.name}")
+    last = memory_states.stored(course).get(f"drill:{family.name}")
     seeds = (rng.randrange(10**9) for _ in itertools.count())
     q = fresh_variant(family, last.last_variant if last else "", seeds)
     session = DrillSession([q], course, clock=clock, now=now)
@@ -116,7 +116,7 @@ def _drill(course: Course, family: Family, ask: Callable[[str], str], say: Calla
 
 def closing_lines(course: Course, summary: Summary, now: datetime) -> list[str]:
     """What was reviewed, what comes due by tomorrow, and the retention estimate."""
-    states = reviews.stored(course)
+    states = memory_states.stored(course)
     parts = []
     if summary.drills:
         parts.append(f"drills {summary.right}/{summary.drills} right")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..course import Course
-from . import reviews
+from . import memory_states
 from .drills import Answer, Question, explain, find, is_right, parse_answer, show
 from .families import family_of
 from .scheduler import utc_now
@@ -95,5 +95,5 @@ class DrillSession:
         self.streak = self.streak + 1 if correct else 0
         self.best = max(self.best, self.streak)
         if self.course is not None:
-            reviews.record_drill(self.course, family_of(q), q, correct, self.clock() - self.asked_at, self.now())
+            memory_states.record_drill(self.course, family_of(q), q, correct, self.clock() - self.asked_at, self.now())
         return Outcome(q, given, correct, "" if correct else explain(q))

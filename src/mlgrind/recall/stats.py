@@ -10,8 +10,8 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 from ..course import Course
-from . import reviews
-from .reviews import Stored
+from . import memory_states
+from .memory_states import Stored
 from .scheduler import retrievability
 from .words import plural
 
@@ -51,12 +51,12 @@ def streak(days: set[date], today: date) -> int:
 
 def review_days(course: Course) -> set[date]:
     """The local dates on which the learner reviewed something."""
-    return {when.astimezone().date() for *_, when in reviews.log(course)}
+    return {when.astimezone().date() for *_, when in memory_states.log(course)}
 
 
 def review_lines(course: Course, now: datetime, new_drills: int) -> list[str]:
     """``mlgrind progress``'s review section: due per topic, retention, streak."""
-    states = reviews.stored(course)
+    states = memory_states.stored(course)
     by_topic = Counter(s.topic for s in due(states, now))
     if new_drills:
         by_topic["new drill families"] = new_drills

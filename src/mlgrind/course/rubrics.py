@@ -18,19 +18,20 @@ the release::
     - 0.5 points: <one concrete thing a good answer does>
     ### END HIDDEN TESTS
 
-A learner is shown them only once their own answer is written; instructors print them with
-``mlgrind rubric``. Self-ratings against the rubric go to the learner's progress, never to a gradebook.
+A learner is shown them only once their own answer is written (``grading.written_answers``);
+instructors print them with ``mlgrind rubric``; ``recall.rating`` asks a learner to rate an answer
+against them, for the learner's progress, never for a gradebook. Parsing needs nothing but nbformat,
+so grading and recall both read rubrics from here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import nbformat
 
-from ..course import Course
+from . import Course
 from .exercises import headings
 
 GRADE_ID = "interview_answer"  # a notebook's one question; ``interview_<name>`` when it asks several
@@ -120,72 +121,18 @@ def from_source(course: Course, assignment: str) -> list[Rubric]:
     return rubrics
 
 
-def _points(value: float) -> str:
+def points_text(value: float) -> str:
+    """``1 point``, ``0.5 points``: a rubric's points as its lines print them."""
     return f"{value:g} point" + ("" if value == 1 else "s")
 
 
 def rubric_lines(rubric: Rubric) -> list[str]:
     """The rubric and the model answer as terminal lines."""
-    lines = [f"rubric ({_points(rubric.points)}):"]
-    lines += [f"  [{_points(item.points)}] {item.text}" for item in rubric.items]
+    lines = [f"rubric ({points_text(rubric.points)}):"]
+    lines += [f"  [{points_text(item.points)}] {item.text}" for item in rubric.items]
     lines += ["", "model answer:"]
     lines += ["  " + line for line in rubric.model_answer.splitlines()]
     return lines
-
-
-def answered(course: Course, assignment: str, learner_nb) -> list[tuple[Rubric, bool]]:
-    """Each written answer of the learner's notebook: its rubric from source, and whether it is written."""
-    written = {cell.metadata["nbgrader"]["grade_id"]: is_answered(cell.source) for cell in answer_cells(learner_nb)}
-    if not written:
-        return []
-    rubrics = from_source(course, assignment)
-    return [(rubric, written[rubric.grade_id]) for rubric in rubrics if rubric.grade_id in written]
-
-
-def after_grade_lines(questions: list[tuple[Rubric, bool]], in_answers_file: bool = False) -> list[str]:
-    """What ``mlgrind grade`` (or ``check``, whose answers are in answers.md) prints after its table, for the
-    written answers ``answered`` found: each written one's rubric and model answer, a nudge to write the others."""
-    if len(questions) == 1:
-        rubric, done = questions[0]
-        name = "interview answer" if is_interview(rubric.grade_id) else "written answer"
-        place = "its section of answers.md" if in_answers_file else f"the \"{rubric.title}\" cell"
-        if not done:
-            return ["", f"{name}: write your answer first ({place}); grade again to see the rubric and a model answer"]
-        return ["", f"{name}: compare yours with the rubric, then rate it with --rate", *rubric_lines(rubric)]
-    lines = []
-    for rubric, done in questions:
-        if done:
-            lines += ["", f"{rubric.title}: compare your answer with the rubric, then rate it with --rate",
-                      *rubric_lines(rubric)]
-    unwritten = [rubric.title.split(" · ", 1)[-1] for rubric, done in questions if not done]
-    if unwritten:
-        lines += ["", f"written answers still to write: {', '.join(unwritten)} (each shows its rubric and a model "
-                  "answer once written and graded)"]
-    return lines
-
-
-def ask_yes_no(ask: Callable[[str], str], say: Callable[[str], None], prompt: str) -> bool:
-    while True:
-        said = ask(prompt).strip().lower()
-        if said in {"y", "yes"}:
-            return True
-        if said in {"n", "no"}:
-            return False
-        say("  please type y or n")
-
-
-def rate(rubric: Rubric, ask: Callable[[str], str] = input, say: Callable[[str], None] = print) -> list[bool]:
-    """Ask, item by item, whether the learner's answer does what the item says; EOFError or
-    KeyboardInterrupt propagate so that an unfinished rating is never kept."""
-    said = []
-    for number, item in enumerate(rubric.items, 1):
-        say(f"\n[{number}/{len(rubric.items)}] ({_points(item.points)}) {item.text}")
-        said.append(ask_yes_no(ask, say, "  does your answer do this? [y/n] "))
-    return said
-
-
-def rated_score(rubric: Rubric, said: list[bool]) -> float:
-    return sum(item.points for item, yes in zip(rubric.items, said) if yes)
 
 
 def instructor_sheet(course: Course, assignment: str) -> str:

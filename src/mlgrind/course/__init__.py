@@ -1,5 +1,11 @@
 """Where the course lives: its root, its assignments and their files.
 
+This package is the bottom layer: what every other part reads about the course, without nbgrader.
+``settings`` reads the course's nbgrader config (with traitlets, as nbgrader reads it) and derives
+every path from it; ``limits``: the time and memory a grading kernel may use, and the messages that
+name them; ``exercises``: an exercise's title, status, one-row message and the next step, the same in
+every view; ``rubrics``: the written answers' model answers and rubrics, parsed from the source notebook.
+
 The root is found from the current directory by walking up, as git finds its repository, so every
 ``mlgrind`` command works from anywhere inside the course and on any copy of it. Where nbgrader's
 folders are is read from the course's nbgrader settings; ``notebooks/`` (the learner's working
@@ -13,7 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .grading.settings import Settings, notebook_name
+from .settings import Settings, notebook_name
 
 
 class CourseError(Exception):

@@ -1,0 +1,79 @@
+"""The limits a grading kernel runs under, and the one table of messages that name them.
+
+The course config (``autograder/nbgrader_config.py``) imports this module to turn the kernel memory
+setting into the kernel argument that applies it, so it imports nothing heavier than the standard library.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+UNITS = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+_MEMORY_ARGUMENT = (
+    "--IPKernelApp.exec_lines=__import__('resource').setrlimit("
+    "__import__('resource').RLIMIT_AS, ({n}, {n}))"
+)
+_MEMORY_ARGUMENT_RE = re.compile(r"RLIMIT_AS, \((\d+), \1\)\)$")
+
+
+def parse_memory(text: str) -> int:
+    """Bytes in a size written ``4G``, ``512M``, ``1.5G`` or as plain bytes (``K``…``T`` are powers of 1024)."""
+    size = text.strip().upper().removesuffix("IB").removesuffix("B")
+    try:
+        if size[-1:] in UNITS:
+            return int(float(size[:-1]) * UNITS[size[-1]])
+        return int(size)
+    except ValueError:
+        raise ValueError(f"kernel memory {text!r} is not a size like 4G, 512M or a number of bytes") from None
+
+
+def memory_argument(n_bytes: int) -> str:
+    """The kernel argument that caps the kernel's address space at ``n_bytes``."""
+    return _MEMORY_ARGUMENT.format(n=int(n_bytes))
+
+
+def memory_from_arguments(arguments) -> int | None:
+    """The cap ``memory_argument`` set among a kernel's ``arguments``; None if none did."""
+    for argument in arguments or ():
+        found = _MEMORY_ARGUMENT_RE.search(str(argument))
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def size_text(n_bytes: int) -> str:
+    """``4294967296`` -> ``4 GiB``; ``314572800`` -> ``300 MiB``."""
+    for unit in "TGMK":
+        if n_bytes >= UNITS[unit]:
+            return f"{n_bytes / UNITS[unit]:.3g} {unit}iB"
+    return f"{n_bytes} bytes"
+
+
+# ename -> (kind, what happened); {cell} names the cell, {timeout} and {memory} the limits.
+LIMIT_ERRORS = {
+    "CellTimeoutError": ("cell timed out", "{cell} ran past the {timeout} limit (an infinite loop?)"),
+    "MemoryError": ("out of memory", "{cell} went past the {memory} memory limit"),
+    "DeadKernelError": ("kernel died", "{cell} killed the kernel; it was restarted and the rest was graded"),
+    "KernelExited": ("exit() called", "{cell} called exit(); the kernel was restarted without it and the rest was graded"),
+    "InterruptIgnored": ("cell timed out", "{cell} ran past the {timeout} limit and ignored the interrupt; "
+                                           "it was killed and the rest was graded"),
+    "Tampering": ("tampering", "{cell}: {detail}"),
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a grading kernel may use: seconds per cell and bytes of address space (None: not capped here)."""
+
+    cell_timeout: float | None = None
+    kernel_memory: int | None = None
+
+    def explain(self, ename: str, cell: str, detail: str = "") -> tuple[str, str] | None:
+        """``(kind, sentence)`` for an error a grading limit (or the guard) caused in ``cell``, else None."""
+        if ename not in LIMIT_ERRORS:
+            return None
+        kind, template = LIMIT_ERRORS[ename]
+        timeout = f"{self.cell_timeout:g} s" if self.cell_timeout else "time"
+        memory = size_text(self.kernel_memory) if self.kernel_memory else "kernel's"
+        return kind, template.format(cell=cell, timeout=timeout, memory=memory, detail=detail)

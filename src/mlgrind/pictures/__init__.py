@@ -1,0 +1,6 @@
+"""The figures notebooks draw from the learner's own numbers, one module per notebook.
+
+``sharding``: 05_parallel_mlp's three ways to put an MLP on two devices; ``scaling``:
+07_scaling_math's roofline with the learner's matmuls on it, and a pipeline schedule. They draw what
+they are given and compute nothing; the shape rules and their diagrams are in ``mlgrind.shapes``.
+"""
