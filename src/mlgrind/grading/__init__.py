@@ -7,9 +7,11 @@
 - ``nbgrader_steps``: running one nbgrader converter in this process;
 - ``build``, ``selfgrade``, ``classgrade``: ``mlgrind build``, ``grade`` and ``autograde``;
 - ``report``: a self-grade's report and its table; ``warm``: the background grader that answers a repeated one;
-- ``preprocessors``, ``kernels``: the steps nbgrader runs in place of its own, and the warm kernel.
+- ``preprocessors``: the steps nbgrader runs in place of its own, one module each, in the order they run;
+- ``hidden_tests``: a notebook's hidden test regions and the output lines that would quote them;
+- ``kernels``: the grading kernels, and the one started ahead of time;
 - ``exercises``: an exercise's title, status, one-row message and the next step, the same in every view;
-- ``feedback``: the feedback report's preprocessor and its nbconvert template (``feedback_template/``).
+- ``feedback_template/``: the feedback report's nbconvert template.
 
 Importing this package first skips an import that grading never uses: jsonschema, imported by
 nbformat, builds a full RFC 3987 grammar at import time (about a second and a half here) to check
