@@ -21,13 +21,12 @@ from pathlib import Path
 
 import nbformat
 
-from ..course import Course, CourseError
+from ..course import Course
 from .build import generate_into
 from .exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, summarize
 from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
-from .limits import Limits
 from .nbgrader_steps import StepFailed, reason, run_step
-from .report import EDITOR, STUDENT, CellResult, NotGraded, Report, format_table
+from .report import EDITOR, STUDENT, CellResult, NotGraded, Report
 from .rubric import is_answered
 from .settings import Settings, notebook_id, sqlite_url
 from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering
@@ -212,7 +211,3 @@ def outcome(course: Course, assignment: str, notebook=None, student: str = STUDE
         return NotGraded(str(exc))
     except StepFailed as exc:
         return NotGraded(f"nbgrader could not grade {assignment}: {reason(str(exc))}")
-
-
-__all__ = ["CourseError", "EDITOR", "NotGraded", "NotebookUnreadable", "Report", "STUDENT", "format_table", "grade",
-           "outcome"]
