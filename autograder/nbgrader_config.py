@@ -34,21 +34,6 @@ c.OverwriteCells.add_missing_cells = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning: "
 
-# Feedback shows a hidden test's failure message, never its source (see mlgrind/grading/preprocessors.py).
-c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
-    "mlgrind.grading.preprocessors.HideHiddenTests",
-    "mlgrind.grading.rubric_feedback.ShowRubric",  # rubric and model answer, once answered
-    "mlgrind.grading.feedback.ExerciseSummary",
-    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-]
-# The report speaks as `mlgrind grade` does: exercises by title, statuses, check messages, the next step.
-# Set for GenerateFeedback's exporter only, so formgrader's own pages keep nbgrader's templates.
-c.GenerateFeedback.HTMLExporter.template_name = "mlgrind_feedback"
-c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
-    os.path.join(os.path.dirname(mlgrind.grading.__file__), "feedback_template")
-]
-
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
@@ -62,23 +47,39 @@ c.Execute.extra_arguments = [
     memory_argument(kernel_memory),
 ]
 
-# Two of nbgrader's preprocessors replaced by the course's own (mlgrind/grading/preprocessors.py): an
-# OverwriteCells that can re-add a test cell deleted below a read-only cell, and an Execute that can
-# use a kernel `mlgrind grade` started early. Named by import path so reading this file stays cheap.
+# The course's own steps, one module each under mlgrind/grading/preprocessors/, named in the order
+# listed here: an OverwriteCells that can re-add a test cell deleted below a read-only cell, an Execute
+# that can use a kernel `mlgrind grade` started early, and the scrub of hidden-test lines from outputs.
+# Named by import path so reading this file stays cheap.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "mlgrind.grading.preprocessors.OverwriteCells",
+    "mlgrind.grading.preprocessors.autograde_1_overwrite_cells.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "mlgrind.grading.preprocessors.Execute",
-    "mlgrind.grading.preprocessors.ScrubHiddenLines",
+    "mlgrind.grading.preprocessors.autograde_2_execute.Execute",
+    "mlgrind.grading.preprocessors.autograde_3_scrub_hidden_lines.ScrubHiddenLines",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# Feedback shows a hidden test's failure message, never its source (mlgrind/grading/preprocessors/feedback_*).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "mlgrind.grading.preprocessors.feedback_1_hide_hidden_tests.HideHiddenTests",
+    "mlgrind.grading.preprocessors.feedback_2_show_rubric.ShowRubric",  # rubric and model answer, once answered
+    "mlgrind.grading.preprocessors.feedback_3_exercise_summary.ExerciseSummary",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+# The report speaks as `mlgrind grade` does: exercises by title, statuses, check messages, the next step.
+# Set for GenerateFeedback's exporter only, so formgrader's own pages keep nbgrader's templates.
+c.GenerateFeedback.HTMLExporter.template_name = "mlgrind_feedback"
+c.GenerateFeedback.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(mlgrind.grading.__file__), "feedback_template")
 ]

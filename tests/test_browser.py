@@ -218,7 +218,7 @@ def _shut_down_kernels(page) -> None:
 
 
 ASSIGNMENTS = sorted(path.stem for path in (Path(__file__).resolve().parents[1] / "notebooks").glob("0*.ipynb"))
-# A traceback line through the course's own files, as IPython prints it ("File .../mlgrind/checks.py:12").
+# A traceback line through the course's own files, as IPython prints it ("File .../mlgrind/checks/checker.py:12").
 COURSE_FRAME = re.compile(r"mlgrind[/\\][\w/\\]*\.py")
 
 

@@ -470,7 +470,8 @@ import operator  # noqa: E402
 
 from numpy.lib.stride_tricks import as_strided  # noqa: E402
 
-from mlgrind.checks import ArrayWatch, _numpy_domain  # noqa: E402
+from mlgrind.checks import ArrayWatch  # noqa: E402
+from mlgrind.checks.array_watch import _numpy_domain  # noqa: E402
 
 _CACHED = np.empty(1)
 

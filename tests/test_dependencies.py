@@ -28,11 +28,11 @@ PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 
 # Distributions whose internals the package (or the test setup) relies on, and where.
 RELIED_ON = {
-    "nbgrader": "grading/preprocessors.py subclasses Execute and OverwriteCells",
+    "nbgrader": "grading/preprocessors/ subclasses Execute and OverwriteCells",
     "nbconvert": "nbgrader's Execute is nbconvert's ExecutePreprocessor",
-    "nbclient": "grading/preprocessors.py rebinds NotebookClient.start_new_kernel_client, uses km and kc",
+    "nbclient": "grading/preprocessors/autograde_2_execute.py rebinds NotebookClient.start_new_kernel_client, uses km and kc",
     "jupyter-client": "grading/kernels.py starts AsyncKernelManager kernels Execute takes over",
-    "jupyter-core": "grading/preprocessors.py wraps coroutines with jupyter_core.utils.run_sync",
+    "jupyter-core": "grading/preprocessors/autograde_2_execute.py wraps coroutines with jupyter_core.utils.run_sync",
     "pytest": "conftest.py collects doctests with _pytest.doctest.DoctestModule",
 }
 # Imported by mlgrind.grading through public API only.

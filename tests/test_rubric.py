@@ -17,7 +17,7 @@ import pytest
 from conftest import BIN, REPO, env, run
 from mlgrind.course import Course
 from mlgrind.course.rubrics import GRADE_ID, answer_cells, from_source, is_answered, is_interview, parse, without_hidden
-from mlgrind.grading.rubric_feedback import UNANSWERED_NOTE
+from mlgrind.grading.preprocessors.feedback_2_show_rubric import UNANSWERED_NOTE
 from mlgrind.grading.written_answers import after_grade_lines, answered
 from mlgrind.recall.history import record_rating, report
 from support import html_text

@@ -8,10 +8,11 @@ the limits, how an exercise is named and judged, the rubrics) comes from ``mlgri
 - ``nbgrader_steps``: running one nbgrader converter in this process;
 - ``build``, ``selfgrade``, ``classgrade``: ``mlgrind build``, ``grade`` and ``autograde``;
 - ``report``: a self-grade's report and its table; ``warm``: the background grader that answers a repeated one;
-- ``preprocessors``, ``kernels``: the steps nbgrader runs in place of its own, and the warm kernel.
+- ``preprocessors``: the steps nbgrader runs in place of its own, one module each, in the order they run;
+- ``hidden_tests``: a notebook's hidden test regions and the output lines that would quote them;
+- ``kernels``: the grading kernels, and the one started ahead of time;
 - ``sandbox``, ``guard``: a grading kernel's bubblewrap sandbox, and the guard over what hidden tests rely on;
-- ``feedback``: the feedback report's preprocessor and its nbconvert template (``feedback_template/``);
-  ``rubric_feedback``: the rubric and model answer below each written answer in that report;
 - ``written_answers``: what a self-grade prints about the written answers after its table;
+- ``feedback_template/``: the feedback report's nbconvert template;
 - ``settings``, ``limits``: old import paths of ``mlgrind.course.settings`` and ``.limits``, for course configs.
 """

@@ -21,15 +21,14 @@ from pathlib import Path
 
 import nbformat
 
-from ..course import Course, CourseError
+from ..course import Course
 from ..course.exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, summarize
-from ..course.limits import Limits
 from ..course.rubrics import is_answered
 from ..course.settings import Settings, notebook_id, sqlite_url
 from .build import generate_into
 from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
 from .nbgrader_steps import StepFailed, reason, run_step
-from .report import EDITOR, STUDENT, CellResult, NotGraded, Report, format_table
+from .report import EDITOR, STUDENT, CellResult, NotGraded, Report
 from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering
 
 FOLDER = os.path.join("autograder", "selfgrade")  # under the course root
@@ -212,7 +211,3 @@ def outcome(course: Course, assignment: str, notebook=None, student: str = STUDE
         return NotGraded(str(exc))
     except StepFailed as exc:
         return NotGraded(f"nbgrader could not grade {assignment}: {reason(str(exc))}")
-
-
-__all__ = ["CourseError", "EDITOR", "NotGraded", "NotebookUnreadable", "Report", "STUDENT", "format_table", "grade",
-           "outcome"]

@@ -3,32 +3,29 @@
 ``ExerciseSummary`` runs after ``GetGrades`` and ``HideHiddenTests``: it names each graded cell by its
 exercise heading, judges it as ``mlgrind grade`` does (``exercises``), puts the check's message in
 place of a failed test cell's traceback, and leaves the index, the score line and the next step in
-``resources["mlgrind"]`` for the template in ``feedback_template/mlgrind_feedback``. Plain
+``resources["mlgrind"]`` for the template in ``grading/feedback_template/mlgrind_feedback``. Plain
 ``nbgrader generate_feedback`` and ``mlgrind grade`` therefore write the same report.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..course.exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, score_line, summarize
-from ..course.rubrics import is_answered
-from ..course.settings import Settings
-from .report import EDITOR
-
-TEMPLATES = Path(__file__).with_name("feedback_template")
-TEMPLATE_NAME = "mlgrind_feedback"
+from ...course import Course
+from ...course.exercises import is_manual, judge, later_assignment, manual_message, next_step, released_headings, score_line, summarize
+from ...course.rubrics import is_answered
+from ...course.settings import Settings
+from ..report import EDITOR
 
 
-def _assignments(settings: Settings) -> list[str]:
-    source = settings.source
-    if not source.is_dir():
-        return []
-    return sorted(p.name for p in source.iterdir() if settings.notebook("source", p.name).is_file())
+def _course(settings: Settings) -> Course:
+    """The course this run grades, holding the settings the run was configured with (not read again)."""
+    course = Course(settings.root)
+    vars(course)["settings"] = settings  # ``Course.settings`` is a cached_property: this fills its cache
+    return course
 
 
 class ExerciseSummary(NbGraderPreprocessor):
@@ -88,7 +85,8 @@ class ExerciseSummary(NbGraderPreprocessor):
             sum(r["score"] for r in manual) if manual_graded else None,
         )
         steps = [SimpleNamespace(**r) for r in rows]
-        later = later_assignment(_assignments(settings), assignment)
+        course = _course(settings)
+        later = later_assignment(course.assignments() if course.source.is_dir() else [], assignment)
         return {"rows": rows, "cells": {r["grade_id"]: r for r in rows}, "score_line": line,
                 "next": next_step(steps, assignment, later, command)}
 

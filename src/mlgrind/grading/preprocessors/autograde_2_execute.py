@@ -1,56 +1,15 @@
-"""nbgrader preprocessors the course configures in place of nbgrader's own."""
+"""``Execute``: nbgrader's, in a sandboxed and guarded kernel, going on past a cell that breaks it."""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import re
 from queue import Empty
 
 import nbformat
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute as _NbgraderExecute
-from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.preprocessors import OverwriteCells as _NbgraderOverwriteCells
-
-from ..course.rubrics import without_hidden
-
-
-def _grade_ids(nb) -> dict[str, int]:
-    """grade_id -> index of every nbgrader cell in ``nb``."""
-    return {
-        cell.metadata["nbgrader"]["grade_id"]: index
-        for index, cell in enumerate(nb.cells)
-        if "grade_id" in cell.metadata.get("nbgrader", {})
-    }
-
-
-class OverwriteCells(_NbgraderOverwriteCells):
-    """nbgrader's OverwriteCells, re-adding a deleted test cell after its nearest surviving neighbour.
-
-    nbgrader 0.9.6 looks for that neighbour among graded and solution cells only, and fails the
-    whole notebook when the cell just above the deleted one is a read-only cell.
-    """
-
-    def add_missing_grade_cells(self, nb, resources):
-        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
-        source_cells = {cell.name: cell for cell in source_nb.source_cells}
-        source_order = list(source_cells)
-        solution_ids = {cell.name for cell in source_nb.solution_cells}
-        for grade_cell in source_nb.grade_cells:
-            present = _grade_ids(nb)
-            if grade_cell.name in present:
-                continue
-            self.log.warning("Missing grade cell %s encountered, adding to notebook", grade_cell.name)
-            cell = self.missing_cell_transform(
-                source_cells[grade_cell.name], grade_cell.max_score, is_solution=grade_cell.name in solution_ids
-            )
-            cell["id"] = grade_cell.name
-            earlier = source_order[: source_order.index(grade_cell.name)]
-            position = next((present[name] + 1 for name in reversed(earlier) if name in present), 0)
-            nb.cells.insert(position, cell)
-        return nb, resources
 
 
 class Execute(_NbgraderExecute):
@@ -67,7 +26,7 @@ class Execute(_NbgraderExecute):
     """
 
     def __init__(self, *args, **kwargs):
-        from .kernels import GradingKernelManager
+        from ..kernels import GradingKernelManager
 
         kwargs.setdefault("kernel_manager_class", GradingKernelManager)
         super().__init__(*args, **kwargs)
@@ -78,7 +37,7 @@ class Execute(_NbgraderExecute):
     _uses_warm_kernel = False
 
     def create_kernel_manager(self):
-        from . import kernels
+        from .. import kernels
 
         kernel_name = self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name")
         km = kernels.take(kernel_name)
@@ -101,7 +60,7 @@ class Execute(_NbgraderExecute):
             kc.execute(f"__import__('os').chdir({os.path.abspath(path)!r})", silent=True, store_history=False)
 
     async def async_start_new_kernel_client(self):
-        from .kernels import START_ATTEMPTS
+        from ..kernels import START_ATTEMPTS
 
         for attempt in range(1, START_ATTEMPTS + 1):
             try:
@@ -154,8 +113,8 @@ class Execute(_NbgraderExecute):
 
     def _ask_guard(self, cell) -> str:
         """What the guard found since the last cell, in one sentence ("" if nothing)."""
-        from . import guard
-        from .kernels import new_nonce
+        from .. import guard
+        from ..kernels import new_nonce
 
         key = getattr(self.km, "guard_key", b"")
         if not key:
@@ -225,82 +184,3 @@ TAMPERING_MESSAGE = (
     "What the hidden tests rely on must not be changed: the kernel was restarted without this cell, "
     "and grading went on."
 )
-
-
-HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[^\n]*", re.S | re.M)
-HIDDEN_NOTE = "# Hidden tests ran here; their code is not shown. What they found is below."
-REMOVED_LINE = "[a line of the hidden tests was removed from this output]"
-# Hidden lines shorter than this ("else:", "check.true(ok)") say nothing and could match honest output.
-SHORTEST_SECRET = 12
-
-
-def hidden_lines(nb) -> set[str]:
-    """Every telling line of the notebook's hidden test regions, stripped, that no visible cell shows too."""
-    hidden, shown = set(), set()
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for region in HIDDEN_TESTS.findall(cell.source):
-            hidden.update(line.strip() for line in region.splitlines()[1:-1])
-        shown.update(line.strip() for line in HIDDEN_TESTS.sub("", cell.source).splitlines())
-    return {line for line in hidden - shown if len(line) >= SHORTEST_SECRET and not line.startswith("#")}
-
-
-def _scrub(text: str, secrets: set[str]) -> str:
-    if not any(secret in text for secret in secrets):
-        return text
-    return "\n".join(REMOVED_LINE if any(s in line for s in secrets) else line for line in text.split("\n"))
-
-
-def scrub_outputs(cell, secrets: set[str]) -> None:
-    """Remove every output line that quotes a hidden test (a cell that printed the code calling it, say)."""
-    if not secrets:
-        return
-    for output in cell.get("outputs", []):
-        if "text" in output:
-            output["text"] = _scrub("".join(output["text"]), secrets)
-        if "evalue" in output:
-            output["evalue"] = _scrub(str(output["evalue"]), secrets)
-        if "traceback" in output:
-            output["traceback"] = [_scrub(line, secrets) for line in output["traceback"]]
-        for mime, value in output.get("data", {}).items():
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                value = "".join(value)
-            if isinstance(value, str):
-                output["data"][mime] = _scrub(value, secrets)
-
-
-class ScrubHiddenLines(NbGraderPreprocessor):
-    """Autograded outputs without a line of hidden test code, whatever a solution cell printed or raised."""
-
-    def preprocess(self, nb, resources):
-        secrets = hidden_lines(nb)
-        for cell in nb.cells:
-            scrub_outputs(cell, secrets)
-        return nb, resources
-
-
-class HideHiddenTests(NbGraderPreprocessor):
-    """Feedback without hidden test code: each region is replaced by a note, a failed test cell's
-    traceback (which quotes the failing line) by its exception's name and message, and any output
-    line quoting a hidden test is removed."""
-
-    def preprocess(self, nb, resources):
-        secrets = hidden_lines(nb)
-        for cell in nb.cells:
-            self._hide(cell)
-            scrub_outputs(cell, secrets)
-        return nb, resources
-
-    @staticmethod
-    def _hide(cell) -> None:
-        meta = cell.metadata.get("nbgrader", {})
-        if not meta.get("grade") or "### BEGIN HIDDEN TESTS" not in cell.source:
-            return
-        if cell.cell_type == "markdown":  # a written answer put back from the gradebook: the model answer goes
-            cell.source = without_hidden(cell.source)
-            return
-        cell.source = HIDDEN_TESTS.sub(HIDDEN_NOTE, cell.source)
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]

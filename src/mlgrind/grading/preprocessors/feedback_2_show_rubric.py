@@ -11,7 +11,7 @@ from nbformat.v4 import new_markdown_cell
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..course.rubrics import RubricMissing, answer_cells, is_answered, parse, without_hidden
+from ...course.rubrics import RubricMissing, answer_cells, is_answered, parse, without_hidden
 
 UNANSWERED_NOTE = "*Write your answer first: the rubric and a model answer appear here once you have.*"
 

@@ -1,0 +1,238 @@
+"""``Checker``: a test cell's checks, every failure collected and raised at once with its likely cause.
+
+``QuickCheck`` is the same for a notebook's visible checks, which note an exercise not attempted
+yet instead of failing it.
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+import sys
+
+import numpy as np
+
+from .bytecode import code_names, has_loops
+from .not_attempted import as_not_attempted, attempted, in_notebook
+from .shape_hints import format_shape, shape_hint
+from .tracebacks import ShownWithoutCourseFrames, drop_course_frames
+
+
+class CheckFailed(ShownWithoutCourseFrames):
+    """One or more checks of a test cell failed; the message lists them all."""
+
+
+def _mentions(text: str, word) -> bool:
+    """Whether ``text`` names ``word``: a number as a whole number (13 is not in 130), else any case."""
+    word = str(word)
+    if word.isdigit():
+        return re.search(rf"(?<!\d){word}(?!\d)", text) is not None
+    return word.lower() in text.lower()
+
+
+class Checker:
+    """Collects failed checks of one test cell and raises them together at the end of the block.
+
+    An exercise not attempted yet fails the block with one line saying so (see ``QuickCheck`` for
+    the notebook's visible checks, which only note it).
+    """
+
+    def __init__(self, what: str):
+        self.what = what
+        self.failures: list[str] = []
+        self.count = 0
+
+    def __enter__(self) -> "Checker":
+        return self
+
+    def _notes_not_attempted(self) -> bool:
+        """Whether an exercise not attempted yet (and nothing failed before) is a note, not a failure."""
+        return False
+
+    def _passed(self) -> None:
+        """Called when every check of the block passed."""
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is None:
+            if self.failures:
+                raise CheckFailed(self.report())
+            self._passed()
+            return False
+        if isinstance(exc, CheckFailed):
+            return False
+        missing = as_not_attempted(exc, self.what)
+        if missing is not None:
+            if not self.failures and self._notes_not_attempted():
+                print(missing.note())
+                return True
+            # Not attempted comes first: what failed before is likely its consequence.
+            earlier = self.failures
+            self.failures = []
+            same = missing.what == self.what
+            self.fail(f"not attempted yet ({missing.reason})" if same else
+                      f"not attempted yet ({missing.what}: {missing.reason})")
+            self.failures += earlier
+            raise CheckFailed(self.report()) from None
+        drop_course_frames(exc)
+        if self.failures:
+            # Keep what was found before the learner's code raised.
+            self.failures.append(f"then raised {exc_type.__name__}: {exc}")
+            raise CheckFailed(self.report()) from exc
+        return False
+
+    def report(self) -> str:
+        """The first failure on the first line (what a score table shows), then every other one."""
+        first, rest = self.failures[0], self.failures[1:]
+        more = f" (+{len(rest)} more failed checks below)" if rest else ""
+        return "\n".join([f"{self.what}: {first}{more}"] + [f"- {msg}" for msg in rest])
+
+    def fail(self, message: str) -> bool:
+        # Told to the grading guard at once, so a failure hidden later is still counted.
+        sys.audit("mlgrind.guard.failed", self.what)
+        self.failures.append(message)
+        return False
+
+    def attempted(self, done, todo: str = "write your answers in the cell above",
+                  reason: str = "the answers are still None") -> None:
+        """Ends the block as "not attempted yet" unless ``done`` (e.g. some answer is not None)."""
+        attempted(done, self.what, todo, reason)
+
+    def true(self, condition, message: str) -> bool:
+        """Passes when ``condition`` holds; otherwise records ``message``."""
+        self.count += 1
+        return True if condition else self.fail(message)
+
+    def shape(self, name: str, actual, expected) -> bool:
+        """``actual`` is an array of shape ``expected``."""
+        self.count += 1
+        expected = tuple(expected)
+        if actual is None:
+            return self.fail(f"{name} is None, expected an array of shape {expected}: missing return?")
+        if isinstance(actual, numbers.Number):
+            got = ()
+        elif hasattr(actual, "shape"):
+            got = tuple(actual.shape)
+        else:
+            return self.fail(
+                f"{name} is a {type(actual).__name__}, expected an array of shape {expected}"
+            )
+        if got == expected:
+            return True
+        return self.fail(
+            f"{name} is {format_shape(got)}, expected {format_shape(expected)}: {shape_hint(got, expected)}"
+        )
+
+    def dtype(self, name: str, actual, expected) -> bool:
+        """``actual`` has dtype ``expected``."""
+        self.count += 1
+        got, want = np.asarray(actual).dtype, np.dtype(expected)
+        if got == want:
+            return True
+        return self.fail(f"{name} has dtype {got}, expected {want}: an intermediate upcast or a new array of the default dtype?")
+
+    def equal(self, name: str, actual, expected) -> bool:
+        """``actual == expected`` for plain values (tuples, strings, numbers)."""
+        self.count += 1
+        if type(actual) is type(expected) and actual == expected:
+            return True
+        if actual == expected or (isinstance(actual, list) and tuple(actual) == expected):
+            kind = type(expected).__name__
+            return self.fail(f"{name} is the {type(actual).__name__} {actual!r}, expected the {kind} {expected!r}")
+        return self.fail(f"{name} is {actual!r}, expected {expected!r}")
+
+    def close(self, name: str, actual, expected, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
+        """``actual`` has ``expected``'s shape and values within ``atol + rtol * |expected|``."""
+        expected = np.asarray(expected)
+        if not self.shape(name, actual, expected.shape):
+            return False
+        self.count += 1
+        got = np.asarray(actual, dtype=np.float64)
+        want = expected.astype(np.float64)
+        bad_nan = ~np.isfinite(got) & np.isfinite(want)
+        if bad_nan.any():
+            index = tuple(int(i) for i in np.argwhere(bad_nan)[0])
+            return self.fail(
+                f"{name} has {int(bad_nan.sum())} non-finite values, first at {list(index)}: "
+                f"{got[index]} (a division by zero, or exp of a large number?)"
+            )
+        same_special = (got == want) | (np.isnan(got) & np.isnan(want))
+        bad_special = ~np.isfinite(want) & ~same_special
+        if bad_special.any():
+            index = tuple(int(i) for i in np.argwhere(bad_special)[0])
+            return self.fail(f"{name} is {got[index]} at {list(index)}, expected {want[index]}")
+        with np.errstate(invalid="ignore"):
+            err = np.where(np.isfinite(want), np.abs(got - want), 0.0)
+        bad = err > atol + rtol * np.abs(np.where(np.isfinite(want), want, 0.0))
+        if not bad.any():
+            return True
+        rel = err / np.maximum(np.abs(want), atol)
+        index = np.unravel_index(int(np.argmax(np.where(bad, rel, -1.0))), got.shape)
+        index = tuple(int(i) for i in index)
+        return self.fail(
+            f"{name} is wrong at {int(bad.sum())} of {got.size} elements; worst at {list(index)}: "
+            f"got {got[index]:.6g}, expected {want[index]:.6g} (relative error {rel[index]:.1e})"
+        )
+
+    def raises(self, exc_type, fn, *args, words: tuple = (), **kwargs):
+        """``fn(*args, **kwargs)`` raises ``exc_type`` whose message contains every one of ``words``."""
+        self.count += 1
+        call = f"{getattr(fn, '__name__', 'call')}{args!r}"
+        try:
+            result = fn(*args, **kwargs)
+        except exc_type as exc:
+            text = str(exc)
+            missing = [str(w) for w in words if not _mentions(text, w)]
+            if missing:
+                return self.fail(
+                    f"{call} raised {exc_type.__name__}({text!r}); the message should name "
+                    + ", ".join(missing)
+                )
+            return True
+        except Exception as exc:
+            if as_not_attempted(exc, self.what) is not None:
+                raise  # not attempted yet: the block says so, not this check
+            return self.fail(f"{call} raised {type(exc).__name__}({exc}), expected {exc_type.__name__}")
+        return self.fail(f"{call} returned {result!r}, expected it to raise {exc_type.__name__}")
+
+    def not_called(self, calls: list, what: str = "") -> bool:
+        """No forbidden function was called (``calls`` comes from ``forbidden``)."""
+        self.count += 1
+        if not calls:
+            return True
+        names = ", ".join(sorted(set(calls)))
+        return self.fail(f"{what or self.what} called {names}, which this exercise rules out")
+
+    def avoids(self, fn, *names: str) -> bool:
+        """``fn``'s code does not mention any of ``names`` (e.g. ``broadcast_shapes``)."""
+        self.count += 1
+        used = sorted(code_names(fn.__code__) & set(names))
+        if not used:
+            return True
+        return self.fail(f"{fn.__name__} uses {', '.join(used)}, which this exercise rules out")
+
+    def no_loops(self, fn) -> bool:
+        """``fn`` has no Python loop or comprehension."""
+        self.count += 1
+        if not has_loops(fn):
+            return True
+        return self.fail(f"{fn.__name__} uses a Python loop; this one is meant to be loop-free")
+
+
+class QuickCheck(Checker):
+    """A notebook's visible checks: an exercise not attempted yet is noted in one line, not raised.
+
+    ``passed`` is printed when every check passes (the cell goes on either way, so it cannot follow
+    the block). Outside a notebook (a module's pytest run, a script) nothing may pass silently, so
+    there an exercise not attempted yet fails as in a hidden test.
+    """
+
+    def __init__(self, what: str, passed: str = "The quick checks pass."):
+        super().__init__(what)
+        self.passed = passed
+
+    def _notes_not_attempted(self) -> bool:
+        return in_notebook()
+
+    def _passed(self) -> None:
+        if self.passed:
+            print(self.passed)
