@@ -1,40 +1,24 @@
-"""Shared fixtures: a throw-away copy of the course, and the real commands run inside it."""
+"""Fixtures only: a throw-away course copy, gradebooks generated once, PostgreSQL, headless Chromium.
+
+Tests take them by name; plain helpers (``run``, ``env``, ``copy_course``…) are in support.py.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
+import browser_setup
 from pgcluster import Cluster, server_bin
-from support import REPO, copy_course  # noqa: F401
-
-BIN = Path(sys.executable).parent
+from support import copy_course, run
 
 # Every `mlgrind grade` would leave a warm grader (and its kernel) behind in each temporary course;
 # tests/test_warm.py turns it on where it is the subject and stops each grader it starts.
 os.environ["MLGRIND_WARM"] = "0"
-
-
-def env(**extra: str) -> dict:
-    environment = dict(os.environ)
-    environment["PATH"] = f"{BIN}{os.pathsep}{environment.get('PATH', '')}"
-    environment.pop("MLGRIND_DB_URL", None)
-    environment.update(extra)
-    return environment
-
-
-def run(args: list[str], cwd: Path, timeout: float = 600, **extra_env: str) -> subprocess.CompletedProcess:
-    """Run a command of the course's environment (``mlgrind``, ``nbgrader``…) in ``cwd``."""
-    return subprocess.run(
-        [str(BIN / args[0]), *args[1:]], cwd=cwd, env=env(**extra_env), capture_output=True, text=True,
-        timeout=timeout,
-    )
 
 
 @pytest.fixture
@@ -84,3 +68,15 @@ def postgres():
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="mlgrind-pg-"))).start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """Headless Chromium (Debian's, driven by Playwright); skips and says why without it, fails under CI."""
+    reason = browser_setup.missing()
+    if reason and browser_setup.under_ci():
+        pytest.fail(f"CI=true, so the browser test must run: it {reason}")
+    if reason:
+        pytest.skip(reason)
+    with browser_setup.launched_chromium(tmp_path_factory.mktemp("chromium-home")) as browser:
+        yield browser

@@ -26,9 +26,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, copy_course, run
 from packing import answers_of, in_cells, pack
-from support import replace_solution
+from support import REPO, copy_course, replace_solution, run
+
+pytestmark = pytest.mark.answers
 
 ANSWERS = Path(__file__).parent / "answers"
 

@@ -730,7 +730,7 @@ def test_a_not_implemented_error_with_a_message_is_the_learners_own_error_not_a_
 
 import json  # noqa: E402
 
-from conftest import REPO, run  # noqa: E402
+from support import REPO, run  # noqa: E402
 
 
 @pytest.mark.parametrize("assignment", sorted(p.stem for p in (REPO / "notebooks").glob("0*.ipynb")))

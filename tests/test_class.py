@@ -16,10 +16,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import BIN, copy_course, env, run
 from pgcluster import free_port
-from support import html_text, leaked_lines, replace_solution, solved
+from support import BIN, copy_course, env, html_text, leaked_lines, replace_solution, run, solved
 from test_answers import load_answers, submit
+
+pytestmark = pytest.mark.class_scale
 
 A = "01_broadcasting"
 TIMEOUT = "5"

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import nbformat
 
-from conftest import REPO, run
+from support import REPO, html_text, leaked_lines, replace_solution, run
 from support import hidden_lines as _hidden_lines
-from support import html_text, leaked_lines, replace_solution
 from support import solved as _solved
 
 A = "01_broadcasting"

@@ -9,10 +9,9 @@ import signal
 import pexpect
 import pytest
 
-from conftest import BIN, env, run
 from mlgrind.cli import main
 from mlgrind.recall.drills import LEVELS, TOPICS, Question, parse_answer, question, questions, topic
-from support import numpy_says
+from support import BIN, env, numpy_says, run
 
 
 SHAPE_TOPICS = [name for name, t in TOPICS.items() if t.oracle == "NumPy"]  # the cost topic: test_cost_drill

@@ -11,9 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, copy_course, run
 from packing import Answer, answers_of, in_module, pack
-from support import html_text, replace_solution, solved
+from support import REPO, copy_course, html_text, replace_solution, run, solved
 from test_answers import ASSIGNMENTS, autograde, load_answers, scores, submit
 
 from mlgrind.course import Course
@@ -154,6 +153,7 @@ def variants_for_check(answers: list[Answer]) -> list[Answer]:
     return list(firsts.values())
 
 
+@pytest.mark.answers
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_wrong_and_alternative_answers_score_the_same_through_check(tmp_path, assignment):
     """Answer variants, written as modules and graded through `check`'s conversion, score as their notebooks do.

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from conftest import env, run
-from support import replace_solution, solved
+from support import env, replace_solution, run, solved
 from test_answers import scores, submit
 
 A = "01_broadcasting"

@@ -14,13 +14,12 @@ import nbformat
 import pexpect
 import pytest
 
-from conftest import BIN, REPO, env, run
 from mlgrind.course import Course
 from mlgrind.grading.rubric import (GRADE_ID, after_grade_lines, answer_cells, answered, from_source, is_answered,
                                    is_interview, parse, without_hidden)
 from mlgrind.grading.rubric_feedback import UNANSWERED_NOTE
 from mlgrind.recall.history import record_rating, report
-from support import html_text
+from support import BIN, REPO, env, html_text, run
 
 A = "01_broadcasting"
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "source").glob("*/*.ipynb"))

@@ -20,8 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import run
-from support import html_text, leaked_lines, replace_solution, solved
+from support import html_text, leaked_lines, replace_solution, run, solved
 from test_answers import load_answers, scores, submit
 from test_class import points
 

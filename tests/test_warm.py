@@ -16,8 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import BIN, run
-from support import replace_solution, solved, stop_warm_grader, wait_exit
+from support import BIN, replace_solution, run, solved, stop_warm_grader, wait_exit
 
 from mlgrind.course import Course
 from mlgrind.grading import warm

@@ -12,10 +12,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import env, run
 from mlgrind.shapes import palette
 from mlgrind.widgets import BroadcastFlow, EinsumFlow, MatmulFlow, parse_shape, parse_shapes
-from support import solved
+from support import env, run, solved
 
 BIN = Path(sys.executable).parent
 
