@@ -1,4 +1,4 @@
-"""Fixtures only: a throw-away course copy, gradebooks generated once, PostgreSQL, headless Chromium.
+"""Fixtures only: a throw-away course copy, gradebooks and answer classes made once, PostgreSQL, Chromium.
 
 Tests take them by name; plain helpers (``run``, ``env``, ``copy_course``…) are in support.py.
 """
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import browser_setup
+from answer_classes import grade_answer_class
 from pgcluster import Cluster, server_bin
 from support import copy_course, run
 
@@ -56,6 +57,23 @@ def gradebooks(tmp_path_factory):
 def generated_course(course: Path, gradebooks) -> Path:
     """``course`` whose gradebook already holds 01_broadcasting (generated once per run, copied in)."""
     return gradebooks.into(course, "01_broadcasting")
+
+
+@pytest.fixture(scope="session")
+def graded_classes(tmp_path_factory, gradebooks):
+    """assignment -> its answer class (answer_classes.py), graded once per run when first asked for.
+
+    tests/test_answers.py judges its notebook students, tests/test_editor.py its module students.
+    """
+
+    class Classes(dict):
+        def __missing__(self, assignment: str):
+            base = tmp_path_factory.mktemp(f"answers-{assignment}")
+            course = gradebooks.into(copy_course(base / "course"), assignment)
+            self[assignment] = grade_answer_class(course, assignment, base / "modules")
+            return self[assignment]
+
+    return Classes()
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from answer_classes import load_answers, submit
 from pgcluster import free_port
 from support import BIN, copy_course, env, html_text, leaked_lines, replace_solution, run, solved
-from test_answers import load_answers, submit
 
 pytestmark = pytest.mark.class_scale
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 
+from answer_classes import scores, submit
 from support import env, replace_solution, run, solved
-from test_answers import scores, submit
 
 A = "01_broadcasting"
 OTHER = "02_matmul_einsum"

@@ -13,8 +13,8 @@ import sys
 
 import pytest
 
+from answer_classes import load_answers, submit
 from support import copy_course, replace_solution, run, solved
-from test_answers import load_answers, submit
 from test_class import points
 
 pytestmark = pytest.mark.class_scale

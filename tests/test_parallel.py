@@ -5,8 +5,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
+from answer_classes import load_answers, submit
 from support import copy_course, replace_solution, run, solved
-from test_answers import load_answers, submit
 
 pytestmark = pytest.mark.class_scale
 

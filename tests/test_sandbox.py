@@ -20,8 +20,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from answer_classes import load_answers, scores, submit
 from support import html_text, leaked_lines, replace_solution, run, solved
-from test_answers import load_answers, scores, submit
 from test_class import points
 
 A = "01_broadcasting"
