@@ -13,12 +13,11 @@ import json
 import re
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 
-from browser_setup import expect, free_port, idle_kernel, jupyter_lab, private_environment, serving
-from support import REPO, copy_course
+from browser_setup import expect, idle_kernel, jupyter_lab, private_environment, serving
+from support import REPO, copy_course, free_port
 
 pytestmark = pytest.mark.browser
 

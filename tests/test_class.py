@@ -17,8 +17,7 @@ import nbformat
 import pytest
 
 from answer_classes import load_answers, submit
-from pgcluster import free_port
-from support import BIN, copy_course, env, html_text, leaked_lines, replace_solution, run, solved
+from support import BIN, copy_course, env, free_port, html_text, leaked_lines, replace_solution, run, solved
 
 pytestmark = pytest.mark.class_scale
 

@@ -22,8 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pgcluster import free_port
-from support import BIN, REPO, copy_course, env, solved
+from support import BIN, REPO, copy_course, env, free_port, solved
 
 pytestmark = pytest.mark.class_scale
 

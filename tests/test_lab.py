@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from browser_setup import expect, free_port, get, idle_kernel, jupyter_lab, private_environment, serving
-from support import REPO, copy_course
+from browser_setup import expect, get, idle_kernel, jupyter_lab, private_environment, serving
+from support import REPO, copy_course, free_port
 
 NOTEBOOK = "01_broadcasting.ipynb"
 CLASS_ONLY = re.compile(r"Error fetching|exchange|nbgrader", re.IGNORECASE)

@@ -205,6 +205,7 @@ def attacked_class(generated_course, tmp_path, listener):
     return generated_course, spill, make_class(generated_course, spill, listener)
 
 
+@pytest.mark.class_scale
 def test_attacks_fail_in_parallel_class_grading(attacked_class):
     course, spill, expected = attacked_class
     graded = run(["mlgrind", "autograde", A, "--jobs", "2"], course, timeout=1800, MLGRIND_CELL_TIMEOUT="10")
@@ -212,6 +213,7 @@ def test_attacks_fail_in_parallel_class_grading(attacked_class):
     check_class(course, spill, expected, graded.stdout)
 
 
+@pytest.mark.class_scale
 def test_attacks_fail_in_plain_serial_nbgrader(attacked_class):
     course, spill, expected = attacked_class
     graded = run(["nbgrader", "autograde", A, "--force"], course, timeout=1800, MLGRIND_CELL_TIMEOUT="10")
