@@ -5,6 +5,7 @@ Tests take them by name; plain helpers (``run``, ``env``, ``copy_course``…) ar
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -32,9 +33,9 @@ def course(tmp_path: Path) -> Path:
 def gradebooks(tmp_path_factory):
     """Gradebooks generated once per run: ``gradebooks.into(course, "01_broadcasting")`` copies one in.
 
-    The copy is what ``nbgrader generate_assignment`` leaves in ``autograder/gradebook.db``, so the
-    first ``mlgrind grade`` in that course finds its gradebook current and skips building it (about
-    3 of a fresh course's 7 seconds here).
+    The copy is what ``nbgrader generate_assignment`` leaves in ``autograder/gradebook.db``, the class
+    gradebook ``mlgrind autograde`` and plain nbgrader grade into (a self-grade keeps its own: see
+    ``selfgrade_gradebooks``).
     """
 
     class Gradebooks(dict):
@@ -57,6 +58,48 @@ def gradebooks(tmp_path_factory):
 def generated_course(course: Path, gradebooks) -> Path:
     """``course`` whose gradebook already holds 01_broadcasting (generated once per run, copied in)."""
     return gradebooks.into(course, "01_broadcasting")
+
+
+@pytest.fixture(scope="session")
+def selfgrade_gradebooks(tmp_path_factory):
+    """Self-grade gradebooks built once per run: ``selfgrade_gradebooks.into(course, "01_broadcasting")``.
+
+    A course's first ``mlgrind grade`` or ``check`` of an assignment loads the hidden tests into
+    ``autograder/selfgrade/gradebook.db`` (and stamps the source's digest beside it): more than half
+    of that grade's time here. The template is built by a real first grade, whose learner is then
+    removed, so the copy holds what the first grade built and nothing else; a later grade in the
+    course finds it current, as a learner's second grade does.
+    """
+    from nbgrader.api import Gradebook
+
+    class SelfGradebooks(dict):
+        def __missing__(self, assignment: str) -> Path:
+            template = copy_course(tmp_path_factory.mktemp("selfgrade") / "course")
+            graded = run(["mlgrind", "grade", assignment, "--json"], template)
+            assert graded.returncode == 0, graded.stderr[-3000:]
+            learner = json.loads(graded.stdout)["student"]
+            folder = template / "autograder" / "selfgrade"
+            with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gb:
+                gb.remove_submission(assignment, learner)
+                gb.remove_student(learner)
+            self[assignment] = folder
+            return folder
+
+        def into(self, course: Path, assignment: str) -> Path:
+            target = course / "autograder" / "selfgrade"
+            target.mkdir(parents=True, exist_ok=True)
+            for name in ("gradebook.db", "gradebook.db.sources.json"):
+                shutil.copy2(self[assignment] / name, target / name)
+            return course
+
+    return SelfGradebooks()
+
+
+@pytest.fixture
+def selfgrade_gradebook(course: Path, selfgrade_gradebooks) -> Path:
+    """01_broadcasting's self-grade gradebook, built once per run and copied into ``course``."""
+    selfgrade_gradebooks.into(course, "01_broadcasting")
+    return course / "autograder" / "selfgrade" / "gradebook.db"
 
 
 @pytest.fixture(scope="session")

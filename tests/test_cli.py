@@ -37,7 +37,7 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_untouched_notebook_scores_zero_with_a_clear_table_and_is_not_modified(course):
+def test_untouched_notebook_scores_zero_with_a_clear_table_and_is_not_modified(course, selfgrade_gradebook):
     learner = course / "notebooks" / f"{A}.ipynb"
     before = digest(learner)
     result = run(["mlgrind", "grade", "01"], course / "notebooks")
@@ -61,7 +61,7 @@ def test_untouched_notebook_scores_zero_with_a_clear_table_and_is_not_modified(c
     assert not any(line in out for line in hidden_lines())
 
 
-def test_solved_notebook_gets_full_marks_as_json(course):
+def test_solved_notebook_gets_full_marks_as_json(course, selfgrade_gradebook):
     learner = write_learner(course, solved(course))
     before = digest(learner)
     result = run(["mlgrind", "grade", A, "--json"], course)
@@ -86,7 +86,7 @@ def test_solved_notebook_gets_full_marks_as_json(course):
     assert digest(learner) == before
 
 
-def test_wrong_answer_message_teaches_without_showing_hidden_tests(course):
+def test_wrong_answer_message_teaches_without_showing_hidden_tests(course, selfgrade_gradebook):
     nb = solved(course)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "pairwise_sq_dists":
@@ -132,7 +132,7 @@ def table_rows(out: str) -> dict[str, str]:
     return rows
 
 
-def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course):
+def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course, selfgrade_gradebook):
     write_learner(course, one_wrong_one_untouched(course))
     result = run(["mlgrind", "grade", "01"], course)
     assert result.returncode == 0, result.stderr
@@ -182,7 +182,7 @@ def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course)
     assert "<table>" in html and "<td>(B, F) with (F,)</td>" in html.replace("<code>", "").replace("</code>", "")
 
 
-def test_plain_nbgrader_feedback_is_the_report_mlgrind_grade_writes(generated_course):
+def test_plain_nbgrader_feedback_is_the_report_mlgrind_grade_writes(generated_course, selfgrade_gradebook):
     course = generated_course
     nb = one_wrong_one_untouched(course)
     folder = course / "autograder" / "submitted" / "ada" / A
@@ -220,7 +220,7 @@ def test_stale_gradebook_is_regenerated_from_source(course):
     assert cell["status"] == "fail" and "a newer hidden test" in cell["message"]
 
 
-def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course):
+def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course, selfgrade_gradebook):
     nb = solved(course)
     kept = []
     for cell in nb.cells:
@@ -248,7 +248,7 @@ def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course):
     assert "checksum" not in result.stdout + result.stderr
 
 
-def test_kernel_runs_where_and_as_plain_nbgrader_autograde_runs_it(course):
+def test_kernel_runs_where_and_as_plain_nbgrader_autograde_runs_it(course, selfgrade_gradebook):
     """The kernel `grade` starts early runs beside a copy of the submission, outside the course, marked as autograde."""
     nb = solved(course)
     probe = nbformat.v4.new_code_cell(
@@ -332,7 +332,7 @@ def test_build_is_deterministic_and_keeps_a_learners_work(course):
     assert learner.read_bytes() == before
 
 
-def test_limit_messages_say_the_limits_the_settings_set(course):
+def test_limit_messages_say_the_limits_the_settings_set(course, selfgrade_gradebook):
     nb = solved(course)
     replace_solution(nb, "broadcast_shape", "while True:\n    pass")
     replace_solution(nb, "pairwise_sq_dists", "import time\n\ndef pairwise_sq_dists(a_ND, b_MD):\n    time.sleep(10**6)")

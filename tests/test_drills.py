@@ -140,7 +140,7 @@ def test_unknown_topic_is_a_usage_error(course):
     assert result.returncode == 2 and "valid: broadcasting, matmul, reshape, einsum" in result.stderr
 
 
-def test_progress_reflects_a_grade_and_survives_reset(course):
+def test_progress_reflects_a_grade_and_survives_reset(course, selfgrade_gradebook):
     assert run(["mlgrind", "grade", "01"], course).returncode == 0
     report = run(["mlgrind", "progress"], course).stdout
     assert "01_broadcasting" in report and "0/15" in report

@@ -221,7 +221,7 @@ def test_attacks_fail_in_plain_serial_nbgrader(attacked_class):
     check_class(course, spill, expected, None)
 
 
-def test_a_learner_who_patches_numpy_loses_the_exercise_and_is_told(course):
+def test_a_learner_who_patches_numpy_loses_the_exercise_and_is_told(course, selfgrade_gradebook):
     nb = with_attack(wrong(solved(course, A), "standardize_per_row"), "broadcast_shape",
                      TAMPERING["patches-allclose"][1])
     nbformat.write(nb, str(course / "notebooks" / f"{A}.ipynb"))

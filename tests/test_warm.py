@@ -54,7 +54,7 @@ def write_learner(course: Path, nb) -> None:
 
 
 @pytest.fixture
-def warm_course(generated_course):
+def warm_course(generated_course, selfgrade_gradebook):
     """A course whose graders are stopped at the end, with a check that none is left running."""
     yield generated_course
     stop_warm_grader(generated_course)
