@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from support import REPO, html_text, leaked_lines, replace_solution, run
 from support import hidden_lines as _hidden_lines
@@ -182,6 +183,7 @@ def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course,
     assert "<table>" in html and "<td>(B, F) with (F,)</td>" in html.replace("<code>", "").replace("</code>", "")
 
 
+@pytest.mark.slow
 def test_plain_nbgrader_feedback_is_the_report_mlgrind_grade_writes(generated_course, selfgrade_gradebook):
     course = generated_course
     nb = one_wrong_one_untouched(course)
@@ -203,6 +205,7 @@ def test_plain_nbgrader_feedback_is_the_report_mlgrind_grade_writes(generated_co
     assert plain.startswith(f"score: 10 / 15 autograded points (+2 read by a person) {graded['next'].replace('`', '')} ")
 
 
+@pytest.mark.slow
 def test_stale_gradebook_is_regenerated_from_source(course):
     write_learner(course, solved(course))
     first = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)

@@ -76,6 +76,7 @@ def test_scaffold_never_overwrites_a_learners_module(course, tmp_path):
     assert len(kept) == 1 and kept[0].read_text() == "# my work\n"
 
 
+@pytest.mark.slow
 def test_check_works_in_the_scaffolds_own_folder_and_carries_the_written_answer(course, selfgrade_gradebook, tmp_path):
     out = tmp_path / "grind"  # outside the course: only the scaffold knows where the course is
     assert run(["mlgrind", "scaffold", "01", "--out", str(out)], course).returncode == 0
@@ -120,6 +121,7 @@ def test_as_notebook_puts_each_written_answer_in_its_cell_and_leaves_unwritten_o
     assert answer_cells(as_notebook(Course(course), A, module)) == {"interview_answer": "line one\n\nline two"}
 
 
+@pytest.mark.slow
 def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(course, selfgrade_gradebook, tmp_path):
     out = tmp_path / "grind"
     assert run(["mlgrind", "scaffold", "01", "--out", str(out)], course).returncode == 0

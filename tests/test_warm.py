@@ -61,6 +61,7 @@ def warm_course(generated_course, selfgrade_gradebook):
     assert not warm.running(generated_course), "a warm grader is still running"
 
 
+@pytest.mark.slow
 def test_a_second_grade_is_served_warm_and_prints_what_an_in_process_grade_prints(warm_course):
     course = warm_course
     write_learner(course, replace_solution(solved(course, A), "pairwise_sq_dists", TRANSPOSED))
@@ -81,6 +82,7 @@ def test_a_second_grade_is_served_warm_and_prints_what_an_in_process_grade_print
     assert Path(json.loads(warm_json.stdout)["feedback"]).is_file()
 
 
+@pytest.mark.slow
 def test_a_notebook_edited_between_grades_is_graded_afresh(warm_course):
     course = warm_course
     write_learner(course, solved(course, A))
@@ -99,6 +101,7 @@ def test_a_notebook_edited_between_grades_is_graded_afresh(warm_course):
     assert broken.stderr.strip().splitlines() == [broken.stderr.strip()] and "not valid JSON" in broken.stderr
 
 
+@pytest.mark.slow
 def test_two_grades_at_once_are_served_one_after_the_other(warm_course):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -112,6 +115,7 @@ def test_two_grades_at_once_are_served_one_after_the_other(warm_course):
     assert served(course) == 2
 
 
+@pytest.mark.slow
 def test_a_killed_warm_grader_loses_no_grade(warm_course):
     course = warm_course
     write_learner(course, solved(course, A))
@@ -127,6 +131,7 @@ def test_a_killed_warm_grader_loses_no_grade(warm_course):
     assert grade(course).stdout == expected and served(course) == 1
 
 
+@pytest.mark.slow
 def test_a_hung_warm_grader_is_stopped_and_loses_no_grade(warm_course, monkeypatch, capsys):
     course = warm_course
     write_learner(course, solved(course, A))
@@ -176,6 +181,7 @@ def test_an_infinite_loop_still_hits_the_time_limit_and_the_next_grade_works(war
     assert warm.ping(course) == pid
 
 
+@pytest.mark.slow
 def test_other_settings_or_a_changed_course_config_end_the_grader(warm_course):
     course = warm_course
     write_learner(course, solved(course, A))
