@@ -733,6 +733,7 @@ import json  # noqa: E402
 from support import REPO, run  # noqa: E402
 
 
+@pytest.mark.slow  # a full grade of every notebook
 @pytest.mark.parametrize("assignment", sorted(p.stem for p in (REPO / "notebooks").glob("0*.ipynb")))
 def test_grading_an_untouched_notebook_says_not_attempted_for_every_exercise_and_sees_no_tampering(course, assignment):
     result = run(["mlgrind", "grade", assignment, "--json"], course)
