@@ -9,7 +9,7 @@ LAB_ARGS ?=
 LAB_ROOT ?= notebooks
 PYTEST_ARGS ?=
 
-.PHONY: lab lab-headless test build venv browser postgres hub-proxy sandbox
+.PHONY: lab lab-headless test test-fast build venv browser postgres hub-proxy sandbox
 
 venv: $(STAMP)
 
@@ -72,5 +72,12 @@ hub-proxy: $(STAMP)
 	fi
 
 # --durations: the slowest tests are listed at the end of every run, so a slow one shows up early.
+PYTEST = PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --durations=25
 test: $(STAMP) browser postgres hub-proxy sandbox
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --durations=25 $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+# The inner loop: everything but the browser, class-scale, answer-class and slow tests (the markers
+# are listed in pyproject.toml); `make test` still runs them all.
+FAST := not browser and not class_scale and not answers and not slow
+test-fast: $(STAMP) browser postgres hub-proxy sandbox
+	$(PYTEST) -m "$(FAST)" $(PYTEST_ARGS)

@@ -1,40 +1,26 @@
-"""Shared fixtures: a throw-away copy of the course, and the real commands run inside it."""
+"""Fixtures only: a throw-away course copy, gradebooks and answer classes made once, PostgreSQL, Chromium.
+
+Tests take them by name; plain helpers (``run``, ``env``, ``copy_course``…) are in support.py.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
+import browser_setup
+from answer_classes import grade_answer_class
 from pgcluster import Cluster, server_bin
-from support import REPO, copy_course  # noqa: F401
-
-BIN = Path(sys.executable).parent
+from support import copy_course, run
 
 # Every `mlgrind grade` would leave a warm grader (and its kernel) behind in each temporary course;
 # tests/test_warm.py turns it on where it is the subject and stops each grader it starts.
 os.environ["MLGRIND_WARM"] = "0"
-
-
-def env(**extra: str) -> dict:
-    environment = dict(os.environ)
-    environment["PATH"] = f"{BIN}{os.pathsep}{environment.get('PATH', '')}"
-    environment.pop("MLGRIND_DB_URL", None)
-    environment.update(extra)
-    return environment
-
-
-def run(args: list[str], cwd: Path, timeout: float = 600, **extra_env: str) -> subprocess.CompletedProcess:
-    """Run a command of the course's environment (``mlgrind``, ``nbgrader``…) in ``cwd``."""
-    return subprocess.run(
-        [str(BIN / args[0]), *args[1:]], cwd=cwd, env=env(**extra_env), capture_output=True, text=True,
-        timeout=timeout,
-    )
 
 
 @pytest.fixture
@@ -47,9 +33,9 @@ def course(tmp_path: Path) -> Path:
 def gradebooks(tmp_path_factory):
     """Gradebooks generated once per run: ``gradebooks.into(course, "01_broadcasting")`` copies one in.
 
-    The copy is what ``nbgrader generate_assignment`` leaves in ``autograder/gradebook.db``, so the
-    first ``mlgrind grade`` in that course finds its gradebook current and skips building it (about
-    3 of a fresh course's 7 seconds here).
+    The copy is what ``nbgrader generate_assignment`` leaves in ``autograder/gradebook.db``, the class
+    gradebook ``mlgrind autograde`` and plain nbgrader grade into (a self-grade keeps its own: see
+    ``selfgrade_gradebooks``).
     """
 
     class Gradebooks(dict):
@@ -75,6 +61,65 @@ def generated_course(course: Path, gradebooks) -> Path:
 
 
 @pytest.fixture(scope="session")
+def selfgrade_gradebooks(tmp_path_factory):
+    """Self-grade gradebooks built once per run: ``selfgrade_gradebooks.into(course, "01_broadcasting")``.
+
+    A course's first ``mlgrind grade`` or ``check`` of an assignment loads the hidden tests into
+    ``autograder/selfgrade/gradebook.db`` (and stamps the source's digest beside it): more than half
+    of that grade's time here. The template is built by a real first grade, whose learner is then
+    removed, so the copy holds what the first grade built and nothing else; a later grade in the
+    course finds it current, as a learner's second grade does.
+    """
+    from nbgrader.api import Gradebook
+
+    class SelfGradebooks(dict):
+        def __missing__(self, assignment: str) -> Path:
+            template = copy_course(tmp_path_factory.mktemp("selfgrade") / "course")
+            graded = run(["mlgrind", "grade", assignment, "--json"], template)
+            assert graded.returncode == 0, graded.stderr[-3000:]
+            learner = json.loads(graded.stdout)["student"]
+            folder = template / "autograder" / "selfgrade"
+            with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gb:
+                gb.remove_submission(assignment, learner)
+                gb.remove_student(learner)
+            self[assignment] = folder
+            return folder
+
+        def into(self, course: Path, assignment: str) -> Path:
+            target = course / "autograder" / "selfgrade"
+            target.mkdir(parents=True, exist_ok=True)
+            for name in ("gradebook.db", "gradebook.db.sources.json"):
+                shutil.copy2(self[assignment] / name, target / name)
+            return course
+
+    return SelfGradebooks()
+
+
+@pytest.fixture
+def selfgrade_gradebook(course: Path, selfgrade_gradebooks) -> Path:
+    """01_broadcasting's self-grade gradebook, built once per run and copied into ``course``."""
+    selfgrade_gradebooks.into(course, "01_broadcasting")
+    return course / "autograder" / "selfgrade" / "gradebook.db"
+
+
+@pytest.fixture(scope="session")
+def graded_classes(tmp_path_factory, gradebooks):
+    """assignment -> its answer class (answer_classes.py), graded once per run when first asked for.
+
+    tests/test_answers.py judges its notebook students, tests/test_editor.py its module students.
+    """
+
+    class Classes(dict):
+        def __missing__(self, assignment: str):
+            base = tmp_path_factory.mktemp(f"answers-{assignment}")
+            course = gradebooks.into(copy_course(base / "course"), assignment)
+            self[assignment] = grade_answer_class(course, assignment, base / "modules")
+            return self[assignment]
+
+    return Classes()
+
+
+@pytest.fixture(scope="session")
 def postgres():
     """A throw-away PostgreSQL cluster for the whole run; ``postgres.database()`` gives a fresh URL."""
     if server_bin() is None:
@@ -84,3 +129,15 @@ def postgres():
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="mlgrind-pg-"))).start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """Headless Chromium (Debian's, driven by Playwright); skips and says why without it, fails under CI."""
+    reason = browser_setup.missing()
+    if reason and browser_setup.under_ci():
+        pytest.fail(f"CI=true, so the browser test must run: it {reason}")
+    if reason:
+        pytest.skip(reason)
+    with browser_setup.launched_chromium(tmp_path_factory.mktemp("chromium-home")) as browser:
+        yield browser

@@ -9,10 +9,11 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 from urllib.parse import quote
+
+from support import free_port
 
 PASSWORD = "grader p@ss"  # a space and an @ on purpose: the URL must encode them
 
@@ -21,12 +22,6 @@ def server_bin() -> Path | None:
     """The newest installed PostgreSQL server's bin folder, if any."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
     return Path(found[-1]).parent if found else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Cluster:

@@ -1,4 +1,8 @@
-"""Helpers shared by the tests and the benchmarks: a throw-away course copy, a solved notebook."""
+"""Helpers shared by the tests and the benchmarks: the course's commands, a course copy, a solved notebook.
+
+Plain functions and constants, imported by name (``from support import run``); pytest's fixtures
+are in conftest.py and reach a test by its arguments.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ import os
 import re
 import shutil
 import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -14,6 +21,31 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE_FILES = ["nbgrader_config.py", "autograder/nbgrader_config.py", "source", "release", "notebooks"]
+BIN = Path(sys.executable).parent  # the course's environment: mlgrind, nbgrader, jupyter
+
+
+def env(**extra: str) -> dict:
+    """The environment the course's commands run in: BIN first on PATH, no class database unless given."""
+    environment = dict(os.environ)
+    environment["PATH"] = f"{BIN}{os.pathsep}{environment.get('PATH', '')}"
+    environment.pop("MLGRIND_DB_URL", None)
+    environment.update(extra)
+    return environment
+
+
+def run(args: list[str], cwd: Path, timeout: float = 600, **extra_env: str) -> subprocess.CompletedProcess:
+    """Run a command of the course's environment (``mlgrind``, ``nbgrader``…) in ``cwd``."""
+    return subprocess.run(
+        [str(BIN / args[0]), *args[1:]], cwd=cwd, env=env(**extra_env), capture_output=True, text=True,
+        timeout=timeout,
+    )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def copy_course(dest: Path) -> Path:

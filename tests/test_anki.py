@@ -8,14 +8,13 @@ import sqlite3
 import zipfile
 from pathlib import Path
 
-from conftest import run
 from cost_formulas import recomputed
 from mlgrind.course import Course
 from mlgrind.recall.bank import questions
 from mlgrind.recall.drills import Question, show
 from mlgrind.recall.facts import SHEETS
 from mlgrind.recall.families import FAMILIES
-from support import numpy_says
+from support import numpy_says, run
 
 VARIANTS = 5
 

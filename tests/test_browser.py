@@ -10,149 +10,42 @@ test skips and says why; under CI (CI=true) it fails instead, so a broken setup 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from support import copy_course
+from browser_setup import expect, idle_kernel, jupyter_lab, private_environment, serving
+from support import REPO, copy_course, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # allowed to run as root
-    "--disable-gpu",
-    "--disable-background-networking",  # no outbound calls on a closed network
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+pytestmark = pytest.mark.browser
+
 NOTEBOOK = "notebooks/01_broadcasting.ipynb"
-
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:
-    sync_playwright = None
-
-
-def _missing() -> str | None:
-    if sync_playwright is None:
-        return "needs Playwright for Python: pip install -e '.[test]' (or `make test`)"
-    if not CHROMIUM.exists():
-        return ("needs Debian's chromium at /usr/bin/chromium: `make test` installs it when run as root "
-                "(apt-get install chromium); without root, ask for the `chromium` package")
-    return None
-
-
-@pytest.fixture(scope="module", autouse=True)
-def browser_available():
-    reason = _missing()
-    if reason and os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-        pytest.fail(f"CI=true, so the browser test must run: it {reason}")
-    if reason:
-        pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
+def lab(chromium, tmp_path_factory):
     """JupyterLab on a free loopback port, no token, serving a throw-away copy of the course.
 
-    HOME and every Jupyter/IPython folder live in the temp folder; the server is stopped by its PID.
+    HOME and every Jupyter/IPython folder live in the temp folder; the server is stopped afterwards.
+    Asks for ``chromium`` first, so that without a browser no server starts.
     """
     base = tmp_path_factory.mktemp("lab")
     course = copy_course(base / "course")
-    settings = base / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    # No "get notified about Jupyter news?" toast over the notebook.
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    bin_dir = Path(sys.executable).parent
-    environment = dict(
-        os.environ,
-        PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        HOME=str(base / "home"),
-        JUPYTER_CONFIG_DIR=str(base / "config"),
-        JUPYTER_DATA_DIR=str(base / "data"),
-        JUPYTER_RUNTIME_DIR=str(base / "runtime"),
-        JUPYTERLAB_SETTINGS_DIR=str(base / "settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
-        IPYTHONDIR=str(base / "ipython"),
-        JUPYTER_PLATFORM_DIRS="1",
-    )
-    environment.pop("MLGRIND_DB_URL", None)
-    port = _free_port()
-    command = [
-        str(bin_dir / "jupyter"), "lab", "--no-browser", "--port", str(port), "--ip", "127.0.0.1",
-        "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={course}",
-    ]
-    if os.geteuid() == 0:
-        command.append("--allow-root")  # the server refuses to start as root otherwise
-    log_path = base / "jupyter.log"
-    log = open(log_path, "w")
-    server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited {server.returncode}: {log_path.read_text()[-3000:]}")
-            try:
-                urllib.request.urlopen(f"{url}/api/status", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield {"url": url, "log": log_path, "course": course}
-    finally:
-        # SIGTERM lets the server shut its kernels down; SIGKILL only if it hangs.
-        try:
-            os.kill(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.kill(server.pid, signal.SIGKILL)
-            server.wait()
-        except ProcessLookupError:
-            pass
-        log.close()
+    port = free_port()
+    command = jupyter_lab(port, "", "--ServerApp.password=", f"--ServerApp.root_dir={course}")
+    with serving(command, course, private_environment(base / "jupyter"), port, token="") as (url, log):
+        yield {"url": url, "log": log, "course": course}
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    home = tmp_path_factory.mktemp("chromium-home")
-    environment = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / "config"),
-                       XDG_CACHE_HOME=str(home / "cache"))
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
-                                     env=environment)
-        yield chromium
-        chromium.close()
-
-
-def test_broadcast_flow_follows_what_is_typed(lab, browser, tmp_path):
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+def test_broadcast_flow_follows_what_is_typed(lab, chromium, tmp_path):
+    page = chromium.new_page(viewport={"width": 1280, "height": 1000})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         page.goto(f"{lab['url']}/lab/tree/{NOTEBOOK}")
-        # A connected kernel, not just the toolbar's idle dot (it reads idle before a kernel attaches).
-        idle = page.locator(".jp-StatusBar-TextItem").filter(has_text=re.compile(r"^Python 3.*\| Idle$"))
-        expect(idle).to_have_count(1, timeout=90_000)
+        expect(idle_kernel(page)).to_have_count(1, timeout=90_000)
 
         cell = page.locator(".jp-CodeCell").filter(has_text="BroadcastFlow((9, 1, 3), (4, 1))")
         expect(cell).to_have_count(1)
@@ -217,23 +110,23 @@ def _shut_down_kernels(page) -> None:
     }""")
 
 
-ASSIGNMENTS = sorted(path.stem for path in (Path(__file__).resolve().parents[1] / "notebooks").glob("0*.ipynb"))
+ASSIGNMENTS = sorted(path.stem for path in (REPO / "notebooks").glob("0*.ipynb"))
 # A traceback line through the course's own files, as IPython prints it ("File .../mlgrind/checks/checker.py:12").
 COURSE_FRAME = re.compile(r"mlgrind[/\\][\w/\\]*\.py")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_run_all_on_an_untouched_notebook_reaches_the_drill(lab, browser, tmp_path, assignment):
+def test_run_all_on_an_untouched_notebook_reaches_the_drill(lab, chromium, tmp_path, assignment):
     """Run All through the menu: every check says "not attempted yet" in one line, nothing raises,
     no output shows a frame of mlgrind, and the last cell's drill widget renders."""
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page = chromium.new_page(viewport={"width": 1280, "height": 1000})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     path = lab["course"] / "notebooks" / f"{assignment}.ipynb"
     try:
         # A workspace of its own, so the notebooks opened by earlier tests are not restored beside it.
         page.goto(f"{lab['url']}/lab/workspaces/run-all-{assignment}/tree/notebooks/{assignment}.ipynb?reset")
-        idle = page.locator(".jp-StatusBar-TextItem").filter(has_text=re.compile(r"^Python 3.*\| Idle$"))
+        idle = idle_kernel(page)
         expect(idle).to_have_count(1, timeout=90_000)
 
         page.locator(".lm-MenuBar-itemLabel").filter(has_text=re.compile(r"^Run$")).click()

@@ -731,9 +731,10 @@ def test_a_not_implemented_error_with_a_message_is_the_learners_own_error_not_a_
 
 import json  # noqa: E402
 
-from conftest import REPO, run  # noqa: E402
+from support import REPO, run  # noqa: E402
 
 
+@pytest.mark.slow  # a full grade of every notebook
 @pytest.mark.parametrize("assignment", sorted(p.stem for p in (REPO / "notebooks").glob("0*.ipynb")))
 def test_grading_an_untouched_notebook_says_not_attempted_for_every_exercise_and_sees_no_tampering(course, assignment):
     result = run(["mlgrind", "grade", assignment, "--json"], course)

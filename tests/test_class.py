@@ -16,10 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import BIN, copy_course, env, run
-from pgcluster import free_port
-from support import html_text, leaked_lines, replace_solution, solved
-from test_answers import load_answers, submit
+from answer_classes import load_answers, submit
+from support import BIN, copy_course, env, free_port, html_text, leaked_lines, replace_solution, run, solved
+
+pytestmark = pytest.mark.class_scale
 
 A = "01_broadcasting"
 TIMEOUT = "5"

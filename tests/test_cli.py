@@ -9,10 +9,10 @@ import re
 from pathlib import Path
 
 import nbformat
+import pytest
 
-from conftest import REPO, run
+from support import REPO, html_text, leaked_lines, replace_solution, run
 from support import hidden_lines as _hidden_lines
-from support import html_text, leaked_lines, replace_solution
 from support import solved as _solved
 
 A = "01_broadcasting"
@@ -38,7 +38,7 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_untouched_notebook_scores_zero_with_a_clear_table_and_is_not_modified(course):
+def test_untouched_notebook_scores_zero_with_a_clear_table_and_is_not_modified(course, selfgrade_gradebook):
     learner = course / "notebooks" / f"{A}.ipynb"
     before = digest(learner)
     result = run(["mlgrind", "grade", "01"], course / "notebooks")
@@ -62,7 +62,7 @@ def test_untouched_notebook_scores_zero_with_a_clear_table_and_is_not_modified(c
     assert not any(line in out for line in hidden_lines())
 
 
-def test_solved_notebook_gets_full_marks_as_json(course):
+def test_solved_notebook_gets_full_marks_as_json(course, selfgrade_gradebook):
     learner = write_learner(course, solved(course))
     before = digest(learner)
     result = run(["mlgrind", "grade", A, "--json"], course)
@@ -87,7 +87,7 @@ def test_solved_notebook_gets_full_marks_as_json(course):
     assert digest(learner) == before
 
 
-def test_wrong_answer_message_teaches_without_showing_hidden_tests(course):
+def test_wrong_answer_message_teaches_without_showing_hidden_tests(course, selfgrade_gradebook):
     nb = solved(course)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "pairwise_sq_dists":
@@ -133,7 +133,7 @@ def table_rows(out: str) -> dict[str, str]:
     return rows
 
 
-def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course):
+def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course, selfgrade_gradebook):
     write_learner(course, one_wrong_one_untouched(course))
     result = run(["mlgrind", "grade", "01"], course)
     assert result.returncode == 0, result.stderr
@@ -183,7 +183,8 @@ def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course)
     assert "<table>" in html and "<td>(B, F) with (F,)</td>" in html.replace("<code>", "").replace("</code>", "")
 
 
-def test_plain_nbgrader_feedback_is_the_report_mlgrind_grade_writes(generated_course):
+@pytest.mark.slow
+def test_plain_nbgrader_feedback_is_the_report_mlgrind_grade_writes(generated_course, selfgrade_gradebook):
     course = generated_course
     nb = one_wrong_one_untouched(course)
     folder = course / "autograder" / "submitted" / "ada" / A
@@ -204,6 +205,7 @@ def test_plain_nbgrader_feedback_is_the_report_mlgrind_grade_writes(generated_co
     assert plain.startswith(f"score: 10 / 15 autograded points (+2 read by a person) {graded['next'].replace('`', '')} ")
 
 
+@pytest.mark.slow
 def test_stale_gradebook_is_regenerated_from_source(course):
     write_learner(course, solved(course))
     first = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
@@ -221,7 +223,7 @@ def test_stale_gradebook_is_regenerated_from_source(course):
     assert cell["status"] == "fail" and "a newer hidden test" in cell["message"]
 
 
-def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course):
+def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course, selfgrade_gradebook):
     nb = solved(course)
     kept = []
     for cell in nb.cells:
@@ -249,7 +251,7 @@ def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course):
     assert "checksum" not in result.stdout + result.stderr
 
 
-def test_kernel_runs_where_and_as_plain_nbgrader_autograde_runs_it(course):
+def test_kernel_runs_where_and_as_plain_nbgrader_autograde_runs_it(course, selfgrade_gradebook):
     """The kernel `grade` starts early runs beside a copy of the submission, outside the course, marked as autograde."""
     nb = solved(course)
     probe = nbformat.v4.new_code_cell(
@@ -333,7 +335,7 @@ def test_build_is_deterministic_and_keeps_a_learners_work(course):
     assert learner.read_bytes() == before
 
 
-def test_limit_messages_say_the_limits_the_settings_set(course):
+def test_limit_messages_say_the_limits_the_settings_set(course, selfgrade_gradebook):
     nb = solved(course)
     replace_solution(nb, "broadcast_shape", "while True:\n    pass")
     replace_solution(nb, "pairwise_sq_dists", "import time\n\ndef pairwise_sq_dists(a_ND, b_MD):\n    time.sleep(10**6)")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import run
+from support import run
 from cost_formulas import recomputed as formulas_say
 from mlgrind.recall.costdrill import KINDS
 from mlgrind.recall.drills import LEVELS, Question, explain, is_right, parse_answer, question, questions, show

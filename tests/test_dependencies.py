@@ -17,7 +17,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from conftest import REPO
+from support import REPO
 
 if sys.version_info >= (3, 11):
     import tomllib

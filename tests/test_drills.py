@@ -13,12 +13,11 @@ import uuid
 import pexpect
 import pytest
 
-from conftest import BIN, env, run
 from mlgrind.cli import main
 from mlgrind.recall.drills import (FAMILIES, LEVELS, TOPICS, family, find, parse_answer, question, questions,
                                    shape_topic, show)
 from mlgrind.recall.drills.shape_answers import ask
-from support import REPO, numpy_says
+from support import BIN, REPO, env, numpy_says, run
 
 
 SHAPE_TOPICS = [name for name, t in TOPICS.items() if t.oracle == "NumPy"]  # the cost topic: test_cost_drill
@@ -147,7 +146,7 @@ def test_unknown_topic_is_a_usage_error(course):
     assert result.returncode == 2 and f"valid: {', '.join(TOPICS)}" in result.stderr
 
 
-def test_progress_reflects_a_grade_and_survives_reset(course):
+def test_progress_reflects_a_grade_and_survives_reset(course, selfgrade_gradebook):
     assert run(["mlgrind", "grade", "01"], course).returncode == 0
     report = run(["mlgrind", "progress"], course).stdout
     assert "01_broadcasting" in report and "0/15" in report

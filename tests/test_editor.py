@@ -11,10 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, copy_course, run
-from packing import Answer, answers_of, in_module, pack
-from support import html_text, replace_solution, solved
-from test_answers import ASSIGNMENTS, autograde, load_answers, scores, submit
+from answer_classes import ASSIGNMENTS
+from support import REPO, html_text, run, solved
 
 from mlgrind.course import Course
 from mlgrind.course.rubrics import from_source
@@ -78,7 +76,8 @@ def test_scaffold_never_overwrites_a_learners_module(course, tmp_path):
     assert len(kept) == 1 and kept[0].read_text() == "# my work\n"
 
 
-def test_check_works_in_the_scaffolds_own_folder_and_carries_the_written_answer(course, tmp_path):
+@pytest.mark.slow
+def test_check_works_in_the_scaffolds_own_folder_and_carries_the_written_answer(course, selfgrade_gradebook, tmp_path):
     out = tmp_path / "grind"  # outside the course: only the scaffold knows where the course is
     assert run(["mlgrind", "scaffold", "01", "--out", str(out)], course).returncode == 0
     folder = out / A
@@ -122,7 +121,8 @@ def test_as_notebook_puts_each_written_answer_in_its_cell_and_leaves_unwritten_o
     assert answer_cells(as_notebook(Course(course), A, module)) == {"interview_answer": "line one\n\nline two"}
 
 
-def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(course, tmp_path):
+@pytest.mark.slow
+def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(course, selfgrade_gradebook, tmp_path):
     out = tmp_path / "grind"
     assert run(["mlgrind", "scaffold", "01", "--out", str(out)], course).returncode == 0
     untouched = json.loads(run(["mlgrind", "check", "01", str(out), "--json"], course).stdout)
@@ -146,51 +146,23 @@ def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(c
     ]
 
 
-def variants_for_check(answers: list[Answer]) -> list[Answer]:
-    """Every alternative answer, and one wrong answer for each test (or set of tests) the wrong ones fail."""
-    firsts = {}
-    for answer in answers:
-        firsts.setdefault(answer.fails or answer.name, answer)
-    return list(firsts.values())
-
-
+@pytest.mark.answers
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_wrong_and_alternative_answers_score_the_same_through_check(tmp_path, assignment):
+def test_wrong_and_alternative_answers_score_the_same_through_check(graded_classes, assignment):
     """Answer variants, written as modules and graded through `check`'s conversion, score as their notebooks do.
 
     Every alternative answer, and one wrong answer per test the wrong answers fail: each exercise's
     code goes through the conversion right and wrong (tests/test_answers.py grades every wrong
     answer as a notebook). A module carries several variants when no test cell can see two of them
     (tests/packing.py, statement by statement through the module); each variant must then score zero
-    in the tests it fails and lose nothing else among the tests its packmates cannot reach.
+    in the tests it fails and lose nothing else among the tests its packmates cannot reach. The modules
+    are graded in the same class run as the notebooks of tests/test_answers.py (tests/answer_classes.py).
     """
-    course = copy_course(tmp_path / "course")
-    name = module_name(assignment)
-    variants = variants_for_check(answers_of(load_answers(assignment)))
-
-    def notebook_of(group: list[Answer], folder: Path = tmp_path / "scratch"):
-        """The notebook `check` grades for a module holding the group's answers (the source's elsewhere)."""
-        nb = solved(course, assignment)
-        for answer in group:
-            nb = replace_solution(nb, answer.solution_id, answer.code)
-        module = folder / f"{name}.py"
-        module.parent.mkdir(parents=True, exist_ok=True)
-        module.write_text(module_files(nb, assignment)[f"{name}.py"])
-        return as_notebook(Course(course), assignment, module)
-
-    first_answer_cell = next(c.metadata["nbgrader"]["grade_id"] for c in solved(course, assignment).cells
-                             if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
-    source = nbformat.read(str(course / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
-    students = pack(variants, in_module(notebook_of, first_answer_cell, source))
-    submit(course, assignment, "source", notebook_of([], tmp_path / "modules" / "source"))
-    for student in students:
-        submit(course, assignment, student.name, notebook_of(student.answers, tmp_path / "modules" / student.name))
-    assert run(["nbgrader", "generate_assignment", assignment, "--force"], course).returncode == 0
-    autograde(course, assignment)
-    got, max_scores = scores(course, assignment)
+    graded = graded_classes[assignment]
+    got, max_scores = graded.scores, graded.max_scores
     full = {k: v for k, v in max_scores.items() if k.startswith("test_")}
-    assert {k for k in full if got["source"][k] != full[k]} == set(), got["source"]
-    for student in students:
+    assert {k for k in full if got["module-source"][k] != full[k]} == set(), got["module-source"]
+    for student in graded.modules:
         lost = {k for k in full if got[student.name][k] != full[k]}
         for answer in student.answers:
             own = student.out_of_reach(answer, full)

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
-from conftest import env, run
-from support import replace_solution, solved
-from test_answers import scores, submit
+from answer_classes import scores, submit
+from support import env, replace_solution, run, solved
 
 A = "01_broadcasting"
 OTHER = "02_matmul_einsum"
@@ -47,6 +47,7 @@ def with_hidden_test(course: Path, grade_id: str, line: str) -> None:
     nbformat.write(nb, str(source))
 
 
+@pytest.mark.class_scale
 def test_a_gradebook_locked_by_another_process_delays_grading_and_loses_no_one(generated_course):
     course = generated_course
     students = ["ada", "bo", "cy"]

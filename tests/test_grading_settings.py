@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO
+from support import REPO
 
 from mlgrind.course import Course
 from mlgrind.course.limits import Limits, memory_argument, memory_from_arguments, parse_memory, size_text

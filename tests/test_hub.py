@@ -22,9 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import BIN, REPO, copy_course, env
-from pgcluster import free_port
-from support import solved
+from support import BIN, REPO, copy_course, env, free_port, solved
+
+pytestmark = pytest.mark.class_scale
 
 A = "01_broadcasting"
 PROXY = BIN.parent / "node" / "node_modules" / ".bin" / "configurable-http-proxy"

@@ -8,7 +8,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from conftest import REPO
+from support import REPO
 from mlgrind.course import Course
 from mlgrind.recall.bank import followups, questions
 

@@ -9,87 +9,17 @@ as in test_browser.py), each beside the other so neither check passes vacuously.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import BIN, REPO, copy_course, env
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _missing
-
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:
-    sync_playwright = None
+from browser_setup import expect, get, idle_kernel, jupyter_lab, private_environment, serving
+from support import REPO, copy_course, free_port
 
 NOTEBOOK = "01_broadcasting.ipynb"
 CLASS_ONLY = re.compile(r"Error fetching|exchange|nbgrader", re.IGNORECASE)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, ""
-
-
-def private_environment(base: Path) -> dict:
-    """HOME and every Jupyter folder in ``base``; no news toast over the page."""
-    environment = env(JUPYTER_PLATFORM_DIRS="1")
-    for name in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
-                 "JUPYTERLAB_WORKSPACES_DIR"):
-        environment[name] = str(base / name.lower())
-    environment.pop("JUPYTER_CONFIG_PATH", None)
-    settings = base / "settings"
-    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True, exist_ok=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
-    environment["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
-    return environment
-
-
-@contextlib.contextmanager
-def serving(command: list[str], cwd: Path, environment: dict, port: int, token: str):
-    """Run a Jupyter server command until its REST API answers; stop its process group afterwards."""
-    log_path = Path(environment["HOME"]).parent / f"server-{port}.log"
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(command, cwd=cwd, env=environment, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, f"the server exited {server.returncode}: {log_path.read_text()[-2000:]}"
-            assert time.monotonic() < deadline, f"no answer in 90 s: {log_path.read_text()[-2000:]}"
-            with contextlib.suppress(OSError):
-                if get(f"http://127.0.0.1:{port}/api/contents?token={token}")[0] == 200:
-                    break
-            time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}", log_path
-    finally:
-        with contextlib.suppress(ProcessLookupError):  # SIGTERM lets the server shut its kernels down
-            os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def make_lab(course: Path, environment: dict, port: int, token: str):
@@ -101,11 +31,7 @@ def make_lab(course: Path, environment: dict, port: int, token: str):
 
 def instructors_lab(course: Path, environment: dict, port: int, token: str):
     """Plain `jupyter lab` started in the course root, as the README's instructor guide says."""
-    command = [str(BIN / "jupyter"), "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-               f"--IdentityProvider.token={token}"]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    return serving(command, course, environment, port, token)
+    return serving(jupyter_lab(port, token), course, environment, port, token)
 
 
 def test_make_lab_headless_serves_the_notebooks(tmp_path):
@@ -121,23 +47,6 @@ def test_make_lab_headless_serves_the_notebooks(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------- in a browser
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    reason = _missing()
-    if reason and os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-        pytest.fail(f"CI=true, so the browser test must run: it {reason}")
-    if reason:
-        pytest.skip(reason)
-    home = tmp_path_factory.mktemp("chromium-home")
-    environment = dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / "config"),
-                       XDG_CACHE_HOME=str(home / "cache"))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
-                                    env=environment)
-        yield browser
-        browser.close()
-
-
 def open_notebook(browser, url: str, token: str, path: str):
     """A page showing the notebook at ``path`` with its kernel connected, and everything the console said."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -146,12 +55,12 @@ def open_notebook(browser, url: str, token: str, path: str):
     page.on("pageerror", lambda error: said.append(str(error)))
     page.goto(f"{url}/lab/tree/{path}?token={token}")
     # A connected kernel: by then every toolbar button and menu of the notebook is in place.
-    idle = page.locator(".jp-StatusBar-TextItem").filter(has_text=re.compile(r"^Python 3.*\| Idle$"))
-    expect(idle).to_have_count(1, timeout=90_000)
+    expect(idle_kernel(page)).to_have_count(1, timeout=90_000)
     expect(page.locator(".jp-NotebookPanel-toolbar")).to_be_visible()
     return page, said
 
 
+@pytest.mark.browser
 def test_make_lab_shows_nothing_meant_for_a_class(chromium, tmp_path):
     course = copy_course(tmp_path / "course")
     port, token = free_port(), "learner"
@@ -177,6 +86,7 @@ def test_make_lab_shows_nothing_meant_for_a_class(chromium, tmp_path):
             page.close()
 
 
+@pytest.mark.browser
 def test_the_instructors_lab_keeps_nbgraders_tools(chromium, tmp_path):
     course = copy_course(tmp_path / "course")
     port, token = free_port(), "instructor"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from support import REPO
 
 PACKAGE = REPO / "src" / "mlgrind"
 
@@ -361,3 +361,36 @@ def test_every_module_opens_with_a_one_line_summary():
     assert not problems, "modules without a one-line summary docstring:\n" + "\n".join(
         f"{name}: {problem}" for name, problem in sorted(problems.items())
     )
+
+
+def conftest_imports(folder: Path) -> list[str]:
+    """``file:line`` of every import of ``conftest`` in the Python files under ``folder``.
+
+    pytest loads conftest.py itself, for its fixtures; importing it as a module as well runs it twice
+    under two names. Plain helpers belong in a plain module (tests/support.py).
+    """
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name == "conftest" or name.startswith("conftest.") for name in names):
+                found.append(f"{path.relative_to(folder)}:{node.lineno}")
+    return found
+
+
+def test_the_conftest_import_finder_finds_both_forms(tmp_path):
+    (tmp_path / "test_a.py").write_text("import os\nfrom conftest import run\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "test_b.py").write_text("def f():\n    import conftest\n")
+    (tmp_path / "test_c.py").write_text("from support import run\nfrom . import conftest_like\n")
+    assert conftest_imports(tmp_path) == ["sub/test_b.py:2", "test_a.py:2"]
+
+
+def test_no_test_imports_from_conftest():
+    found = conftest_imports(REPO / "tests")
+    assert not found, "imports of conftest (take fixtures by name, helpers from support.py):\n" + "\n".join(found)

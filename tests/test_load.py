@@ -13,10 +13,11 @@ import sys
 
 import pytest
 
-from conftest import run
-from support import copy_course, replace_solution, solved
-from test_answers import load_answers, submit
+from answer_classes import load_answers, submit
+from support import copy_course, replace_solution, run, solved
 from test_class import points
+
+pytestmark = pytest.mark.class_scale
 
 A = "01_broadcasting"
 WRONG = load_answers(A).WRONG

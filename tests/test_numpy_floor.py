@@ -80,6 +80,7 @@ assert numpy.__file__.startswith({folder!r}), numpy.__file__
 """
 
 
+@pytest.mark.slow  # installs the floor NumPy once, then runs every source notebook
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_notebook_runs_on_the_lowest_numpy_allowed(floor_numpy, assignment, tmp_path):
     from nbclient import NotebookClient

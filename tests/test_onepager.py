@@ -16,7 +16,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from conftest import run
+from support import run
 from mlgrind.cli import main
 from mlgrind.shapes import palette
 from mlgrind.recall.onepager import DPI, KINDS, PAPERS, cell_text, render, write_onepagers

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import nbformat
+import pytest
 
-from conftest import copy_course, run
-from support import replace_solution, solved
-from test_answers import load_answers, submit
+from answer_classes import load_answers, submit
+from support import copy_course, replace_solution, run, solved
+
+pytestmark = pytest.mark.class_scale
 
 A = "01_broadcasting"
 

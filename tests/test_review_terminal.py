@@ -10,11 +10,10 @@ import time
 import pexpect
 import pytest
 
-from conftest import BIN, env, run
 from mlgrind.course import Course
 from mlgrind.recall import memory_states
 from mlgrind.recall.drills import Question
-from support import numpy_says
+from support import BIN, env, numpy_says, run
 
 DRILL = re.compile(r"\[(\d+)/(\d+)\] (?P<title>[^\r\n]+) \((?:new|due now|due \d+ days? ago)\)\r\n"
                    r"(?P<shapes>[^\r\n]+)\r\n  (?P<expr>[^\r\n]+?)  ->")

@@ -14,13 +14,12 @@ import nbformat
 import pexpect
 import pytest
 
-from conftest import BIN, REPO, env, run
 from mlgrind.course import Course
 from mlgrind.course.rubrics import GRADE_ID, answer_cells, from_source, is_answered, is_interview, parse, without_hidden
 from mlgrind.grading.preprocessors.feedback_2_show_rubric import UNANSWERED_NOTE
 from mlgrind.grading.written_answers import after_grade_lines, answered
 from mlgrind.recall.history import record_rating, report
-from support import html_text
+from support import BIN, REPO, env, html_text, run
 
 A = "01_broadcasting"
 ASSIGNMENTS = sorted(p.parent.name for p in (REPO / "source").glob("*/*.ipynb"))
@@ -131,7 +130,7 @@ def test_a_cell_readded_from_the_gradebook_is_not_an_answer():
 
 
 @pytest.mark.parametrize("show_rubric", [True, False])
-def test_a_deleted_answer_cell_is_put_back_unanswered_and_shows_no_model_answer(generated_course, show_rubric):
+def test_a_deleted_answer_cell_is_put_back_unanswered_and_shows_no_model_answer(generated_course, selfgrade_gradebook, show_rubric):
     """Even with the rubric step turned off (an instructor holding model answers back), nothing leaks."""
     course = generated_course
     if not show_rubric:
@@ -160,7 +159,7 @@ def test_the_gradebook_source_cell_holds_what_the_release_leaves_out(generated_c
     assert parse(source).model_answer == rubric().model_answer
 
 
-def test_an_unanswered_grade_asks_for_an_answer_first_and_shows_no_model_answer(generated_course):
+def test_an_unanswered_grade_asks_for_an_answer_first_and_shows_no_model_answer(generated_course, selfgrade_gradebook):
     result = subprocess.run([str(BIN / "mlgrind"), "grade", "01", "--rate"], cwd=generated_course, env=env(),
                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -175,7 +174,7 @@ def test_an_unanswered_grade_asks_for_an_answer_first_and_shows_no_model_answer(
     assert ratings(generated_course) == []
 
 
-def test_an_answered_grade_shows_the_rubric_and_a_rating_is_kept_apart_from_every_gradebook(generated_course):
+def test_an_answered_grade_shows_the_rubric_and_a_rating_is_kept_apart_from_every_gradebook(generated_course, selfgrade_gradebook):
     course = generated_course
     write_answer(course)
     class_gradebook = course / "autograder" / "gradebook.db"
@@ -221,7 +220,7 @@ def test_an_answered_grade_shows_the_rubric_and_a_rating_is_kept_apart_from_ever
 
 
 @pytest.mark.parametrize("how", ["eof", "killed"])
-def test_a_rating_stopped_midway_keeps_what_was_kept_and_adds_nothing(generated_course, how):
+def test_a_rating_stopped_midway_keeps_what_was_kept_and_adds_nothing(generated_course, selfgrade_gradebook, how):
     write_answer(generated_course)
     earlier = [(A, 0.5, 2.0, "ynnn")] if how == "killed" else []
     if earlier:

@@ -20,9 +20,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import run
-from support import html_text, leaked_lines, replace_solution, solved
-from test_answers import load_answers, scores, submit
+from answer_classes import load_answers, scores, submit
+from support import html_text, leaked_lines, replace_solution, run, solved
 from test_class import points
 
 A = "01_broadcasting"
@@ -206,6 +205,7 @@ def attacked_class(generated_course, tmp_path, listener):
     return generated_course, spill, make_class(generated_course, spill, listener)
 
 
+@pytest.mark.class_scale
 def test_attacks_fail_in_parallel_class_grading(attacked_class):
     course, spill, expected = attacked_class
     graded = run(["mlgrind", "autograde", A, "--jobs", "2"], course, timeout=1800, MLGRIND_CELL_TIMEOUT="10")
@@ -213,6 +213,7 @@ def test_attacks_fail_in_parallel_class_grading(attacked_class):
     check_class(course, spill, expected, graded.stdout)
 
 
+@pytest.mark.class_scale
 def test_attacks_fail_in_plain_serial_nbgrader(attacked_class):
     course, spill, expected = attacked_class
     graded = run(["nbgrader", "autograde", A, "--force"], course, timeout=1800, MLGRIND_CELL_TIMEOUT="10")
@@ -220,7 +221,7 @@ def test_attacks_fail_in_plain_serial_nbgrader(attacked_class):
     check_class(course, spill, expected, None)
 
 
-def test_a_learner_who_patches_numpy_loses_the_exercise_and_is_told(course):
+def test_a_learner_who_patches_numpy_loses_the_exercise_and_is_told(course, selfgrade_gradebook):
     nb = with_attack(wrong(solved(course, A), "standardize_per_row"), "broadcast_shape",
                      TAMPERING["patches-allclose"][1])
     nbformat.write(nb, str(course / "notebooks" / f"{A}.ipynb"))

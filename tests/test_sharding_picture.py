@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from matplotlib.colors import to_hex
 
-from conftest import REPO
+from support import REPO
 from mlgrind.pictures.sharding import DEVICE_COLOURS, EVERY_DEVICE, sharding_layouts
 
 DEVICE_0, DEVICE_1, EVERY = (to_hex(c) for c in (*DEVICE_COLOURS, EVERY_DEVICE))

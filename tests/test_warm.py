@@ -16,8 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import BIN, run
-from support import replace_solution, solved, stop_warm_grader, wait_exit
+from support import BIN, replace_solution, run, solved, stop_warm_grader, wait_exit
 
 from mlgrind.course import Course
 from mlgrind.grading import warm
@@ -55,13 +54,14 @@ def write_learner(course: Path, nb) -> None:
 
 
 @pytest.fixture
-def warm_course(generated_course):
+def warm_course(generated_course, selfgrade_gradebook):
     """A course whose graders are stopped at the end, with a check that none is left running."""
     yield generated_course
     stop_warm_grader(generated_course)
     assert not warm.running(generated_course), "a warm grader is still running"
 
 
+@pytest.mark.slow
 def test_a_second_grade_is_served_warm_and_prints_what_an_in_process_grade_prints(warm_course):
     course = warm_course
     write_learner(course, replace_solution(solved(course, A), "pairwise_sq_dists", TRANSPOSED))
@@ -82,6 +82,7 @@ def test_a_second_grade_is_served_warm_and_prints_what_an_in_process_grade_print
     assert Path(json.loads(warm_json.stdout)["feedback"]).is_file()
 
 
+@pytest.mark.slow
 def test_a_notebook_edited_between_grades_is_graded_afresh(warm_course):
     course = warm_course
     write_learner(course, solved(course, A))
@@ -100,6 +101,7 @@ def test_a_notebook_edited_between_grades_is_graded_afresh(warm_course):
     assert broken.stderr.strip().splitlines() == [broken.stderr.strip()] and "not valid JSON" in broken.stderr
 
 
+@pytest.mark.slow
 def test_two_grades_at_once_are_served_one_after_the_other(warm_course):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -113,6 +115,7 @@ def test_two_grades_at_once_are_served_one_after_the_other(warm_course):
     assert served(course) == 2
 
 
+@pytest.mark.slow
 def test_a_killed_warm_grader_loses_no_grade(warm_course):
     course = warm_course
     write_learner(course, solved(course, A))
@@ -128,6 +131,7 @@ def test_a_killed_warm_grader_loses_no_grade(warm_course):
     assert grade(course).stdout == expected and served(course) == 1
 
 
+@pytest.mark.slow
 def test_a_hung_warm_grader_is_stopped_and_loses_no_grade(warm_course, monkeypatch, capsys):
     course = warm_course
     write_learner(course, solved(course, A))
@@ -177,6 +181,7 @@ def test_an_infinite_loop_still_hits_the_time_limit_and_the_next_grade_works(war
     assert warm.ping(course) == pid
 
 
+@pytest.mark.slow
 def test_other_settings_or_a_changed_course_config_end_the_grader(warm_course):
     course = warm_course
     write_learner(course, solved(course, A))

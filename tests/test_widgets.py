@@ -12,10 +12,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import env, run
 from mlgrind.shapes import palette
 from mlgrind.widgets import BroadcastFlow, EinsumFlow, MatmulFlow, parse_shape, parse_shapes
-from support import solved
+from support import env, run, solved
 
 BIN = Path(sys.executable).parent
 
@@ -208,7 +207,7 @@ def test_executed_notebook_exported_to_html_shows_the_diagram(course, tmp_path):
         assert label in text
 
 
-def test_feedback_report_shows_the_diagram(course):
+def test_feedback_report_shows_the_diagram(course, selfgrade_gradebook):
     nbformat.write(solved(course, "01_broadcasting"), str(course / "notebooks" / "01_broadcasting.ipynb"))
     result = run(["mlgrind", "grade", "01", "--json"], course)
     assert result.returncode == 0, result.stderr
