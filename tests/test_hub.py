@@ -23,6 +23,7 @@ import nbformat
 import pytest
 
 from conftest import BIN, REPO, copy_course, env
+from gradesheet import gradesheet
 from pgcluster import free_port
 from support import solved
 
@@ -146,4 +147,4 @@ def test_a_class_on_jupyterhub(hub):
     status, submissions = call("GET", f"{formgrader}/submissions/{A}", tokens["instructor"])
     assert status == 200
     scores = {s["student"]: s["score"] for s in submissions}
-    assert scores == {"student-a": 15, "student-b": 0}
+    assert scores == {"student-a": gradesheet(A, course).total, "student-b": 0}
