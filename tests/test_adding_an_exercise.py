@@ -18,34 +18,33 @@ from support import solved
 A = "01_broadcasting"
 POINTS = 5
 SOLUTION = '''
-def outer_sum(a_N, b_M):
-    """out_NM[n, m] = a_N[n] + b_M[m]. a_N: (N,), b_M: (M,) -> (N, M)."""
+def toy_row_sums(x_NM):
+    """s_N[n] = the sum of row n. x_NM: (N, M) -> (N,)."""
     ### BEGIN SOLUTION
-    return a_N[:, None] + b_M[None, :]
+    return x_NM.sum(axis=1)
     ### END SOLUTION
 '''
 CHECK = '''
 from mlgrind.checks import QuickCheck
 
-with QuickCheck("outer_sum") as check:
-    out_NM = outer_sum(np.array([0.0, 10.0]), np.array([1.0, 2.0, 3.0]))
-    if check.shape("out_NM", out_NM, (2, 3)):
-        check.close("out_NM", out_NM, [[1.0, 2.0, 3.0], [11.0, 12.0, 13.0]])
+with QuickCheck("toy_row_sums") as check:
+    s_N = toy_row_sums(np.arange(6.0).reshape(2, 3))
+    if check.shape("s_N", s_N, (2,)):
+        check.close("s_N", s_N, [3.0, 12.0])
 '''
 HIDDEN = '''
-"""Hidden: random N != M (1 included): the shape, then every entry against a loop."""
+"""Hidden: random N and M (1 included): the shape, then each row's sum against a loop."""
 ### BEGIN HIDDEN TESTS
 import numpy as np
 from mlgrind.checks import Checker
 
-with Checker("outer_sum") as check:
+with Checker("toy_row_sums") as check:
     rng = np.random.default_rng(0)
     for N, M in [(1, 1), (1, 4), (3, 1), (5, 2)]:
-        a_N, b_M = rng.normal(size=N), rng.normal(size=M)
-        out_NM = outer_sum(a_N, b_M)
-        if check.shape(f"outer_sum of ({N},) and ({M},)", out_NM, (N, M)):
-            want = [[a_N[n] + b_M[m] for m in range(M)] for n in range(N)]
-            check.close(f"outer_sum of ({N},) and ({M},)", out_NM, want)
+        x_NM = rng.normal(size=(N, M))
+        s_N = toy_row_sums(x_NM)
+        if check.shape(f"toy_row_sums of ({N}, {M})", s_N, (N,)):
+            check.close(f"toy_row_sums of ({N}, {M})", s_N, [sum(float(v) for v in row_M) for row_M in x_NM])
 ### END HIDDEN TESTS
 '''
 
@@ -59,19 +58,19 @@ def nbgrader_cell(make, grade_id: str, source: str, **meta):
 
 
 def add_toy_exercise(course, number: int) -> None:
-    """Exercise ``number``, `outer_sum`, after the last autograded test cell of the course's source notebook."""
+    """Exercise ``number``, `toy_row_sums`, after the last autograded test cell of the course's source notebook."""
     path = course / "source" / A / f"{A}.ipynb"
     nb = nbformat.read(str(path), as_version=4)
     last_test = max(i for i, c in enumerate(nb.cells)
                     if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
     heading = nbformat.v4.new_markdown_cell(
-        f"## Exercise {number} · `outer_sum(a_N, b_M)` ({POINTS} points)\n\n"
-        "Every sum of one entry of `a_N` and one of `b_M`, as an `(N, M)` table, by broadcasting.", id="md-outer-sum")
+        f"## Exercise {number} · `toy_row_sums(x_NM)` ({POINTS} points)\n\nThe sum of each row of `x_NM`.",
+        id="md-toy-row-sums")
     nb.cells[last_test + 1:last_test + 1] = [
         heading,
-        nbgrader_cell(nbformat.v4.new_code_cell, "outer_sum", SOLUTION, locked=False, solution=True),
-        nbgrader_cell(nbformat.v4.new_code_cell, "check_outer_sum", CHECK),
-        nbgrader_cell(nbformat.v4.new_code_cell, "test_outer_sum", HIDDEN, grade=True, points=POINTS),
+        nbgrader_cell(nbformat.v4.new_code_cell, "toy_row_sums", SOLUTION, locked=False, solution=True),
+        nbgrader_cell(nbformat.v4.new_code_cell, "check_toy_row_sums", CHECK),
+        nbgrader_cell(nbformat.v4.new_code_cell, "test_toy_row_sums", HIDDEN, grade=True, points=POINTS),
     ]
     nbformat.write(nb, str(path))
 
@@ -89,18 +88,21 @@ def table(out: str) -> dict[str, str]:
 
 def test_an_exercise_added_to_source_is_built_graded_and_counted(course):
     before = gradesheet(A, course)
+    assert "test_toy_row_sums" not in {cell.grade_id for cell in before.cells}, "the toy's name is taken"
     number = len({cell.label for cell in before.autograded}) + 1
     add_toy_exercise(course, number)
     sheet = gradesheet(A, course)
-    label = f"Exercise {number} · `outer_sum(a_N, b_M)`"
-    assert sheet["test_outer_sum"].label == label and sheet.total == before.total + POINTS
+    label = f"Exercise {number} · `toy_row_sums(x_NM)`"
+    assert sheet.label("test_toy_row_sums") == label and sheet.total == before.total + POINTS
+    after = before.cells.index(before.autograded[-1]) + 1  # the toy's row follows the last autograded one
+    assert sheet.labels == before.labels[:after] + [label] + before.labels[after:]
 
     built = run(["mlgrind", "build", "01"], course)
     assert built.returncode == 0, built.stderr
     release = course / "release" / A / f"{A}.ipynb"
     released = release.read_text(encoding="utf-8")
-    assert "raise NotImplementedError" in released and "a_N[:, None] + b_M[None, :]" not in released
-    assert "for m in range(M)" not in released  # the hidden test stays in source/
+    assert "def toy_row_sums" in released and "x_NM.sum(axis=1)" not in released
+    assert "row_M in x_NM" not in released  # the hidden test stays in source/
     assert (course / "notebooks" / f"{A}.ipynb").read_bytes() == release.read_bytes()
 
     untouched = run(["mlgrind", "grade", "01"], course)
