@@ -17,21 +17,13 @@ import nbformat
 import pytest
 
 from answer_classes import load_answers, submit
+from gradesheet import gradesheet
 from support import BIN, copy_course, env, free_port, html_text, leaked_lines, replace_solution, run, solved
 
 pytestmark = pytest.mark.class_scale
 
 A = "01_broadcasting"
 TIMEOUT = "5"
-
-
-def points(course: Path) -> dict[str, float]:
-    nb = nbformat.read(str(course / "source" / A / f"{A}.ipynb"), as_version=4)
-    return {
-        c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"]["points"])
-        for c in nb.cells
-        if c.metadata.get("nbgrader", {}).get("grade")
-    }
 
 
 def without(nb, grade_id):
@@ -48,8 +40,8 @@ def with_source(nb, grade_id, source):
 
 def build_class(course: Path):
     """student -> (how to write the submission, expected autograded score, manual score, note)."""
-    full = sum(v for k, v in points(course).items() if k.startswith("test_"))
-    pts = points(course)
+    sheet = gradesheet(A, course)
+    full = sheet.total
 
     def notebook(nb):
         return lambda folder: nbformat.write(nb, str(folder / f"{A}.ipynb"))
@@ -60,15 +52,15 @@ def build_class(course: Path):
     students["untouched"] = (lambda folder: None, 0, 0, None)
     for name, (solution_id, test_id, code) in load_answers(A).WRONG.items():
         nb = replace_solution(solved(course, A), solution_id, code)
-        students[f"partial-{name}"] = (notebook(nb), full - pts[test_id], 1, None)
+        students[f"partial-{name}"] = (notebook(nb), full - sheet.points(test_id), 1, None)
     students["malformed"] = (lambda folder: (folder / f"{A}.ipynb").write_text('{"cells": [oops'), 0, None,
                              "failed: NotJSONError")
     loops = replace_solution(solved(course, A), "broadcast_shape", "while True:\n    pass")
-    students["infinite-loop"] = (notebook(loops), full - pts["test_broadcast_shape"], 2, "cell timed out")
+    students["infinite-loop"] = (notebook(loops), full - sheet.points("test_broadcast_shape"), 2, "cell timed out")
     hog = replace_solution(solved(course, A), "standardize", "big = np.ones((10**6, 10**6))")
-    students["memory-hog"] = (notebook(hog), full - pts["test_standardize"], 2, "out of memory")
+    students["memory-hog"] = (notebook(hog), full - sheet.points("test_standardize"), 2, "out of memory")
     dies = replace_solution(solved(course, A), "mse_loss", "import os\nos._exit(1)")
-    students["kernel-dies"] = (notebook(dies), full - pts["test_mse_loss"], 2, "kernel died")
+    students["kernel-dies"] = (notebook(dies), full - sheet.points("test_mse_loss"), 2, "kernel died")
     spam_nb = solved(course, A)
     spam_source = next(c.source for c in spam_nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "broadcast_shape")
     spam = replace_solution(spam_nb, "broadcast_shape", spam_source + "\nfor i in range(100000):\n    print('spam', i)")
@@ -247,7 +239,7 @@ def test_gradebook_stays_consistent(cycle):
         assert sorted(s.student.id for s in submissions) == sorted(students)
         for submission in submissions:
             assert len(submission.notebooks) == 1
-            assert len(submission.notebooks[0].grades) == len(points(course))
+            assert len(submission.notebooks[0].grades) == len(gradesheet(A, course).cells)
 
 
 def test_an_unreachable_postgresql_gradebook_gets_one_line_and_no_password(postgres, course):

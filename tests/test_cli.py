@@ -11,11 +11,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from gradesheet import gradesheet
 from support import REPO, html_text, leaked_lines, replace_solution, run
 from support import hidden_lines as _hidden_lines
 from support import solved as _solved
 
 A = "01_broadcasting"
+SHEET = gradesheet(A)
+# Answers written as functions: a release copy's stub raises NotImplementedError.
+FUNCTION_TESTS = ("test_broadcast_shape", "test_standardize", "test_pairwise_sq_dists", "test_mse_loss")
 
 
 def solved(course: Path, assignment: str = A):
@@ -44,20 +48,21 @@ def test_untouched_notebook_scores_zero_with_a_clear_table_and_is_not_modified(c
     result = run(["mlgrind", "grade", "01"], course / "notebooks")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "score: 0 / 15 autograded points (+2 read by a person)" in out
-    for title in ["Exercise 1 · `broadcast_shape(*shapes)`", "Exercise 3 · `standardize(x_BF, eps)`",
-                  "Exercise 4 · `pairwise_sq_dists(a_ND, b_MD)`", "Exercise 5 · Bug hunt: the loss that broadcast"]:
+    assert SHEET.score_line(0) in out
+    for test_id in FUNCTION_TESTS:
         # The status says "not attempted"; the message gives the reason, whole, once.
-        assert re.search(rf"^{re.escape(title)}\s+0/\d\s+not attempted  its cell still raises NotImplementedError$",
-                         out, re.M), out
-    assert re.search(r"^Exercise 2 · Predict the shape\s+0/3\s+not attempted  the answers are still None$", out, re.M), out
-    assert re.search(r"^Say it out loud\s+0/2\s+manual\s+not written yet: write it, then grade again to see the rubric$",
-                     out, re.M), out
+        row = rf"^{re.escape(SHEET.label(test_id))}\s+0/{SHEET.points(test_id):g}\s+"
+        assert re.search(row + r"not attempted  its cell still raises NotImplementedError$", out, re.M), out
+    predictions, interview = SHEET["test_predictions"], SHEET["interview_answer"]
+    assert re.search(rf"^{re.escape(predictions.label)}\s+0/{predictions.points:g}\s+"
+                     r"not attempted  the answers are still None$", out, re.M), out
+    assert re.search(rf"^{re.escape(interview.label)}\s+0/{interview.points:g}\s+manual\s+"
+                     r"not written yet: write it, then grade again to see the rubric$", out, re.M), out
     assert "not attempted yet" not in out and "..." not in out
     assert "--verbose" not in out  # nothing failed, so there is nothing more to show
     assert "test_broadcast_shape" not in out and "interview_answer" not in out
     assert out.splitlines()[-1] == (
-        "next: Exercise 1 · `broadcast_shape(*shapes)` - write it, run its check cell, then `mlgrind grade 01` again")
+        f"next: {SHEET.first().label} - write it, run its check cell, then `mlgrind grade 01` again")
     assert digest(learner) == before
     assert not any(line in out for line in hidden_lines())
 
@@ -70,15 +75,15 @@ def test_solved_notebook_gets_full_marks_as_json(course, selfgrade_gradebook):
     report = json.loads(result.stdout)
     assert {"assignment", "student", "score", "max_score", "cells", "feedback"} <= set(report)
     assert report["assignment"] == A
-    assert report["score"] == report["max_score"] == 15
+    assert report["score"] == report["max_score"] == SHEET.total
     statuses = {c["grade_id"]: c["status"] for c in report["cells"]}
     assert statuses.pop("interview_answer") == "manual"
     assert set(statuses.values()) == {"pass"}
     for cell in report["cells"]:
         assert set(cell) >= {"grade_id", "score", "max_score", "status", "message", "number", "title", "exercise", "summary"}
-    first = report["cells"][0]
-    assert (first["number"], first["title"]) == ("1", "`broadcast_shape(*shapes)`")
-    assert first["exercise"] == "Exercise 1 · `broadcast_shape(*shapes)`"
+    first, label = report["cells"][0], SHEET.cells[0].label
+    assert (first["number"], first["title"]) == re.fullmatch(r"Exercise (\d+) · (.+)", label).groups()
+    assert first["exercise"] == label
     assert report["next"] == (
         "next: every autograded exercise passes - open notebooks/02_matmul_einsum.ipynb; keep it fresh with `mlgrind drill`"
     )
@@ -101,7 +106,7 @@ def test_wrong_answer_message_teaches_without_showing_hidden_tests(course, selfg
     cell = next(c for c in report["cells"] if c["grade_id"] == "test_pairwise_sq_dists")
     assert cell["status"] == "fail" and cell["score"] == 0
     assert "transposed?" in cell["message"]
-    assert report["score"] == 12
+    assert report["score"] == SHEET.score_without("test_pairwise_sq_dists")
     assert not any(line in result.stdout for line in hidden_lines())
     feedback = html_text(Path(report["feedback"]))
     assert "transposed?" in feedback
@@ -109,12 +114,16 @@ def test_wrong_answer_message_teaches_without_showing_hidden_tests(course, selfg
     assert "_cases_list" not in feedback
 
 
-PAIRWISE = "Exercise 4 · `pairwise_sq_dists(a_ND, b_MD)`"
+PAIRWISE = SHEET.label("test_pairwise_sq_dists")
 TRANSPOSED = "def pairwise_sq_dists(a_ND, b_MD):\n    return ((b_MD[:, None, :] - a_ND[None, :, :]) ** 2).sum(axis=-1)"
 
 
+# What `one_wrong_one_untouched` fails: the rest of the notebook is answered right.
+WRONG_AND_UNTOUCHED = ("test_pairwise_sq_dists", "test_mse_loss")
+
+
 def one_wrong_one_untouched(course: Path):
-    """Exercises 1-3 right, 4 transposed (a dozen failed checks), 5 left as released."""
+    """pairwise_sq_dists transposed (a dozen failed checks), mse_loss left as released, the rest right."""
     nb = replace_solution(solved(course), "pairwise_sq_dists", TRANSPOSED)
     released = nbformat.read(str(course / "release" / A / f"{A}.ipynb"), as_version=4)
     untouched = next(c.source for c in released.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "mse_loss")
@@ -139,20 +148,20 @@ def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course,
     assert result.returncode == 0, result.stderr
     out = result.stdout
     rows = table_rows(out)
-    assert list(rows) == [
-        "Exercise 1 · `broadcast_shape(*shapes)`", "Exercise 2 · Predict the shape", "Exercise 3 · `standardize(x_BF, eps)`",
-        PAIRWISE, "Exercise 5 · Bug hunt: the loss that broadcast", "Say it out loud",
-    ], out
-    assert re.fullmatch(r"4/4\s+pass", rows["Exercise 1 · `broadcast_shape(*shapes)`"])
-    assert re.fullmatch(r"0/2\s+not attempted\b.*", rows["Exercise 5 · Bug hunt: the loss that broadcast"])
-    status, message = re.fullmatch(r"0/3\s+(\S+)\s+(.*)", rows[PAIRWISE]).groups()
+    assert list(rows) == SHEET.labels, out
+    broadcast, pairwise, mse = (SHEET[i] for i in ("test_broadcast_shape", "test_pairwise_sq_dists", "test_mse_loss"))
+    assert re.fullmatch(rf"{broadcast.points:g}/{broadcast.points:g}\s+pass", rows[broadcast.label])
+    assert re.fullmatch(rf"0/{mse.points:g}\s+not attempted\b.*", rows[mse.label])
+    status, message = re.fullmatch(rf"0/{pairwise.points:g}\s+(\S+)\s+(.*)", rows[PAIRWISE]).groups()
     assert status == "fail"
     # One row: the first check, cut at a word, and how many more failed.
     assert len(message) <= 64 and re.search(r"\w\.\.\. \(\+11 more\)$", message), message
     assert message.startswith("pairwise_sq_dists of float")
     assert "(--verbose shows every failed check: `mlgrind grade 01 --verbose`)" in out
-    assert "score: 10 / 15 autograded points (+2 read by a person)" in out
-    next_line = f"next: {PAIRWISE} - fix it, run its check cell, then `mlgrind grade 01` again"
+    score = SHEET.score_line(SHEET.score_without(*WRONG_AND_UNTOUCHED))
+    assert score in out
+    first_short = SHEET.first(*WRONG_AND_UNTOUCHED).label
+    next_line = f"next: {first_short} - fix it, run its check cell, then `mlgrind grade 01` again"
     assert out.splitlines()[-1] == next_line
 
     verbose = run(["mlgrind", "grade", "01", "--verbose"], course).stdout
@@ -163,18 +172,20 @@ def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course,
 
     feedback = Path(re.search(r"^feedback: (.*)$", out, re.M).group(1))
     text = html_text(feedback)
-    assert "score: 10 / 15 autograded points (+2 read by a person)" in text
+    assert score in text
     assert next_line.replace("`", "") in text
     index = re.sub(r"\s+", " ", text[text.index("exercisepointsstatusmessage"):])
-    assert index.startswith(
-        "exercisepointsstatusmessage Exercise 1 · broadcast_shape(*shapes) 4/4 pass Exercise 2 · Predict the shape 3/3 pass"
-    ), index[:300]
-    assert f"Exercise 4 · pairwise_sq_dists(a_ND, b_MD) 0/3 fail {message}" in index
-    assert "Exercise 5 · Bug hunt: the loss that broadcast 0/2 not attempted" in index
-    assert "Say it out loud 0/2 manual" in index
+    plain = {cell.grade_id: cell.label.replace("`", "") for cell in SHEET.cells}  # code is set in type, not quoted
+    passed = SHEET.cells[:SHEET.cells.index(SHEET.first(*WRONG_AND_UNTOUCHED))]
+    full_marks = [f"{plain[c.grade_id]} {c.points:g}/{c.points:g} pass" for c in passed]
+    assert passed and index.startswith(" ".join(["exercisepointsstatusmessage", *full_marks])), index[:300]
+    assert f"{plain[pairwise.grade_id]} 0/{pairwise.points:g} fail {message}" in index
+    assert f"{plain[mse.grade_id]} 0/{mse.points:g} not attempted" in index
+    interview = SHEET["interview_answer"]
+    assert f"{interview.label} 0/{interview.points:g} manual" in index
     # The failed test cell shows its checks, not a traceback; nbgrader's stock words are gone.
     assert "pairwise_sq_dists of float32 (9, 7) and (2, 7) is (2, 9), expected (9, 2): transposed?" in text
-    for stock in ("Traceback", "Test cell", "Student's answer", "15.0"):
+    for stock in ("Traceback", "Test cell", "Student's answer", f"{SHEET.total:.1f}"):
         assert stock not in text, stock
     assert leaked_lines(A, text) == []
     html = feedback.read_text(encoding="utf-8")
@@ -196,20 +207,23 @@ def test_plain_nbgrader_feedback_is_the_report_mlgrind_grade_writes(generated_co
     write_learner(course, nb)
     graded = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
 
+    interview = SHEET["interview_answer"]
+
     def summary(path: Path) -> str:
         text = re.sub(r"\s+", " ", html_text(path))
-        return text[text.index("score: "):text.index("Say it out loud 0/2 manual")]
+        return text[text.index("score: "):text.index(f"{interview.label} 0/{interview.points:g} manual")]
 
     plain = summary(course / "autograder" / "feedback" / "ada" / A / f"{A}.html")
     assert plain == summary(Path(graded["feedback"]))
-    assert plain.startswith(f"score: 10 / 15 autograded points (+2 read by a person) {graded['next'].replace('`', '')} ")
+    score = SHEET.score_line(SHEET.score_without(*WRONG_AND_UNTOUCHED))
+    assert plain.startswith(f"{score} {graded['next'].replace('`', '')} ")
 
 
 @pytest.mark.slow
 def test_stale_gradebook_is_regenerated_from_source(course):
     write_learner(course, solved(course))
     first = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
-    assert first["score"] == 15
+    assert first["score"] == SHEET.total
     source = course / "source" / A / f"{A}.ipynb"
     nb = nbformat.read(str(source), as_version=4)
     for cell in nb.cells:
@@ -225,7 +239,7 @@ def test_stale_gradebook_is_regenerated_from_source(course):
 
 def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course, selfgrade_gradebook):
     nb = solved(course)
-    kept = []
+    kept, renamed = [], 0
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id == "test_standardize":
@@ -234,10 +248,11 @@ def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course, sel
             cell.source = "print('all good, promise')"
         if grade_id == "test_mse_loss":
             cell.source = "pass"
-        if cell.cell_type == "markdown" and cell.source.startswith("## Exercise 3 "):
-            cell.source = "## my notes"
+        if cell.cell_type == "markdown" and cell.source.startswith(f"## {SHEET.label('test_standardize')} "):
+            cell.source, renamed = "## my notes", renamed + 1
         kept.append(cell)
     nb.cells = kept
+    assert renamed == 1
     write_learner(course, nb)
     result = run(["mlgrind", "grade", "01", "--json"], course)
     report = json.loads(result.stdout)
@@ -245,9 +260,9 @@ def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course, sel
     assert "test_standardize was deleted" in notes
     assert "check_broadcast_shape was edited" in notes
     assert "test_mse_loss was edited" in notes
-    assert report["score"] == 15  # restored cells graded the (correct) answers
+    assert report["score"] == SHEET.total  # restored cells graded the (correct) answers
     titles = {c["grade_id"]: c["exercise"] for c in report["cells"]}
-    assert titles["test_standardize"] == "Exercise 3 · `standardize(x_BF, eps)`"  # named as released
+    assert titles["test_standardize"] == SHEET.label("test_standardize")  # named as released
     assert "checksum" not in result.stdout + result.stderr
 
 
@@ -344,7 +359,9 @@ def test_limit_messages_say_the_limits_the_settings_set(course, selfgrade_gradeb
     result = run(["mlgrind", "grade", "01"], course, MLGRIND_CELL_TIMEOUT="3", MLGRIND_KERNEL_MEMORY="3G")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert re.search(r"`pairwise_sq_dists\(a_ND, b_MD\)`\s+0/3\s+error\s+CellTimeoutError: the cell ran past the 3 s limit", out), out
+    pairwise = SHEET["test_pairwise_sq_dists"]
+    assert re.search(rf"^{re.escape(pairwise.label)}\s+0/{pairwise.points:g}\s+error\s+"
+                     r"CellTimeoutError: the cell ran past the 3 s limit", out, re.M), out
     assert "note: cell timed out: broadcast_shape ran past the 3 s limit (an infinite loop?)" in out
     assert "note: out of memory: standardize went past the 3 GiB memory limit" in out
 
@@ -374,7 +391,7 @@ def test_a_self_grade_keeps_to_its_own_gradebook_and_stamp_whatever_the_url_says
     for _ in range(2):
         result = run(["mlgrind", "grade", "01", "--json"], course, MLGRIND_DB_URL=url)
         assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["score"] == 15
+        assert json.loads(result.stdout)["score"] == SHEET.total
     assert not (course / "autograder" / "gradebook.db").exists()
     own = course / "autograder" / "selfgrade"
     stamp = own / "gradebook.db.sources.json"
@@ -415,5 +432,5 @@ def test_grade_reads_the_nbgrader_config_once(course, monkeypatch, capsys):
     monkeypatch.delenv("MLGRIND_DB_URL", raising=False)
     monkeypatch.chdir(course)
     assert main(["grade", "01"]) == 0
-    assert "score: 0 / 15" in capsys.readouterr().out
+    assert SHEET.score_line(0) in capsys.readouterr().out
     assert loads.count(course / "nbgrader_config.py") == 1

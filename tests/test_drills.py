@@ -13,6 +13,7 @@ import uuid
 import pexpect
 import pytest
 
+from gradesheet import gradesheet
 from mlgrind.cli import main
 from mlgrind.recall.drills import (FAMILIES, LEVELS, TOPICS, family, find, parse_answer, question, questions,
                                    shape_topic, show)
@@ -147,19 +148,19 @@ def test_unknown_topic_is_a_usage_error(course):
 
 
 def test_progress_reflects_a_grade_and_survives_reset(course, selfgrade_gradebook):
+    sheet = gradesheet("01_broadcasting", course)
     assert run(["mlgrind", "grade", "01"], course).returncode == 0
     report = run(["mlgrind", "progress"], course).stdout
-    assert "01_broadcasting" in report and "0/15" in report
+    assert "01_broadcasting" in report and f"0/{sheet.total:g}" in report
     lines = report.splitlines()
-    # The grade's own words: exercises by title and status, and the same next step.
-    assert lines[-2].startswith("to do in 01_broadcasting: Exercise 1 · `broadcast_shape(*shapes)` (not attempted), ")
-    assert "Exercise 4 · `pairwise_sq_dists(a_ND, b_MD)` (not attempted)" in lines[-2]
-    assert "Say it out loud" not in lines[-2]
+    # The grade's own words: every autograded exercise by title and status (no written answer), the same next step.
+    assert lines[-2] == "to do in 01_broadcasting: " + ", ".join(f"{c.label} (not attempted)" for c in sheet.autograded)
+    assert sheet.label("interview_answer") not in lines[-2]
     assert lines[-1] == (
-        "next: 01_broadcasting: Exercise 1 · `broadcast_shape(*shapes)` - write it, run its check cell, then `mlgrind grade 01` again"
+        f"next: 01_broadcasting: {sheet.first().label} - write it, run its check cell, then `mlgrind grade 01` again"
     )
     assert run(["mlgrind", "reset", "01"], course).returncode == 0
-    assert "0/15" in run(["mlgrind", "progress"], course).stdout
+    assert f"0/{sheet.total:g}" in run(["mlgrind", "progress"], course).stdout
     assert os.path.exists(course / "autograder" / "progress.db")
 
 
@@ -336,7 +337,7 @@ def test_progress_and_the_attention_drill_know_06(course):
     """06 is graded, tracked and drilled like the others: its grade, its next step, its own drill topic."""
     assert run(["mlgrind", "grade", "06"], course).returncode == 0
     report = run(["mlgrind", "progress"], course).stdout
-    assert "06_attention_norms  0/30" in report
+    assert f"06_attention_norms  0/{gradesheet('06_attention_norms', course).total:g}" in report
     assert "next: 01_broadcasting" in report  # the earliest notebook not at full marks comes first
     drill = run(["mlgrind", "drill", "attention", "--count", "3", "--seed", "3", "--json"], course)
     assert drill.returncode == 0

@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 from answer_classes import ASSIGNMENTS
+from gradesheet import gradesheet
 from support import REPO, html_text, run, solved
 
 from mlgrind.course import Course
@@ -19,6 +20,7 @@ from mlgrind.course.rubrics import from_source
 from mlgrind.editor import as_notebook, module_files, module_name
 
 A = "01_broadcasting"
+SHEET = gradesheet(A)
 
 
 def solution_lines(assignment: str) -> list[str]:
@@ -90,7 +92,7 @@ def test_check_works_in_the_scaffolds_own_folder_and_carries_the_written_answer(
         result = run(["mlgrind", "check", *args, "--json"], folder)
         assert result.returncode == 0, result.stderr
         report = json.loads(result.stdout)
-        assert report["score"] == 15 and report["max_score"] == 15
+        assert report["score"] == report["max_score"] == SHEET.total
         assert ("interview_answer", "manual") in {(c["grade_id"], c["status"]) for c in report["cells"]}
     graded = nbformat.read(str(next((course / "autograder").rglob(f"autograded/editor/{A}/{A}.ipynb"))),
                            as_version=4)
@@ -126,7 +128,7 @@ def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(c
     out = tmp_path / "grind"
     assert run(["mlgrind", "scaffold", "01", "--out", str(out)], course).returncode == 0
     untouched = json.loads(run(["mlgrind", "check", "01", str(out), "--json"], course).stdout)
-    assert untouched["score"] == 0 and untouched["max_score"] == 15
+    assert untouched["score"] == 0 and untouched["max_score"] == SHEET.total
     # The terminal and the feedback report both give `mlgrind check` as the way to grade again.
     assert untouched["next"].endswith("then `mlgrind check 01` again"), untouched["next"]
     report = html_text(Path(untouched["feedback"]))
@@ -140,7 +142,7 @@ def test_check_gives_a_solved_module_the_notebooks_score_and_the_scaffold_zero(c
     by_check = json.loads(run(["mlgrind", "check", "01", str(module), "--json"], course).stdout)
     nbformat.write(solved(course, A), str(course / "notebooks" / f"{A}.ipynb"))
     by_grade = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
-    assert by_check["score"] == by_grade["score"] == 15
+    assert by_check["score"] == by_grade["score"] == SHEET.total
     assert [(c["grade_id"], c["status"]) for c in by_check["cells"]] == [
         (c["grade_id"], c["status"]) for c in by_grade["cells"]
     ]

@@ -16,12 +16,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from gradesheet import gradesheet
 from support import BIN, replace_solution, run, solved, stop_warm_grader, wait_exit
 
 from mlgrind.course import Course
 from mlgrind.grading import warm
 
 A = "01_broadcasting"
+SHEET = gradesheet(A)
+TRANSPOSED_SCORE = SHEET.score_without("test_pairwise_sq_dists")  # TRANSPOSED fails that test cell alone
 TRANSPOSED = "def pairwise_sq_dists(a_ND, b_MD):\n    return ((b_MD[:, None, :] - a_ND[None, :, :]) ** 2).sum(axis=-1)"
 # Short enough for a test, long enough for a busy machine: every grader still ends at the test's teardown.
 WARM = {"MLGRIND_WARM": "1", "MLGRIND_WARM_IDLE": "300"}
@@ -73,12 +76,12 @@ def test_a_second_grade_is_served_warm_and_prints_what_an_in_process_grade_print
     assert second.returncode == 0, second.stderr
     assert served(course) == 1 and second.stderr == ""
     assert second.stdout == first.stdout
-    assert "score: 12 / 15 autograded points (+2 read by a person)" in second.stdout
+    assert SHEET.score_line(TRANSPOSED_SCORE) in second.stdout
 
     warm_json = grade(course, "--json")
     cold_json = grade(course, "--json", MLGRIND_WARM="0")
     assert served(course) == 2
-    assert warm_json.stdout == cold_json.stdout and json.loads(warm_json.stdout)["score"] == 12
+    assert warm_json.stdout == cold_json.stdout and json.loads(warm_json.stdout)["score"] == TRANSPOSED_SCORE
     assert Path(json.loads(warm_json.stdout)["feedback"]).is_file()
 
 
@@ -86,12 +89,12 @@ def test_a_second_grade_is_served_warm_and_prints_what_an_in_process_grade_print
 def test_a_notebook_edited_between_grades_is_graded_afresh(warm_course):
     course = warm_course
     write_learner(course, solved(course, A))
-    assert json.loads(grade(course, "--json").stdout)["score"] == 15
+    assert json.loads(grade(course, "--json").stdout)["score"] == SHEET.total
     ready(course)
-    assert json.loads(grade(course, "--json").stdout)["score"] == 15
+    assert json.loads(grade(course, "--json").stdout)["score"] == SHEET.total
     write_learner(course, replace_solution(solved(course, A), "pairwise_sq_dists", TRANSPOSED))
     edited = json.loads(grade(course, "--json").stdout)
-    assert edited["score"] == 12 and served(course) == 2
+    assert edited["score"] == TRANSPOSED_SCORE and served(course) == 2
     failed = next(c for c in edited["cells"] if c["grade_id"] == "test_pairwise_sq_dists")
     assert failed["status"] == "fail" and "transposed?" in failed["message"]
     # An unreadable notebook gets the in-process line too, from the warm grader.
@@ -177,7 +180,7 @@ def test_an_infinite_loop_still_hits_the_time_limit_and_the_next_grade_works(war
     assert "note: cell timed out: broadcast_shape ran past the 3 s limit (an infinite loop?)" in looped.stdout
     write_learner(course, solved(course, A))
     again = json.loads(grade(course, "--json", **limit).stdout)
-    assert again["score"] == 15 and served(course) == 2
+    assert again["score"] == SHEET.total and served(course) == 2
     assert warm.ping(course) == pid
 
 
@@ -189,7 +192,7 @@ def test_other_settings_or_a_changed_course_config_end_the_grader(warm_course):
     pid = ready(course)
     # A command with other settings: the grader exits, the command grades in its own process with them.
     other = grade(course, "--json", MLGRIND_CELL_TIMEOUT="7")
-    assert other.returncode == 0 and json.loads(other.stdout)["score"] == 15 and other.stderr == ""
+    assert other.returncode == 0 and json.loads(other.stdout)["score"] == SHEET.total and other.stderr == ""
     assert wait_exit(pid) and served(course) == 0
     # The new grader has those settings, and exits as soon as the course config changes.
     pid = ready(course)
@@ -275,7 +278,7 @@ def test_check_is_served_warm_too(warm_course, tmp_path):
     module = out / A / "broadcasting.py"
     module.write_text(module_files(solved(course, A), A)["broadcasting.py"])
     first = run(["mlgrind", "check", "01", "--json"], out / A, **WARM)
-    assert first.returncode == 0 and json.loads(first.stdout)["score"] == 15, first.stderr
+    assert first.returncode == 0 and json.loads(first.stdout)["score"] == SHEET.total, first.stderr
     ready(course)
     second = run(["mlgrind", "check", "01", "--json"], out / A, **WARM)
     assert second.stdout == first.stdout and served(course) == 1
