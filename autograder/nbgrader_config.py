@@ -65,7 +65,10 @@ c.Execute.extra_arguments = [
 # Two of nbgrader's preprocessors replaced by the course's own (mlgrind/grading/preprocessors.py): an
 # OverwriteCells that can re-add a test cell deleted below a read-only cell, and an Execute that can
 # use a kernel `mlgrind grade` started early. Named by import path so reading this file stays cheap.
+# A submission's symbolic links are refused first: a linked notebook is graded as unanswered, and no
+# file nbgrader copied through a link stays beside the graded notebook.
 c.Autograde.sanitize_preprocessors = [
+    "mlgrind.grading.submitted_links.RefuseLinks",
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",

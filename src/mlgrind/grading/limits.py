@@ -6,6 +6,7 @@ kernel argument that applies it, so it imports nothing heavier than the standard
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -77,3 +78,35 @@ class Limits:
         timeout = f"{self.cell_timeout:g} s" if self.cell_timeout else "time"
         memory = size_text(self.kernel_memory) if self.kernel_memory else "kernel's"
         return kind, template.format(cell=cell, timeout=timeout, memory=memory, detail=detail)
+
+
+# The sandbox's limits for a whole grading kernel (every process it starts, together): setting, default.
+# The grader's environment sets them; a submission cannot, as its code runs after they are applied.
+MEMORY_SETTING = ("MLGRIND_KERNEL_MEMORY", "4G")
+PROCESSES_SETTING = ("MLGRIND_KERNEL_PROCESSES", "128")
+WRITE_SETTING = ("MLGRIND_KERNEL_WRITE", "512M")
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """What one sandboxed kernel may hold, all its processes together.
+
+    ``memory``: bytes of memory, files in ``/dev/shm`` and the sandbox's tmpfs folders included;
+    ``processes``: processes and threads; ``write``: bytes each writable folder (the working folder,
+    ``/tmp``, ``/dev/shm``, the home folder) may hold.
+    """
+
+    memory: int
+    processes: int
+    write: int
+
+    @classmethod
+    def from_environment(cls, environ=os.environ) -> "SandboxLimits":
+        def setting(name_default):
+            name, default = name_default
+            return environ.get(name, default).strip() or default
+
+        processes = setting(PROCESSES_SETTING)
+        if not processes.isdigit() or int(processes) < 1:
+            raise ValueError(f"{PROCESSES_SETTING[0]}={processes!r} is not a positive whole number")
+        return cls(parse_memory(setting(MEMORY_SETTING)), int(processes), parse_memory(setting(WRITE_SETTING)))
