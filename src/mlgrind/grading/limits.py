@@ -82,7 +82,9 @@ class Limits:
 
 # The sandbox's limits for a whole grading kernel (every process it starts, together): setting, default.
 # The grader's environment sets them; a submission cannot, as its code runs after they are applied.
-MEMORY_SETTING = ("MLGRIND_KERNEL_MEMORY", "4G")
+# The kernel's own cap (one process's address space, a MemoryError) is the sandbox's unless set apart.
+KERNEL_MEMORY_SETTING = ("MLGRIND_KERNEL_MEMORY", "4G")
+MEMORY_SETTING = ("MLGRIND_SANDBOX_MEMORY", "")
 PROCESSES_SETTING = ("MLGRIND_KERNEL_PROCESSES", "128")
 WRITE_SETTING = ("MLGRIND_KERNEL_WRITE", "512M")
 
@@ -91,7 +93,8 @@ WRITE_SETTING = ("MLGRIND_KERNEL_WRITE", "512M")
 class SandboxLimits:
     """What one sandboxed kernel may hold, all its processes together.
 
-    ``memory``: bytes of memory, files in ``/dev/shm`` and the sandbox's tmpfs folders included;
+    ``memory``: bytes of resident memory, files in ``/dev/shm`` and the sandbox's tmpfs folders included
+    (``MLGRIND_SANDBOX_MEMORY``, by default the kernel's own cap ``MLGRIND_KERNEL_MEMORY``);
     ``processes``: processes and threads; ``write``: bytes each writable folder (the working folder,
     ``/tmp``, ``/dev/shm``, the home folder) may hold.
     """
@@ -109,4 +112,5 @@ class SandboxLimits:
         processes = setting(PROCESSES_SETTING)
         if not processes.isdigit() or int(processes) < 1:
             raise ValueError(f"{PROCESSES_SETTING[0]}={processes!r} is not a positive whole number")
-        return cls(parse_memory(setting(MEMORY_SETTING)), int(processes), parse_memory(setting(WRITE_SETTING)))
+        memory = environ.get(MEMORY_SETTING[0], "").strip() or setting(KERNEL_MEMORY_SETTING)
+        return cls(parse_memory(memory), int(processes), parse_memory(setting(WRITE_SETTING)))

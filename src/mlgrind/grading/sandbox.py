@@ -166,13 +166,13 @@ def command(cmd: list[str], scratch: Path, limits: SandboxLimits, env: dict | No
         args += _read_only(folder)
     for path in ETC:
         args += _read_only(path)
-    for folder in _python_folders():
-        args += ["--ro-bind", folder, folder]
     args += ["--proc", "/proc", "--dev", "/dev",
              "--size", size, "--tmpfs", "/dev/shm",
              "--size", size, "--tmpfs", "/tmp",
-             "--size", size, "--tmpfs", HOME,
-             *_font_caches(),
+             "--size", size, "--tmpfs", HOME]
+    for folder in _python_folders():  # after /tmp's tmpfs: a virtual environment may live under /tmp
+        args += ["--ro-bind", folder, folder]
+    args += [*_font_caches(),
              "--bind", str(scratch / "ipc"), str(scratch / "ipc"),
              "--bind", str(scratch / "work"), str(scratch / "work"),
              "--remount-ro", "/",
