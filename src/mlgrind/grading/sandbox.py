@@ -23,7 +23,9 @@ warning printed once; with ``MLGRIND_SANDBOX=require`` (and under CI) that is an
 
 from __future__ import annotations
 
+import atexit
 import functools
+import multiprocessing.util
 import os
 import shutil
 import signal
@@ -159,7 +161,7 @@ def _font_caches() -> list[str]:
 
 def command(cmd: list[str], scratch: Path, limits: SandboxLimits, env: dict | None = None) -> list[str]:
     """``cmd`` wrapped to run in a sandbox whose writable folders are ``scratch``'s ``work`` (its working
-    folder) and ``ipc`` (the kernel's sockets), and new tmpfs for ``/tmp``, ``/dev/shm`` and the home folder."""
+    folder) and ``k`` (the kernel's sockets), and new tmpfs for ``/tmp``, ``/dev/shm`` and the home folder."""
     size = str(limits.write)
     args = [shutil.which("bwrap") or "bwrap", *_namespaces()]
     for folder in SYSTEM:
@@ -173,7 +175,7 @@ def command(cmd: list[str], scratch: Path, limits: SandboxLimits, env: dict | No
     for folder in _python_folders():  # after /tmp's tmpfs: a virtual environment may live under /tmp
         args += ["--ro-bind", folder, folder]
     args += [*_font_caches(),
-             "--bind", str(scratch / "ipc"), str(scratch / "ipc"),
+             "--bind", str(sockets(scratch)), str(sockets(scratch)),
              "--bind", str(scratch / "work"), str(scratch / "work"),
              "--remount-ro", "/",
              "--chdir", str(scratch / "work"),
@@ -217,26 +219,56 @@ def _unmount(folder: Path) -> None:
         _libc().umount2(str(folder).encode(), _MNT_DETACH)
 
 
+# A Unix socket's path may be 107 bytes at most: the kernel's are ``<scratch>/k/s-<n>``.
+LONGEST_SCRATCH_PATH = 95
+_live: dict[Path, int] = {}  # scratch folder -> the process that made it
+_live_groups: dict[int, tuple[int, cgroups.Groups]] = {}  # id -> (the process that made them, the groups)
+
+
+def _temp_folder() -> str:
+    """The system's temp folder, or ``/tmp`` where that is too deep for the kernel's socket paths."""
+    folder = tempfile.gettempdir()
+    return folder if len(folder) + len(SCRATCH_PREFIX) + 20 <= LONGEST_SCRATCH_PATH else "/tmp"
+
+
+def sockets(scratch: Path) -> Path:
+    """The folder of the kernel's connection file and sockets."""
+    return scratch / "k"
+
+
 def new_scratch(limits: SandboxLimits) -> tuple[Path, bool]:
-    """A private scratch folder (0700) with ``ipc`` and ``work`` in it; whether it is a size-limited tmpfs.
+    """A private scratch folder (0700) with the sockets' folder and ``work`` in it; whether it is a size-limited tmpfs.
 
     Its name carries this process's id, so a later grader removes it if this one dies first.
     """
-    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=_temp_folder()))
+    _live[scratch] = os.getpid()
     limited = _mount_tmpfs(scratch, limits.write)
-    for name in ("ipc", "work"):
-        (scratch / name).mkdir(mode=0o700)
+    for folder in (sockets(scratch), scratch / "work"):
+        folder.mkdir(mode=0o700)
     return scratch, limited
 
 
 def remove_scratch(scratch: Path) -> None:
     _unmount(scratch)
     shutil.rmtree(scratch, ignore_errors=True)
+    _live.pop(scratch, None)
+
+
+def _remove_left_scratch() -> None:
+    """At exit, remove this process's scratch folders whose kernel was never cleaned up (a start that failed)."""
+    for key, (owner, groups) in list(_live_groups.items()):
+        if owner == os.getpid():
+            groups.remove()
+            _live_groups.pop(key, None)
+    for scratch, owner in list(_live.items()):
+        if owner == os.getpid():
+            remove_scratch(scratch)
 
 
 def sweep() -> None:
     """Remove the scratch folders and control groups of graders that are gone (killed before cleaning up)."""
-    for scratch in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+    for scratch in {*Path(_temp_folder()).glob(f"{SCRATCH_PREFIX}*"), *Path("/tmp").glob(f"{SCRATCH_PREFIX}*")}:
         owner = scratch.name[len(SCRATCH_PREFIX):].split("-")[0]
         try:
             mine = scratch.lstat().st_uid == os.getuid() and scratch.is_dir() and not scratch.is_symlink()
@@ -284,7 +316,7 @@ def limits_text(limits: SandboxLimits | None = None) -> str:
 class SandboxProvisioner(LocalProvisioner):
     """jupyter_client's local provisioner, launching the kernel inside bubblewrap, within the sandbox's limits.
 
-    Each kernel gets a scratch folder: ``ipc`` holds its connection file and sockets, ``work`` (its
+    Each kernel gets a scratch folder: ``k`` holds its connection file and sockets, ``work`` (its
     working folder) the data of ``submission`` (the folder nbclient would have started the kernel in),
     emptied and filled again on a restart. A kernel started ahead of its submission (``ahead``) gets
     its data later, from ``fill_scratch``. The scratch folder and control groups go with the kernel.
@@ -318,8 +350,8 @@ class SandboxProvisioner(LocalProvisioner):
             secret.write_bytes(content)
             secret.chmod(0o600)
         km.transport = "ipc"
-        km.ip = str(self.scratch / "ipc" / "kernel")
-        km.connection_file = str(self.scratch / "ipc" / "kernel.json")
+        km.ip = str(sockets(self.scratch) / "s")
+        km.connection_file = str(sockets(self.scratch) / "c.json")
         kwargs["cwd"] = str(self.work)
         return await super().pre_launch(**kwargs)
 
@@ -336,6 +368,7 @@ class SandboxProvisioner(LocalProvisioner):
         sandboxed = command(cmd, self.scratch, self.limits, launch_env)
         if self.groups is None and not cgroups.available():
             self.groups = cgroups.create(self.limits.memory, self.limits.processes)
+            _live_groups[id(self.groups)] = (os.getpid(), self.groups)
         if self.groups is not None:
             sandboxed = cgroups.enter_command(self.groups, sandboxed)
         elif not self.write_limited:
@@ -368,6 +401,7 @@ class SandboxProvisioner(LocalProvisioner):
     def _remove_scratch(self) -> None:
         if self.groups is not None:
             self.groups.remove()
+            _live_groups.pop(id(self.groups), None)
             self.groups = None
         if self.scratch is not None:
             remove_scratch(self.scratch)
@@ -382,3 +416,8 @@ class SandboxProvisioner(LocalProvisioner):
 def _with_file_size_limit(cmd: list[str], n_bytes: int) -> list[str]:
     """``cmd`` under a per-file size limit (RLIMIT_FSIZE; ``ulimit -f`` counts 512-byte blocks)."""
     return ["/bin/sh", "-c", f'ulimit -f {max(n_bytes // 512, 1)} && exec "$@"', "mlgrind-sandbox", *cmd]
+
+
+atexit.register(_remove_left_scratch)
+# A forked worker (``mlgrind autograde --jobs N``) ends through multiprocessing, which runs no atexit.
+multiprocessing.util.Finalize(None, _remove_left_scratch, exitpriority=10)
