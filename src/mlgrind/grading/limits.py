@@ -60,6 +60,9 @@ LIMIT_ERRORS = {
     "InterruptIgnored": ("cell timed out", "{cell} ran past the {timeout} limit and ignored the interrupt; "
                                            "it was killed and the rest was graded"),
     "Tampering": ("tampering", "{cell}: {detail}"),
+    # The sandbox's control group reached its memory limit and its OOM killer ended the kernel.
+    "SandboxMemory": ("out of memory", "{cell} went past the sandbox's {sandbox_memory} memory limit (its processes "
+                                       "and /dev/shm together); the kernel was restarted and the rest was graded"),
 }
 
 
@@ -77,7 +80,9 @@ class Limits:
         kind, template = LIMIT_ERRORS[ename]
         timeout = f"{self.cell_timeout:g} s" if self.cell_timeout else "time"
         memory = size_text(self.kernel_memory) if self.kernel_memory else "kernel's"
-        return kind, template.format(cell=cell, timeout=timeout, memory=memory, detail=detail)
+        sandbox_memory = size_text(SandboxLimits.from_environment().memory) if "{sandbox_memory}" in template else ""
+        return kind, template.format(cell=cell, timeout=timeout, memory=memory, detail=detail,
+                                     sandbox_memory=sandbox_memory)
 
 
 # The sandbox's limits for a whole grading kernel (every process it starts, together): setting, default.

@@ -377,6 +377,14 @@ class SandboxProvisioner(LocalProvisioner):
         kwargs["env"] = environment(launch_env)
         return await super().launch_kernel(sandboxed, **kwargs)
 
+    def memory_limit_hits(self) -> int:
+        """How often this sandbox reached its memory limit (0 where no control group holds it).
+
+        A kernel that died with this above its count before the cell died of the sandbox's limit:
+        ``limits.LIMIT_ERRORS["SandboxMemory"]`` names it.
+        """
+        return self.groups.memory_hits() if self.groups is not None else 0
+
     def kernel_pid(self) -> int | None:
         """The kernel's process id outside the sandbox: bwrap -> bwrap's init -> kernel."""
         if not self.process:
