@@ -82,13 +82,12 @@ for path in ["{repo}/pyproject.toml", "{repo}/autograder/nbgrader_config.py", "{
         print("ESC" "APED", path, open(path).read()[:80])
     except OSError as err:
         print("{probe} blocked:", type(err).__name__)
+# Nothing in the temp folders but this kernel's own scratch folder (its working folder and sockets).
+own = os.path.dirname(os.getcwd())
 for folder in ["{systmp}", "/tmp", "/var/tmp", "/dev/shm", "/run", "{repo}/source", "{course}"]:
-    try:
-        seen = os.listdir(folder)
-    except OSError as err:
-        print("{probe} blocked:", type(err).__name__)
-    else:
-        print(("ESC" "APED " + folder) if seen else "{probe} blocked: empty", seen[:5])
+    seen = [os.path.join(parent, name) for parent, folders, files in os.walk(folder) for name in folders + files]
+    others = [path for path in seen if not (path == own or path.startswith(own + "/") or own.startswith(path + "/"))]
+    print(("ESC" "APED " + folder) if others else "{probe} blocked: nothing", others[:5])
 """,
     "reads-environment": """
 import os
@@ -97,7 +96,7 @@ print(("ESC" "APED " + " ".join(secrets)) if secrets else "{probe} blocked: no s
 """,
     "reads-restored-notebook": """
 import glob, os
-found = [p for pattern in ["*.ipynb", "**/*.ipynb", "../*.ipynb", "../../*/*/*.ipynb", "/**/*.ipynb"]
+found = [p for pattern in ["*.ipynb", "**/*.ipynb", "../**/*.ipynb", "../../*/*/*.ipynb", "/tmp/**/*.ipynb", "/home/**/*.ipynb"]
          for p in glob.glob(pattern, recursive=True) if "BEGIN HIDDEN" in open(p, errors="replace").read()]
 print(("ESC" "APED", found) if found else "{probe} blocked: no notebook", os.listdir("."))
 """,
