@@ -427,3 +427,65 @@ def test_mlgrind_says_which_limits_hold_here():
         assert rows["memory"][1].startswith("whole sandbox") and rows["processes"][1].startswith("whole sandbox")
     printed = run(["mlgrind", "limits"], Path(__file__).parent)
     assert printed.returncode == 0 and "processes" in printed.stdout and "bytes written" in printed.stdout
+
+
+def _run_in_kernel(km, code: str) -> str:
+    """What ``code`` prints in ``km``'s kernel (stdout and stderr, and an error's name and message)."""
+    import asyncio
+
+    async def execute() -> str:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+            msg_id = kc.execute(code)
+            printed = []
+            while True:
+                msg = await kc.get_iopub_msg(timeout=120)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if msg["msg_type"] == "stream":
+                    printed.append(msg["content"]["text"])
+                elif msg["msg_type"] == "error":
+                    printed.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
+                elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    return "".join(printed)
+        finally:
+            kc.stop_channels()
+
+    return asyncio.run(execute())
+
+
+def test_without_control_groups_bytes_written_are_capped_per_file(tmp_path, monkeypatch):
+    """Where the grader may not make control groups or mount a tmpfs (no root), a file stops at the cap."""
+    import asyncio
+
+    from mlgrind.grading import cgroups, sandbox
+    from mlgrind.grading.kernels import GradingKernelManager
+
+    if sandbox.mode() == "off" or sandbox._probe():
+        pytest.skip("bubblewrap cannot run here")
+    monkeypatch.setattr(cgroups, "available", lambda: "control groups need root here (the grader runs as a user)")
+    monkeypatch.setattr(sandbox, "_tmpfs_mounts_allowed", lambda: False)
+    monkeypatch.setenv("MLGRIND_KERNEL_WRITE", "8M")
+    temp = Path(tempfile.mkdtemp(prefix="t-", dir="/tmp"))  # short: the kernel's socket paths live in it
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "given.csv").write_text("1,2\n")
+    km = GradingKernelManager(kernel_name="python3")
+    asyncio.run(km.start_kernel(cwd=str(submission)))
+    try:
+        scratch = km.provisioner.scratch
+        assert scratch.parent == temp and scratch.stat().st_mode & 0o777 == 0o700
+        printed = _run_in_kernel(km, "print(open('given.csv').read().strip())\n"
+                                     "with open('big.bin', 'wb') as f:\n    f.write(b'x' * 2**24)")
+    finally:
+        asyncio.run(km.shutdown_kernel(now=True))
+    assert printed.startswith("1,2\n") and "File too large" in printed, printed
+    left = list(temp.iterdir())
+    temp.rmdir()
+    assert not scratch.exists() and not left, left
+    rows = {name: how for name, _value, how in sandbox.limits_table()}
+    assert "per file" in rows["bytes written"] and rows["processes"].startswith("not held")

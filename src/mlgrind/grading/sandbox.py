@@ -206,9 +206,13 @@ def _libc():
     return ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
 
+def _tmpfs_mounts_allowed() -> bool:
+    return os.geteuid() == 0 and sys.platform.startswith("linux")
+
+
 def _mount_tmpfs(folder: Path, size: int) -> bool:
     """Mount a private tmpfs of ``size`` bytes on ``folder`` (root only); whether it was mounted."""
-    if os.geteuid() != 0 or not sys.platform.startswith("linux"):
+    if not _tmpfs_mounts_allowed():
         return False
     options = f"size={size},mode=0700".encode()
     return _libc().mount(b"tmpfs", str(folder).encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) == 0
@@ -293,7 +297,7 @@ def limits_table(limits: SandboxLimits | None = None) -> list[tuple[str, str, st
         return [("memory", size_text(limits.memory), "per process only (RLIMIT_AS); " + held),
                 ("processes", str(limits.processes), held),
                 ("bytes written", write, held)]
-    root = os.geteuid() == 0
+    root = _tmpfs_mounts_allowed()
     return [
         ("memory", size_text(limits.memory),
          "whole sandbox, /dev/shm and tmpfs included (cgroup v1 memory)" if not groups
