@@ -123,7 +123,7 @@ def _remove(group: Path) -> None:
             time.sleep(0.02)  # a killed process leaves its group a moment later
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -145,5 +145,5 @@ def sweep() -> None:
             continue
         for group in groups:
             owner = group.name[len(PREFIX):].split("-")[0]
-            if owner.isdigit() and not _alive(int(owner)):
+            if owner.isdigit() and not alive(int(owner)):
                 _remove(group)

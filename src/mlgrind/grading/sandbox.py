@@ -278,7 +278,7 @@ def sweep() -> None:
             mine = scratch.lstat().st_uid == os.getuid() and scratch.is_dir() and not scratch.is_symlink()
         except OSError:
             continue
-        if mine and owner.isdigit() and not cgroups._alive(int(owner)):
+        if mine and owner.isdigit() and not cgroups.alive(int(owner)):
             remove_scratch(scratch)
     if not cgroups.available():
         cgroups.sweep()
