@@ -7,9 +7,8 @@ another process, the network) must be refused, and each submission prints whethe
 a probe that never ran fails the test too. The class also reads the grader's environment, looks for the
 restored notebook and the temp folder's other files, brings a start-up file, links a file to the gradebook
 and submits a notebook that links to another student's (refused, zero, named). Every attack on what the
-hidden tests rely on (NumPy,
-mlgrind's checks, IPython, trace and gc hooks) and every exit() or ignored interrupt must cost the
-attacked exercise and no other, and be named in the class summary. No output and no feedback quotes
+hidden tests rely on (NumPy, mlgrind's checks, IPython, trace and gc hooks) and every exit() or ignored
+interrupt must cost the attacked exercise and no other, and be named in the class summary. No output and no feedback quotes
 a hidden test, and grading leaves nothing in its temp folder.
 
 The sandbox's limits hold for the whole sandbox: 1 GiB written, ``/dev/shm`` filled past its memory and
