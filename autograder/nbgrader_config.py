@@ -51,7 +51,10 @@ c.Execute.extra_arguments = [
 # listed here: an OverwriteCells that can re-add a test cell deleted below a read-only cell, an Execute
 # that can use a kernel `mlgrind grade` started early, and the scrub of hidden-test lines from outputs.
 # Named by import path so reading this file stays cheap.
+# A submission's symbolic links are refused first: a linked notebook is graded as unanswered, and no
+# file nbgrader copied through a link stays beside the graded notebook.
 c.Autograde.sanitize_preprocessors = [
+    "mlgrind.grading.submitted_links.RefuseLinks",
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",

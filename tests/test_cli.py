@@ -267,7 +267,8 @@ def test_edited_and_deleted_test_cells_are_named_restored_and_graded(course, sel
 
 
 def test_kernel_runs_where_and_as_plain_nbgrader_autograde_runs_it(course, selfgrade_gradebook):
-    """The kernel `grade` starts early runs beside a copy of the submission, outside the course, marked as autograde."""
+    """The kernel `grade` starts early runs beside a copy of the submission's data, outside the course, marked as
+    autograde; the notebook itself (restored by nbgrader, hidden tests and all) is not there."""
     nb = solved(course)
     probe = nbformat.v4.new_code_cell(
         "import os\nprint('RUN', %r in os.listdir('.'), os.getcwd().startswith(%r), os.environ.get('NBGRADER_EXECUTION'))"
@@ -279,7 +280,7 @@ def test_kernel_runs_where_and_as_plain_nbgrader_autograde_runs_it(course, selfg
     assert run(["mlgrind", "grade", "01"], course).returncode == 0
     graded = course / "autograder" / "selfgrade" / "autograded" / "learner" / A
     text = (graded / f"{A}.ipynb").read_text()
-    assert "RUN True False autograde" in text
+    assert "RUN False False autograde" in text
 
 
 def test_malformed_notebook_gets_one_clear_line_and_nothing_is_touched(course):

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -254,6 +255,13 @@ def test_the_warm_kernel_is_sandboxed_and_guarded(warm_course):
     kernel_launchers = [Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")[0]
                         for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     assert kernel_launchers and all(Path(os.fsdecode(c)).name == "bwrap" for c in kernel_launchers), kernel_launchers
+    # The kernel booted ahead holds nothing yet: no key, no gradebook, no notebook; its folder is private.
+    scratches = list(Path(tempfile.gettempdir()).glob(f"mlgrind-kernel-{pid}-*")) + list(Path("/tmp").glob(f"mlgrind-kernel-{pid}-*"))
+    assert scratches
+    for scratch in set(scratches):
+        assert scratch.stat().st_mode & 0o777 == 0o700
+        held = [p.name for p in scratch.rglob("*") if p.is_file() and not p.is_socket()]
+        assert not [n for n in held if n in ("warm.key", "gradebook.db") or n.endswith((".ipynb", ".db"))], held
     served_grade = grade(course, **sandbox)
     assert served_grade.returncode == 0 and served(course) == 1
     assert "tampering" in served_grade.stdout, served_grade.stdout

@@ -131,6 +131,13 @@ def _autograde(course: Course, args) -> int:
     return 1 if summary.counts()["failed"] else 0
 
 
+def _limits(course: Course | None, args) -> int:
+    from .grading.sandbox import limits_text
+
+    print(limits_text())
+    return 0
+
+
 def _scaffold(course: Course | None, args) -> int:
     from .editor import scaffold
 
@@ -341,6 +348,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--paper", action="append", help="a4 or letter (repeatable; default: both)")
     p.add_argument("--kind", action="append", help="reference, recall or key (repeatable; default: all three)")
     p.set_defaults(run=_onepager, needs_course=False)
+
+    p = sub.add_parser("limits", help="the limits each grading sandbox runs under, and which of them hold here")
+    p.set_defaults(run=_limits, needs_course=False)
 
     p = sub.add_parser("rubric", help="print the written answers' rubrics and model answers (instructors)")
     p.add_argument("assignment", nargs="?", help="an assignment id or number (default: all)")

@@ -6,6 +6,7 @@ setting into the kernel argument that applies it, so it imports nothing heavier 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -59,6 +60,9 @@ LIMIT_ERRORS = {
     "InterruptIgnored": ("cell timed out", "{cell} ran past the {timeout} limit and ignored the interrupt; "
                                            "it was killed and the rest was graded"),
     "Tampering": ("tampering", "{cell}: {detail}"),
+    # The sandbox's control group reached its memory limit and its OOM killer ended the kernel.
+    "SandboxMemory": ("out of memory", "{cell} went past the sandbox's {sandbox_memory} memory limit (its processes "
+                                       "and /dev/shm together); the kernel was restarted and the rest was graded"),
 }
 
 
@@ -76,4 +80,42 @@ class Limits:
         kind, template = LIMIT_ERRORS[ename]
         timeout = f"{self.cell_timeout:g} s" if self.cell_timeout else "time"
         memory = size_text(self.kernel_memory) if self.kernel_memory else "kernel's"
-        return kind, template.format(cell=cell, timeout=timeout, memory=memory, detail=detail)
+        sandbox_memory = size_text(SandboxLimits.from_environment().memory) if "{sandbox_memory}" in template else ""
+        return kind, template.format(cell=cell, timeout=timeout, memory=memory, detail=detail,
+                                     sandbox_memory=sandbox_memory)
+
+
+# The sandbox's limits for a whole grading kernel (every process it starts, together): setting, default.
+# The grader's environment sets them; a submission cannot, as its code runs after they are applied.
+# The kernel's own cap (one process's address space, a MemoryError) is the sandbox's unless set apart.
+KERNEL_MEMORY_SETTING = ("MLGRIND_KERNEL_MEMORY", "4G")
+MEMORY_SETTING = ("MLGRIND_SANDBOX_MEMORY", "")
+PROCESSES_SETTING = ("MLGRIND_KERNEL_PROCESSES", "128")
+WRITE_SETTING = ("MLGRIND_KERNEL_WRITE", "512M")
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """What one sandboxed kernel may hold, all its processes together.
+
+    ``memory``: bytes of resident memory, files in ``/dev/shm`` and the sandbox's tmpfs folders included
+    (``MLGRIND_SANDBOX_MEMORY``, by default the kernel's own cap ``MLGRIND_KERNEL_MEMORY``);
+    ``processes``: processes and threads; ``write``: bytes each writable folder (the working folder,
+    ``/tmp``, ``/dev/shm``, the home folder) may hold.
+    """
+
+    memory: int
+    processes: int
+    write: int
+
+    @classmethod
+    def from_environment(cls, environ=os.environ) -> "SandboxLimits":
+        def setting(name_default):
+            name, default = name_default
+            return environ.get(name, default).strip() or default
+
+        processes = setting(PROCESSES_SETTING)
+        if not processes.isdigit() or int(processes) < 1:
+            raise ValueError(f"{PROCESSES_SETTING[0]}={processes!r} is not a positive whole number")
+        memory = environ.get(MEMORY_SETTING[0], "").strip() or setting(KERNEL_MEMORY_SETTING)
+        return cls(parse_memory(memory), int(processes), parse_memory(setting(WRITE_SETTING)))

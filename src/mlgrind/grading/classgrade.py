@@ -102,6 +102,8 @@ def notes_for(settings: Settings, assignment: str, student: str, log: str) -> li
             notes.append(f"notebook missing: {Path(line.split(': ', 1)[-1]).name} was not submitted")
         elif "Skipping unknown notebook" in line:
             notes.append(f"unexpected notebook: {Path(line.split(': ', 1)[-1]).name} ignored")
+        elif "refused: " in line:
+            notes.append("refused: " + line.split("refused: ", 1)[1].split(": ", 1)[-1])
     submitted = settings.notebook("submitted", assignment, student)
     graded = settings.notebook("autograded", assignment, student)
     release = settings.notebook("release", assignment)

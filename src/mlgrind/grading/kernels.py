@@ -79,6 +79,7 @@ class GradingKernelManager(AsyncKernelManager):
     """An AsyncKernelManager whose kernels run sandboxed (when possible) with the grading guard."""
 
     guard_key: bytes = b""
+    started_ahead = False  # started before its submission is known: its sandbox gets no data until then
 
     async def _async_pre_start_kernel(self, **kw):
         if self.provisioner is None and sandbox.enabled():
@@ -164,6 +165,7 @@ def start(course, kernel_name: str = "python3"):
     extra = list(execute.get("extra_arguments", [])) + ["--HistoryManager.hist_file=:memory:"]
     env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
     km = GradingKernelManager(kernel_name=kernel_name, config=course.settings.config)
+    km.started_ahead = True
     try:
         asyncio.run(km.start_kernel(extra_arguments=extra, cwd=str(course.autograder), env=env))
     except sandbox.SandboxUnavailable:
