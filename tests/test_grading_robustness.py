@@ -142,3 +142,48 @@ def test_a_self_grade_nbgrader_cannot_finish_ends_in_one_line_naming_the_reason(
     assert result.stderr.strip().splitlines() == [
         f"mlgrind grade: nbgrader could not grade {A}: ValueError: could not convert string to float: 'lots'"
     ]
+
+
+def test_a_megabyte_printed_per_call_is_graded_as_any_output_and_the_class_goes_on(generated_course):
+    """Each call prints a 1 MiB line of word characters: to stdout, a correct answer keeps its marks; to
+    stderr, the test it ran scores 0 as any stderr output does. Outputs are cut to a bounded size and
+    matched in linear time, so neither holds up the students graded after them."""
+    course = generated_course
+    nb = solved(course, A)
+    answer = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "standardize")
+    for student, stream in [("loud", "sys.stdout"), ("noisy", "sys.stderr")]:
+        printing = "import sys\n" + answer.replace("    mean_1F =", f"    print('a' * 2**20, file={stream})\n    mean_1F =")
+        submit(course, A, student, replace_solution(nb, "standardize", printing))
+    submit(course, A, "ada", solved(course, A))
+    result = run(["mlgrind", "autograde", A, "--jobs", "2"], course)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    graded, max_scores = scores(course, A)
+    tests = [k for k in max_scores if k.startswith("test_")]
+    for student in ("loud", "ada"):
+        assert all(graded[student][k] == max_scores[k] for k in tests), graded[student]
+    assert graded["noisy"]["test_standardize"] == 0
+    assert all(graded["noisy"][k] == max_scores[k] for k in tests if k != "test_standardize"), graded["noisy"]
+    autograded = nbformat.read(str(course / "autograder" / "autograded" / "loud" / A / f"{A}.ipynb"), as_version=4)
+    longest = max(len(o.get("text", "")) for c in autograded.cells for o in c.get("outputs", []))
+    assert longest < 2**17, longest
+
+
+def test_outputs_are_bounded_before_any_pattern_reads_them():
+    from nbformat.v4 import new_code_cell, new_output
+
+    from mlgrind.grading.preprocessors import BoundOutputs
+
+    step = BoundOutputs(max_text=100, max_traceback_lines=3, max_data=1000)
+    cell = new_code_cell("f()", outputs=[
+        new_output("stream", name="stdout", text="x" * 500),
+        new_output("error", ename="ValueError", evalue="v" * 500, traceback=["t" * 500] * 10),
+        new_output("display_data", data={"text/plain": "p" * 500, "text/html": "h" * 5000, "image/png": "i" * 5000}),
+        new_output("stream", name="stderr", text="short"),
+    ])
+    step.preprocess_cell(cell, {}, 0)
+    stdout, error, display, stderr = cell.outputs
+    assert stdout.text.startswith("x" * 100) and "output cut: 500 characters, the first 100 kept" in stdout.text
+    assert len(error.evalue) < 200 and len(error.traceback) == 3 and all(len(t) < 200 for t in error.traceback)
+    assert display.data["text/plain"].startswith("p" * 100) and len(display.data["text/html"]) < 1100
+    assert "image/png" not in display.data and display.data["text/plain"].endswith("characters left out]")
+    assert stderr.text == "short"
