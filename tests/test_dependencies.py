@@ -42,6 +42,7 @@ PUBLIC_ONLY = {
     "traitlets": "Config, PyFileConfigLoader",
     "tqdm": "a progress bar",
     "numpy": "the guard snapshots the public namespaces numpy, numpy.linalg and numpy.testing",
+    "matplotlib": "get_cachedir, to lend a sandboxed kernel the font list",
 }
 GRADING = REPO / "src" / "mlgrind" / "grading"
 
