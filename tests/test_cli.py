@@ -142,6 +142,7 @@ def table_rows(out: str) -> dict[str, str]:
     return rows
 
 
+@pytest.mark.slow
 def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course, selfgrade_gradebook):
     write_learner(course, one_wrong_one_untouched(course))
     result = run(["mlgrind", "grade", "01"], course)
@@ -338,6 +339,7 @@ def test_committed_release_and_notebooks_match_a_fresh_build(course):
         assert not stale, f"{', '.join(stale)} drifted from source/; run `mlgrind build`"
 
 
+@pytest.mark.slow
 def test_build_is_deterministic_and_keeps_a_learners_work(course):
     learner = write_learner(course, solved(course))
     work = learner.read_bytes()
@@ -351,6 +353,7 @@ def test_build_is_deterministic_and_keeps_a_learners_work(course):
     assert learner.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_limit_messages_say_the_limits_the_settings_set(course, selfgrade_gradebook):
     nb = solved(course)
     replace_solution(nb, "broadcast_shape", "while True:\n    pass")
@@ -383,6 +386,7 @@ def test_a_self_grade_that_regenerates_the_gradebook_changes_no_setting(course, 
     assert learner_course.settings.release == course / "release"
 
 
+@pytest.mark.slow
 def test_a_self_grade_keeps_to_its_own_gradebook_and_stamp_whatever_the_url_says(course, monkeypatch):
     from mlgrind.course import Course
     from mlgrind.grading.selfgrade import _ensure_gradebook, private_settings

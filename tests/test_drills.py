@@ -333,6 +333,7 @@ def test_terminal_and_widget_keep_score_by_one_session(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_progress_and_the_attention_drill_know_06(course):
     """06 is graded, tracked and drilled like the others: its grade, its next step, its own drill topic."""
     assert run(["mlgrind", "grade", "06"], course).returncode == 0

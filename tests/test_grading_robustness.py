@@ -84,6 +84,7 @@ def test_autograde_stops_on_a_gradebook_older_than_source_and_names_the_fix(gene
     assert scores(course, A)[0]["ada"]["test_mse_loss"] == 0
 
 
+@pytest.mark.slow
 def test_a_self_grade_never_changes_the_class_gradebook(generated_course):
     """The class gradebook holds older hidden tests than source/; grading oneself leaves it as it was."""
     course = generated_course
@@ -144,6 +145,7 @@ def test_a_self_grade_nbgrader_cannot_finish_ends_in_one_line_naming_the_reason(
     ]
 
 
+@pytest.mark.slow
 def test_a_megabyte_printed_per_call_is_graded_as_any_output_and_the_class_goes_on(generated_course):
     """Each call prints a 1 MiB line of word characters: to stdout, a correct answer keeps its marks; to
     stderr, the test it ran scores 0 as any stderr output does. Outputs are cut to a bounded size and

@@ -299,6 +299,7 @@ def test_a_source_without_a_rubric_is_named_and_nothing_is_asked(course, capsys,
     assert not (course / "autograder" / "progress.db").exists()
 
 
+@pytest.mark.slow
 def test_a_notebook_of_several_questions_shows_and_rates_only_the_answered_ones(course, gradebooks):
     """07 asks for four written answers (three interview questions and a plan's reasons): one answered gets
     its rubric, the others a nudge."""

@@ -169,6 +169,7 @@ def test_without_bubblewrap_a_warm_grade_warns_as_a_grade_in_its_own_process_doe
     assert again.stderr.strip().splitlines() == [warning]
 
 
+@pytest.mark.slow
 def test_an_infinite_loop_still_hits_the_time_limit_and_the_next_grade_works(warm_course):
     course = warm_course
     limit = {"MLGRIND_CELL_TIMEOUT": "3"}
