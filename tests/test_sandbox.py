@@ -86,11 +86,19 @@ for path in ["{repo}/pyproject.toml", "{repo}/autograder/nbgrader_config.py", "{
         print("ESC" "APED", path, open(path).read()[:80])
     except OSError as err:
         print("{probe} blocked:", type(err).__name__)
-# Nothing in the temp folders but this kernel's own scratch folder (its working folder and sockets).
-own = os.path.dirname(os.getcwd())
+# Nothing in the temp folders but this kernel's own scratch folder (its working folder and sockets) and
+# what the sandbox lends read-only (Python, the environment, the package), which a checkout under /tmp
+# puts there, with the folders leading to them.
+import sys, mlgrind
+lent = [os.path.dirname(os.getcwd())] + [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix,
+                                                                       os.path.dirname(mlgrind.__file__))]
+def allowed(path):
+    return any(path == k or path.startswith(k + "/") or k.startswith(path + "/") for k in lent)
 for folder in ["{systmp}", "/tmp", "/var/tmp", "/dev/shm", "/run", "{repo}/source", "{course}"]:
-    seen = [os.path.join(parent, name) for parent, folders, files in os.walk(folder) for name in folders + files]
-    others = [path for path in seen if not (path == own or path.startswith(own + "/") or own.startswith(path + "/"))]
+    others = []
+    for parent, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if os.path.join(parent, name) not in lent]
+        others += [path for path in (os.path.join(parent, name) for name in folders + files) if not allowed(path)]
     print(("ESC" "APED " + folder) if others else "{probe} blocked: nothing", others[:5])
 """,
     "reads-environment": """
