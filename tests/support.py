@@ -150,3 +150,15 @@ def stop_warm_grader(course: Path, timeout: float = 60) -> int | None:
     os.kill(pid, signal.SIGTERM)
     assert wait_exit(pid, timeout), f"the warm grader {pid} did not exit on SIGTERM"
     return pid
+
+
+def table_rows(out: str) -> dict[str, str]:
+    """Exercise label -> the rest of its row, from `mlgrind grade`'s terminal table (a label ends at two spaces)."""
+    lines = out.splitlines()
+    rows = {}
+    for line in lines[2:]:
+        if not line.strip() or line.startswith("("):
+            break
+        label = re.split(r"\s{2,}", line)[0]
+        rows[label] = line[len(label):].strip()
+    return rows

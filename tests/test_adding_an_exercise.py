@@ -12,9 +12,8 @@ import re
 import nbformat
 import pytest
 
-from support import run
 from gradesheet import gradesheet
-from support import solved
+from support import run, solved, table_rows
 
 A = "01_broadcasting"
 POINTS = 5
@@ -76,17 +75,6 @@ def add_toy_exercise(course, number: int) -> None:
     nbformat.write(nb, str(path))
 
 
-def table(out: str) -> dict[str, str]:
-    """Row title -> the rest of its row, from `mlgrind grade`'s table (a title ends at two spaces)."""
-    rows = {}
-    for line in out.splitlines()[2:]:
-        if not line.strip() or line.startswith("("):
-            break
-        title = re.split(r"\s{2,}", line)[0]
-        rows[title] = line[len(title):].strip()
-    return rows
-
-
 @pytest.mark.slow
 def test_an_exercise_added_to_source_is_built_graded_and_counted(course):
     before = gradesheet(A, course)
@@ -109,7 +97,7 @@ def test_an_exercise_added_to_source_is_built_graded_and_counted(course):
 
     untouched = run(["mlgrind", "grade", "01"], course)
     assert untouched.returncode == 0, untouched.stderr
-    rows = table(untouched.stdout)
+    rows = table_rows(untouched.stdout)
     assert list(rows) == sheet.labels, untouched.stdout
     assert re.fullmatch(rf"0/{POINTS}\s+not attempted\s+its cell still raises NotImplementedError", rows[label])
     assert sheet.score_line(0) in untouched.stdout
@@ -117,7 +105,7 @@ def test_an_exercise_added_to_source_is_built_graded_and_counted(course):
     nbformat.write(solved(course, A), str(course / "notebooks" / f"{A}.ipynb"))
     answered = run(["mlgrind", "grade", "01"], course)
     assert answered.returncode == 0, answered.stderr
-    rows = table(answered.stdout)
+    rows = table_rows(answered.stdout)
     assert list(rows) == sheet.labels, answered.stdout
     assert re.fullmatch(rf"{POINTS}/{POINTS}\s+pass", rows[label])
     assert sheet.score_line(sheet.total) in answered.stdout

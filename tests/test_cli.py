@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from gradesheet import gradesheet
-from support import REPO, html_text, leaked_lines, replace_solution, run
+from support import REPO, html_text, leaked_lines, replace_solution, run, table_rows
 from support import hidden_lines as _hidden_lines
 from support import solved as _solved
 
@@ -128,18 +128,6 @@ def one_wrong_one_untouched(course: Path):
     released = nbformat.read(str(course / "release" / A / f"{A}.ipynb"), as_version=4)
     untouched = next(c.source for c in released.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "mse_loss")
     return replace_solution(nb, "mse_loss", untouched)
-
-
-def table_rows(out: str) -> dict[str, str]:
-    """Exercise label -> the rest of its row, from the terminal table."""
-    lines = out.splitlines()
-    rows = {}
-    for line in lines[2:]:
-        if not line.strip() or line.startswith("("):
-            break
-        label = re.split(r"\s{2,}", line)[0]
-        rows[label] = line[len(label):].strip()
-    return rows
 
 
 @pytest.mark.slow
