@@ -126,9 +126,14 @@ def postgres():
         if os.environ.get("CI") == "true":
             pytest.fail("PostgreSQL is not installed; `make test` installs Debian's postgresql package")
         pytest.skip("PostgreSQL's server is not installed (Debian package postgresql; `make test` installs it as root)")
-    cluster = Cluster(Path(tempfile.mkdtemp(prefix="mlgrind-pg-"))).start()
-    yield cluster
-    cluster.stop()
+    # In the system's temp folder, not pytest's: the postgres user must reach it.
+    folder = Path(tempfile.mkdtemp(prefix="mlgrind-pg-"))
+    try:
+        cluster = Cluster(folder).start()
+        yield cluster
+        cluster.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
