@@ -46,6 +46,13 @@ class Course:
     def here(cls, start: Path | None = None) -> "Course":
         return cls(find_root(start))
 
+    @classmethod
+    def with_settings(cls, settings: Settings) -> "Course":
+        """The course of ``settings``, holding them rather than reading ``nbgrader_config.py`` again."""
+        course = cls(Path(settings.root))
+        vars(course)["settings"] = settings  # fills the cache of the ``settings`` property below
+        return course
+
     @cached_property
     def settings(self) -> Settings:
         """The course's nbgrader settings, read once per ``Course``."""

@@ -21,13 +21,6 @@ from ...course.settings import Settings
 from ..report import EDITOR
 
 
-def _course(settings: Settings) -> Course:
-    """The course this run grades, holding the settings the run was configured with (not read again)."""
-    course = Course(settings.root)
-    vars(course)["settings"] = settings  # ``Course.settings`` is a cached_property: this fills its cache
-    return course
-
-
 class ExerciseSummary(NbGraderPreprocessor):
     """Per graded cell its exercise, status and message; the report's index, score line and next step."""
 
@@ -85,7 +78,7 @@ class ExerciseSummary(NbGraderPreprocessor):
             sum(r["score"] for r in manual) if manual_graded else None,
         )
         steps = [SimpleNamespace(**r) for r in rows]
-        course = _course(settings)
+        course = Course.with_settings(settings)
         later = later_assignment(course.assignments() if course.source.is_dir() else [], assignment)
         return {"rows": rows, "cells": {r["grade_id"]: r for r in rows}, "score_line": line,
                 "next": next_step(steps, assignment, later, command)}
