@@ -312,30 +312,20 @@ def test_a_learner_who_patches_numpy_loses_the_exercise_and_is_told(course, self
 
 
 # Each attack is one answer cell's addition; each prints how far it got.
-WRITES_A_GIB = """
+GIB_INTO = """
 written = 0
 try:
-    with open("big.bin", "wb") as big:
+    with open("{path}", "wb") as big:
         for _ in range(128):
             big.write(b"x" * 2**23)
             big.flush()
             written += 2**23
-    print("ESC" "APED wrote 1 GiB")
+    print("ESC" "APED {verb} 1 GiB in {path}")
 except OSError as err:
-    print("{probe} blocked: wrote", written >> 20, "MiB", type(err).__name__)
+    print("{{probe}} blocked: {verb}", written >> 20, "MiB", type(err).__name__)
 """
-FILLS_SHM = """
-written = 0
-try:
-    with open("/dev/shm/fill", "wb") as fill:
-        for _ in range(128):
-            fill.write(b"x" * 2**23)
-            fill.flush()
-            written += 2**23
-    print("ESC" "APED held 1 GiB in /dev/shm")
-except OSError as err:
-    print("{probe} blocked: held", written >> 20, "MiB", type(err).__name__)
-"""
+WRITES_A_GIB = GIB_INTO.format(path="big.bin", verb="wrote")
+FILLS_SHM = GIB_INTO.format(path="/dev/shm/fill", verb="held")
 FORKS_300 = """
 import os, signal, time
 children = []
