@@ -202,10 +202,29 @@ class Checker:
         names = ", ".join(sorted(set(calls)))
         return self.fail(f"{what or self.what} called {names}, which this exercise rules out")
 
+    def _source(self, fn):
+        """The judge's reading of a student function's source, or None for a function of this process."""
+        if not hasattr(type(fn), "__mlgrind_source__"):
+            return None
+        source = fn.__mlgrind_source__
+        if source is None:
+            self.fail(f"{fn.__name__} is not defined by a def in your solution cells, so grading cannot read it")
+        return source or False
+
     def avoids(self, fn, *names: str) -> bool:
-        """``fn``'s code does not mention any of ``names`` (e.g. ``broadcast_shapes``)."""
+        """``fn``'s code (and the code it reaches) does not mention any of ``names`` (e.g. ``broadcast_shapes``)
+        nor look a name up by string."""
         self.count += 1
-        used = sorted(code_names(fn.__code__) & set(names))
+        source = self._source(fn)
+        if source is False:
+            return False
+        if source is None:
+            used = sorted(code_names(fn.__code__) & set(names))
+        else:
+            used = sorted(source.names() & set(names))
+            if not used and source.dynamic():
+                return self.fail(f"{fn.__name__} looks names up by string ({', '.join(source.dynamic())}), "
+                                 "so grading cannot see what it calls; call functions by name")
         if not used:
             return True
         return self.fail(f"{fn.__name__} uses {', '.join(used)}, which this exercise rules out")
@@ -213,9 +232,34 @@ class Checker:
     def no_loops(self, fn) -> bool:
         """``fn`` has no Python loop or comprehension."""
         self.count += 1
-        if not has_loops(fn):
+        source = self._source(fn)
+        if source is False:
+            return False
+        if not (has_loops(fn) if source is None else source.has_loops()):
             return True
         return self.fail(f"{fn.__name__} uses a Python loop; this one is meant to be loop-free")
+
+    def by_hand(self, fn, module: str = "NumPy") -> bool:
+        """``fn``'s code (and what it reaches) uses no NumPy at all: the rule worked out with plain Python."""
+        self.count += 1
+        source = self._source(fn)
+        if source is False:
+            return False
+        used = source.uses_numpy() if source is not None else sorted(code_names(fn.__code__) & {"np", "numpy"})
+        if not used:
+            return True
+        return self.fail(f"{fn.__name__} uses {module} ({', '.join(used)}); work this one out with plain "
+                         "Python tuples and ints")
+
+    def no_matmul(self, fn) -> bool:
+        """``fn``'s code (and what it reaches) has no ``@`` operator."""
+        self.count += 1
+        source = self._source(fn)
+        if source is False:
+            return False
+        if source is None or not source.uses_matmul_operator():
+            return True
+        return self.fail(f"{fn.__name__} uses the @ operator, which this exercise rules out")
 
 
 class QuickCheck(Checker):

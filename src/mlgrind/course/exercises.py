@@ -16,6 +16,8 @@ from .limits import Limits
 STATUSES = ("not attempted", "pass", "fail", "error", "manual")
 # Exceptions that mean "a check failed" rather than "the code broke".
 FAILURES = {"AssertionError", "CheckFailed", "ForbiddenCall"}
+# Notebooks whose hidden tests run in a judge process of their own, never in the student's kernel.
+JUDGED_APART = frozenset({"01_broadcasting"})
 SUMMARY_WIDTH = 64  # characters of a message in one row of the table
 
 _HEADING = re.compile(r"^#{1,2}\s+(.+?)\s*#*\s*$")
@@ -38,6 +40,11 @@ class Heading:
     @property
     def label(self) -> str:
         return f"Exercise {self.number} · {self.title}" if self.number else self.title
+
+
+def judged_apart(notebook: str) -> bool:
+    """Whether ``notebook``'s hidden tests run in the judge (chosen by the course, never by a submission)."""
+    return notebook in JUDGED_APART
 
 
 def parse_heading(text: str) -> Heading:

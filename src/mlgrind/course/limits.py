@@ -10,6 +10,8 @@ import os
 import re
 from dataclasses import dataclass
 
+# How often grading starts a student's kernel again after it stopped answering the judge.
+MAX_RESTARTS = 3
 UNITS = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 _MEMORY_ARGUMENT = (
     "--IPKernelApp.exec_lines=__import__('resource').setrlimit("

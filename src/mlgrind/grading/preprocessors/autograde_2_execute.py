@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import contextlib
+import copy
 import os
 from queue import Empty
 
@@ -33,6 +36,86 @@ class Execute(_NbgraderExecute):
         self._culprits: set[int] = set()
         self._failed_checks = 0
         self._exit_asked = False
+        self._judge = None
+        self._restarts = 0
+
+    # --- the judge: hidden tests in a kernel of their own -----------------------------------------
+
+    def preprocess(self, nb, resources=None, km=None):
+        from ...course.exercises import judged_apart
+        from ..judge_kernel import JudgeKernel
+
+        notebook = (resources or {}).get("nbgrader", {}).get("notebook", "")
+        self._judge, self._restarts, self._line_up = None, 0, False
+        if judged_apart(notebook):
+            path = (resources or {}).get("metadata", {}).get("path") or os.getcwd()
+            kernel_name = self.kernel_name or nb.metadata.get("kernelspec", {}).get("name", "python3")
+            self._judge = JudgeKernel(kernel_name, os.path.abspath(path), self.startup_timeout)
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            if self._judge is not None:
+                self._judge.stop()
+                self._judge = None
+
+    def _student_names(self) -> set[str]:
+        """The names the solution cells define at their top level (functions, answers, their aliases)."""
+        names = set()
+        for cell in self.nb.cells:
+            if cell.cell_type == "code" and _role(cell) == "solution":
+                try:
+                    tree = ast.parse(cell.source)
+                except (SyntaxError, ValueError):
+                    continue
+                for node in tree.body:
+                    for inner in ast.walk(node) if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) else [node]:
+                        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                            names.add(inner.name)
+                        elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+                            names.add(inner.id)
+        return names
+
+    def _open_line(self) -> None:
+        sources = [c.source for c in self.nb.cells if c.cell_type == "code" and _role(c) == "solution"]
+        try:
+            self._line_up = self._judge.open_line(self.kc, getattr(self.km, "provisioner", None), sources,
+                                                  float(self.timeout or 60))
+        except Exception as exc:  # noqa: BLE001 - the judge's cells then report the student's kernel as gone
+            self.log.warning("The judge could not reach the student's kernel: %s", exc)
+            self._line_up = False
+
+    @contextlib.contextmanager
+    def _in_judge(self):
+        """nbclient's kernel and client, for the cells run inside this block, are the judge's."""
+        kept = self.km, self.kc
+        self.km, self.kc = self._judge.km, self._judge.kc
+        try:
+            yield
+        finally:
+            self.km, self.kc = kept
+
+    def _judge_cell(self, cell, resources, index):
+        """Run ``cell`` in the judge, after bringing the student's names there (restarting a student kernel
+        that stopped answering, within its budget)."""
+        if not self._line_up:
+            self._open_line()
+        if not self._judge.sync(float(self.timeout or 60)) and self._restart_student(index):
+            self._judge.sync(float(self.timeout or 60))
+        with self._in_judge():
+            return super().preprocess_cell(cell, resources, index)
+
+    def _restart_student(self, index: int) -> bool:
+        """Start the student's kernel again (at most ``MAX_RESTARTS`` times), replay its cells above, and
+        reconnect the judge; whether it was restarted."""
+        from ...course.limits import MAX_RESTARTS
+
+        if self._restarts >= MAX_RESTARTS:
+            return False
+        self._restarts += 1
+        self.log.warning("The student's kernel stopped answering the judge; restarting it (%d of %d)",
+                         self._restarts, MAX_RESTARTS)
+        self._restart_and_replay(index)
+        return True
 
     _uses_warm_kernel = False
 
@@ -86,6 +169,19 @@ class Execute(_NbgraderExecute):
 
     def preprocess_cell(self, cell, resources, index):
         self._exit_asked = False
+        if self._judge is not None and cell.cell_type == "code":
+            role = _role(cell)
+            if role == "test":
+                return self._judge_cell(cell, resources, index)
+            if role == "course" and not _names_in(cell.source) & self._student_names():
+                # The course's own cell (imports, given data): the judge runs it too, so a test sees
+                # the course's values whatever the student's cells rebind.
+                cell, resources = self._student_cell(cell, resources, index)
+                self._judge_cell(copy.deepcopy(cell), resources, index)
+                return cell, resources
+        return self._student_cell(cell, resources, index)
+
+    def _student_cell(self, cell, resources, index):
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -97,7 +193,7 @@ class Execute(_NbgraderExecute):
             return cell, resources
         if self._exit_asked:
             return self._blame(cell, index, "KernelExited", EXIT_MESSAGE)
-        problem = self._ask_guard(cell)
+        problem = self._ask_guard(cell) if self._judge is None else ""
         if problem:
             return self._blame(cell, index, "Tampering", problem, f"{problem} {TAMPERING_MESSAGE}")
         return cell, resources
@@ -155,16 +251,39 @@ class Execute(_NbgraderExecute):
                 return value.get("data", {}).get("text/plain", "") if value.get("status") == "ok" else ""
 
     def _restart_and_replay(self, index: int) -> None:
+        """Start the student's kernel again and run its cells above ``index`` (never a culprit, never a test)."""
         run_sync(self.km.restart_kernel)(now=True)
         run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
         self._failed_checks = 0
         self._enter_notebook_folder(self.kc)
         for number, earlier in enumerate(self.nb.cells[:index]):
+            if self._judge is not None and _role(earlier) == "test":
+                continue
             if earlier.cell_type == "code" and number not in self._culprits:
                 run_sync(self.kc.execute_interactive)(
                     earlier.source, store_history=False, output_hook=lambda msg: None, timeout=self.timeout
                 )
-                self._ask_guard(earlier)
+                if self._judge is None:
+                    self._ask_guard(earlier)
+        if self._judge is not None:
+            self._open_line()
+
+
+def _role(cell) -> str:
+    """``test`` (an autograded test cell), ``solution`` (the student's), or ``course`` (every other cell)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    if meta.get("solution"):
+        return "solution"
+    if meta.get("grade"):
+        return "test"
+    return "course"
+
+
+def _names_in(code: str) -> set[str]:
+    try:
+        return {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+    except (SyntaxError, ValueError):
+        return set()
 
 
 DEAD_KERNEL_MESSAGE = (

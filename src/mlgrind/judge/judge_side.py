@@ -1,0 +1,214 @@
+"""The judge's side: the student's names as proxies and plain data, in a process that runs no student code.
+
+``connect(path, solution_sources)`` is run by the grader in the judge's kernel before its first cell.
+Before each cell the judge runs, ``sync`` brings the names the student's cells defined into the
+judge's namespace: a function as a ``StudentFunction`` (calling it sends the arguments to the
+student's kernel and brings the result back), plain data as a fresh copy, anything else as a
+``NotPlainData`` that names itself when a test uses it. A name the judge's own cells defined (the
+course's imports and given data, a test's helpers) is never replaced by the student's.
+"""
+
+from __future__ import annotations
+
+import builtins
+import socket
+
+import numpy as np
+
+from . import wire
+from .source import SolutionSource
+from .student_side import IPYTHON_NAMES
+
+_line = None
+_source: SolutionSource | None = None
+_theirs: set[str] = set()  # names in the judge's namespace that came from the student
+
+
+class LineBroken(RuntimeError):
+    """The student's kernel stopped answering (it died, or a call was interrupted)."""
+
+
+class StudentError(Exception):
+    """An exception of a type the judge does not know, raised by the student's code."""
+
+    def __init__(self, type_name: str, message: str):
+        super().__init__(f"{type_name}: {message}" if message else type_name)
+        self.type_name = type_name
+
+
+class NotPlainData:
+    """Stands for a student's value that is not plain data: any use says so, naming the value."""
+
+    def __init__(self, what: str, type_name: str):
+        object.__setattr__(self, "_message", f"{what} is a {type_name}, which grading cannot read: "
+                           "use numbers, strings, None, NumPy arrays, and tuples, lists or dicts of these")
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError(object.__getattribute__(self, "_message"))
+
+    __getattr__ = __call__ = __len__ = __iter__ = __getitem__ = __bool__ = __eq__ = _refuse
+    __array__ = __float__ = __int__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = __ne__ = _refuse
+    __hash__ = None
+
+    def __repr__(self):
+        return f"<{object.__getattribute__(self, '_message').split(',')[0]}>"
+
+
+def _exception(answer: dict, name: str) -> BaseException:
+    """The judge's own exception for a student's, from its data: a builtin or NumPy type by name, else ``StudentError``."""
+    from ..checks.not_attempted import NotAttempted
+
+    type_name = answer.get("type") if type(answer.get("type")) is str else "Exception"
+    message = answer.get("message") if type(answer.get("message")) is str else ""
+    if type_name == "NotImplementedError" and answer.get("bare") is True:
+        where = answer.get("where") if type(answer.get("where")) is str else ""
+        if where and not where.startswith("<"):
+            return NotAttempted(where, "write it in its cell above (delete the raise)",
+                                "its cell still raises NotImplementedError")
+        return NotAttempted(name, "write your answers in place of the raise in its cell",
+                            "its cell still raises NotImplementedError")
+    if type_name == "NotAttempted":
+        return NotAttempted(name, "write it in its cell above", message or "not attempted yet")
+    known = getattr(builtins, type_name, None)
+    if type_name == "LinAlgError":
+        known = np.linalg.LinAlgError
+    if isinstance(known, type) and issubclass(known, Exception) and known.__module__ == "builtins":
+        try:
+            return known(message)
+        except Exception:  # noqa: BLE001 - an exception type that takes other arguments
+            pass
+    return StudentError(type_name, message)
+
+
+class _Line:
+    """The judge's connection to the student's kernel: requests, answers, and callbacks in between."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.broken = ""
+        self.callbacks: list = []  # every judge function handed to the student, by number, for the whole run
+
+    def request(self, op: str, value=None, name: str = ""):
+        if self.broken:
+            raise LineBroken(self.broken)
+        header, buffers = wire.encode({"op": op, "value": value}, self.callbacks)
+        try:
+            wire.send(self.sock, header, buffers)
+            while True:
+                answer = self._receive(name)
+                if answer.get("op") == "callback":
+                    self._call_back(answer)
+                    continue
+                if answer.get("op") == "error":
+                    raise _exception(answer, name)
+                if answer.get("op") != "result":
+                    raise wire.Unreadable("not an answer")
+                printed = answer.get("printed")
+                if type(printed) is str and printed:
+                    print(printed, end="" if printed.endswith("\n") else "\n")
+                return answer.get("value")
+        except (OSError, ConnectionError, KeyboardInterrupt) as exc:
+            self.broken = ("the student's kernel stopped answering"
+                           + (" (the call was interrupted at its time limit)" if isinstance(exc, KeyboardInterrupt) else ""))
+            raise LineBroken(self.broken) from None
+
+    def _receive(self, name: str) -> dict:
+        header, buffers = wire.receive(self.sock)
+        message = wire.decode(header, buffers)
+        if type(message) is not dict:
+            raise wire.Unreadable("not a message")
+        return message
+
+    def _call_back(self, answer: dict) -> None:
+        callbacks = self.callbacks
+        number = answer.get("id")
+        if type(number) is not int or not 0 <= number < len(callbacks):
+            self._send({"op": "error", "type": "ValueError", "message": "no such callback"})
+            return
+        call = answer.get("value")
+        if type(call) is not tuple or len(call) != 2 or type(call[0]) is not tuple or type(call[1]) is not dict:
+            self._send({"op": "error", "type": "TypeError", "message": "bad callback arguments"})
+            return
+        try:
+            result = callbacks[number](*call[0], **{str(k): v for k, v in call[1].items()})
+        except Exception as exc:  # noqa: BLE001 - the judge's function refused the student's arguments
+            self._send({"op": "error", "type": type(exc).__name__, "message": str(exc)})
+            return
+        self._send({"op": "result", "value": result})
+
+    def _send(self, message: dict) -> None:
+        header, buffers = wire.encode(message, self.callbacks)
+        wire.send(self.sock, header, buffers)
+
+
+class StudentFunction:
+    """A function the student's cells defined: calling it calls it in the student's kernel, with copies."""
+
+    def __init__(self, name: str):
+        self.__name__ = self.__qualname__ = name
+
+    def __call__(self, *args, **kwargs):
+        value = _line.request("call", (self.__name__, args, kwargs), name=self.__name__)
+        return _arrived(value, f"{self.__name__}(...)'s result")
+
+    @property
+    def __mlgrind_source__(self):
+        return _source.function(self.__name__) if _source is not None else None
+
+    def __repr__(self):
+        return f"<student function {self.__name__}>"
+
+
+def _arrived(value, what: str):
+    """``value`` with every ``wire.Unsupported`` in it replaced by a ``NotPlainData`` naming where it is."""
+    if isinstance(value, wire.Unsupported):
+        return NotPlainData(what, value.type_name)
+    if type(value) is list:
+        return [_arrived(v, f"{what}[{i}]") for i, v in enumerate(value)]
+    if type(value) is tuple:
+        return tuple(_arrived(v, f"{what}[{i}]") for i, v in enumerate(value))
+    if type(value) is dict:
+        return {k: _arrived(v, f"{what}[{k!r}]") for k, v in value.items()}
+    return value
+
+
+def connect(path: str, solution_sources: list[str], timeout: float = 60) -> None:
+    """Connect to the student's kernel listening at ``path``; ``solution_sources`` are the solution cells' code."""
+    global _line, _source
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    sock.connect(path)
+    sock.settimeout(None)
+    _line = _Line(sock)
+    _source = SolutionSource(solution_sources)
+    _theirs.clear()
+
+
+def healthy() -> bool:
+    """Whether the student's kernel still answers the judge (no call died or was interrupted)."""
+    return _line is not None and not _line.broken
+
+
+def sync(namespace: dict) -> None:
+    """Bring the student's names into ``namespace``, never replacing one the judge's own cells defined."""
+    if _line is None or _line.broken:
+        return
+    names = _line.request("names")
+    if type(names) is not dict:
+        raise wire.Unreadable("names are not a dict")
+    for name in list(_theirs):
+        if name not in names:
+            namespace.pop(name, None)
+            _theirs.discard(name)
+    for name, kind in names.items():
+        if type(name) is not str or not name.isidentifier() or name.startswith("_") or name in IPYTHON_NAMES:
+            continue
+        if name in namespace and name not in _theirs:
+            continue  # the course's or a test's own: the student's value never replaces it
+        if kind == "function":
+            namespace[name] = StudentFunction(name)
+        elif kind == "data":
+            namespace[name] = _arrived(_line.request("get", name, name=name), name)
+        else:
+            continue
+        _theirs.add(name)

@@ -1,0 +1,154 @@
+"""The student's side of the judge's line: runs in the student's kernel and answers the judge's requests.
+
+``serve(path)`` listens on a Unix socket at ``path`` and serves one connection, the judge's, in a
+thread: it lists the names the student's cells defined, sends their values when they are plain data,
+and calls the student's functions with the judge's arguments. A callable among the arguments is a
+stand-in that asks the judge to call its own function and waits for the answer. What a call prints
+goes back with its result (the first ``PRINTED`` characters).
+
+All of this runs inside the student's interpreter, so nothing here is trusted: the judge reads only
+plain data from it, checks every value on arrival, and never sends it a hidden test, an expected
+value or a seed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import socket
+import threading
+import types
+
+from . import wire
+
+PRINTED = 4000
+# Names of IPython's own, never the student's answers.
+IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "open"})
+
+
+def _namespace() -> dict:
+    import __main__
+
+    return __main__.__dict__
+
+
+class _Bounded(io.StringIO):
+    def write(self, text):
+        room = PRINTED - self.tell()
+        return super().write(text[:max(room, 0)]) if room > 0 else len(text)
+
+
+def kind(value) -> str:
+    """How the judge sees a value: a ``module`` (not sent), a ``function`` (called, never sent), or ``data``."""
+    if isinstance(value, types.ModuleType):
+        return "module"
+    if callable(value):
+        return "function"
+    return "data"
+
+
+class _Line:
+    def __init__(self, conn: socket.socket):
+        self.conn = conn
+
+    def send(self, message: dict, value=None) -> None:
+        header, buffers = wire.encode({**message, "value": value})
+        wire.send(self.conn, header, buffers)
+
+    def receive(self) -> dict:
+        header, buffers = wire.receive(self.conn)
+        message = wire.decode(header, buffers, callback=self._stand_in)
+        if type(message) is not dict:
+            raise wire.Unreadable("not a message")
+        return message
+
+    def _stand_in(self, number: int):
+        line = self
+
+        def judge_function(*args, **kwargs):
+            line.send({"op": "callback", "id": number}, (args, kwargs))
+            while True:
+                message = line.receive()
+                if message.get("op") == "result":
+                    return message.get("value")
+                if message.get("op") == "error":
+                    raise _judge_error(message)
+                line.answer(message)  # the judge's function called back into the student's code
+
+        judge_function.__name__ = f"judge_function_{number}"
+        return judge_function
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request = self.receive()
+            except (ConnectionError, OSError):
+                return
+            self.answer(request)
+
+    def answer(self, request: dict) -> None:
+        op = request.get("op")
+        space = _namespace()
+        try:
+            if op == "names":
+                names = {name: kind(value) for name, value in list(space.items())
+                         if isinstance(name, str) and not name.startswith("_") and name not in IPYTHON_NAMES}
+                self.send({"op": "result"}, names)
+            elif op == "get":
+                self.send({"op": "result"}, space.get(request["value"]))
+            elif op == "call":
+                name, args, kwargs = request["value"]
+                printed = _Bounded()
+                with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                    result = space[name](*args, **kwargs)
+                self.send({"op": "result", "printed": printed.getvalue()}, result)
+            elif op == "bind":
+                name, value = request["value"]
+                space[name] = value
+                self.send({"op": "result"})
+            else:
+                self.send({"op": "error", "type": "ValueError", "message": f"unknown request {op!r}"})
+        except (ConnectionError, BrokenPipeError):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - every failure of student code goes back as data
+            self.send({"op": "error", **describe(exc)})
+
+
+def describe(exc: BaseException) -> dict:
+    """An exception as data: its type's name, its message, whether it had arguments, and the function it
+    was raised in (a stub's bare ``NotImplementedError`` names the exercise not attempted yet)."""
+    try:
+        message = str(exc)[:2000]
+    except BaseException:  # noqa: BLE001 - a message that cannot be read is no message
+        message = "(its message could not be read)"
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return {"type": str(type(exc).__name__)[:100], "message": message, "bare": not exc.args,
+            "where": tb.tb_frame.f_code.co_name if tb is not None else ""}
+
+
+def _judge_error(answer: dict) -> Exception:
+    return RuntimeError(f"{answer.get('type')}: {answer.get('message')}")
+
+
+def serve(path: str) -> None:
+    """Listen at ``path`` (a new Unix socket, owner-only) and serve the judge's connection in a thread."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o177)
+    try:
+        listener.bind(path)
+    finally:
+        os.umask(old)
+    listener.listen(1)
+
+    def run() -> None:
+        while True:
+            conn, _ = listener.accept()
+            with conn:
+                _Line(conn).serve()
+
+    threading.Thread(target=run, name="mlgrind-judge-line", daemon=True).start()
