@@ -5,7 +5,7 @@ below it, never from a layer above, and the parts that share a layer (split by `
 each other. Only ``grading`` imports nbgrader. tests/test_layout.py reads these four lines and
 checks every import of every module against them, imports inside functions included::
 
-    layer 1 (foundation): course attempts checks shapes
+    layer 1 (foundation): course attempts checks judge shapes
     layer 2 (drawing): shapes.html shapes.flows | pictures
     layer 3 (the work): grading | recall
     layer 4 (front ends): cli __main__ editor widgets drillwidget shapes.costs shapes.sharding
@@ -17,7 +17,8 @@ drawing sits in layer 2.
 1. Foundation: what every part reads about the course, without nbgrader. ``course`` finds the course
    and reads its nbgrader config (with traitlets, as nbgrader does), names and judges exercises and
    parses the written answers' rubrics; ``attempts`` keeps and resets a learner's notebooks;
-   ``checks`` is what the notebooks' test cells import; ``shapes`` holds the shape rules.
+   ``checks`` is what the notebooks' test cells import; ``judge`` carries plain data between the
+   student's kernel and the judge's; ``shapes`` holds the shape rules.
 2. Drawing: ``shapes.html`` and ``shapes.flows`` draw the rules as diagrams and live widgets;
    ``pictures`` draws 05's and 07's figures from the learner's numbers.
 3. The work: ``grading`` runs nbgrader (build, self-grade, class autograde, the warm grader and the

@@ -251,6 +251,14 @@ class Checker:
         return self.fail(f"{fn.__name__} uses {module} ({', '.join(used)}); work this one out with plain "
                          "Python tuples and ints")
 
+    def untouched(self, name: str, fn) -> bool:
+        """``fn``'s last call changed none of its arguments in place (read from the judge's proxy)."""
+        self.count += 1
+        changed = getattr(fn, "changed_inputs", None)
+        if not changed:
+            return True
+        return self.fail(f"{name} changed its input in place ({', '.join(changed[:3])}); return a new array")
+
     def no_matmul(self, fn) -> bool:
         """``fn``'s code (and what it reaches) has no ``@`` operator."""
         self.count += 1

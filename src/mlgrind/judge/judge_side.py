@@ -86,6 +86,7 @@ class _Line:
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.broken = ""
+        self.changed: list[str] = []  # the arguments the last call changed in place, in the student's kernel
         self.callbacks: list = []  # every judge function handed to the student, by number, for the whole run
 
     def request(self, op: str, value=None, name: str = ""):
@@ -106,6 +107,8 @@ class _Line:
                 printed = answer.get("printed")
                 if type(printed) is str and printed:
                     print(printed, end="" if printed.endswith("\n") else "\n")
+                changed = answer.get("changed")
+                self.changed = [c for c in changed if type(c) is str] if type(changed) is list else []
                 return answer.get("value")
         except (OSError, ConnectionError, KeyboardInterrupt) as exc:
             self.broken = ("the student's kernel stopped answering"
@@ -146,9 +149,14 @@ class StudentFunction:
 
     def __init__(self, name: str):
         self.__name__ = self.__qualname__ = name
+        self.changed_inputs: list[str] = []
 
     def __call__(self, *args, **kwargs):
+        """The student's function's result for copies of the arguments; ``changed_inputs`` then names the
+        arguments it changed in place there (the judge's own arrays never change)."""
+        self.changed_inputs = []
         value = _line.request("call", (self.__name__, args, kwargs), name=self.__name__)
+        self.changed_inputs = list(_line.changed)
         return _arrived(value, f"{self.__name__}(...)'s result")
 
     @property

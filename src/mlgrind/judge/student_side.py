@@ -20,6 +20,8 @@ import socket
 import threading
 import types
 
+import numpy as np
+
 from . import wire
 
 PRINTED = 4000
@@ -100,9 +102,11 @@ class _Line:
             elif op == "call":
                 name, args, kwargs = request["value"]
                 printed = _Bounded()
+                before = [(path, x, x.shape, x.tobytes()) for path, x in _arrays((args, kwargs))]
                 with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
                     result = space[name](*args, **kwargs)
-                self.send({"op": "result", "printed": printed.getvalue()}, result)
+                changed = [path for path, x, shape, data in before if x.shape != shape or x.tobytes() != data]
+                self.send({"op": "result", "printed": printed.getvalue(), "changed": changed}, result)
             elif op == "bind":
                 name, value = request["value"]
                 space[name] = value
@@ -113,6 +117,20 @@ class _Line:
             raise
         except BaseException as exc:  # noqa: BLE001 - every failure of student code goes back as data
             self.send({"op": "error", **describe(exc)})
+
+
+def _arrays(call, path: str = ""):
+    """Every array among a call's ``(args, kwargs)``, with where it is (``argument 1``, ``params['w1']``)."""
+    args, kwargs = call
+    todo = [(f"argument {i + 1}", a) for i, a in enumerate(args)] + [(f"argument {k!r}", v) for k, v in kwargs.items()]
+    while todo:
+        path, value = todo.pop()
+        if type(value) is np.ndarray:
+            yield path, value
+        elif type(value) in (list, tuple):
+            todo += [(f"{path}[{i}]", v) for i, v in enumerate(value)]
+        elif type(value) is dict:
+            todo += [(f"{path}[{k!r}]", v) for k, v in value.items()]
 
 
 def describe(exc: BaseException) -> dict:
