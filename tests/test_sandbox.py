@@ -6,10 +6,13 @@ Every attack that reaches outside the submission (source/, the gradebook, the co
 another process, the network) must be refused, and each submission prints whether it got through, so
 a probe that never ran fails the test too. The class also reads the grader's environment, looks for the
 restored notebook and the temp folder's other files, brings a start-up file, links a file to the gradebook
-and submits a notebook that links to another student's (refused, zero, named). Every attack on what the
-hidden tests rely on (NumPy, mlgrind's checks, IPython, trace and gc hooks) and every exit() or ignored
-interrupt must cost the attacked exercise and no other, and be named in the class summary. No output and no feedback quotes
-a hidden test, and grading leaves nothing in its temp folder.
+and submits a notebook that links to another student's (refused, zero, named). 01's hidden tests run in
+a judge of their own: an answer cell that patches NumPy, mlgrind's checks, IPython, trace or gc hooks,
+drops the kernel's error messages, rebinds the course's QUESTIONS, reads IPython's history, or returns
+objects that compare equal to anything or read the test's variables changes nothing the judge sees, so
+a wrong answer beside it still scores zero and an honest one keeps its points. Every exit() or ignored
+interrupt costs the exercise it is in and no other, and is named in the class summary. No output and
+no feedback quotes a hidden test, and grading leaves nothing in its temp folder.
 
 The sandbox's limits hold for the whole sandbox: 1 GiB written, ``/dev/shm`` filled past its memory and
 300 processes are each stopped while the rest is graded; without control groups a file stops at the cap.
@@ -127,7 +130,8 @@ print("{probe} blocked: forked")
 }
 
 # The attack, put into the answer cell of ``broadcast_shape`` (a correct answer); the wrong answer is
-# in a later exercise. Both exercises must score zero and the summary must name the tampering.
+# in a later exercise. The hidden tests run in the judge, which none of this reaches: the wrong answer
+# scores zero, the honest one keeps its points.
 TAMPERING = {
     "patches-allclose": ("standardize_per_row",
                          "import numpy as np\nnp.allclose = lambda *a, **k: True\n"
@@ -144,7 +148,77 @@ TAMPERING = {
     "traces": ("mse_sum_not_mean", "import sys\nsys.settrace(lambda *a: None)"),
     "walks-gc": ("standardize_per_row",
                  "import gc\n_seen = [o for o in gc.get_objects() if type(o).__name__ == 'Checker']"),
+    "drops-errors": ("mse_sum_not_mean",
+                     "_kernel = get_ipython().kernel\n_send = _kernel.session.send\n"
+                     "def _quiet(stream, msg, *a, **k):\n"
+                     "    if isinstance(msg, dict) and msg.get('msg_type') == 'error':\n        return None\n"
+                     "    if isinstance(msg, str) and msg == 'error':\n        return None\n"
+                     "    return _send(stream, msg, *a, **k)\n_kernel.session.send = _quiet"),
+    "patches-import": ("standardize_per_row",
+                       "import builtins\n_real_import = builtins.__import__\n"
+                       "builtins.__import__ = lambda name, *a, **k: _real_import(name, *a, **k)"),
 }
+
+# Answers that try to pass without the work: (grade id of the answer, its code, the test cell it must lose).
+CHEATS = {
+    "always-equal": ("broadcast_shape", """
+class _Yes(tuple):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+def broadcast_shape(*shapes):
+    return _Yes()
+""", "test_broadcast_shape"),
+    "returns-test-variables": ("broadcast_shape", """
+def broadcast_shape(*shapes):
+    import inspect
+    for frame in inspect.stack():
+        for space in (frame.frame.f_locals, frame.frame.f_globals):
+            if "want" in space:
+                want = space["want"]
+                if want == "error":
+                    raise ValueError("axis 0: size 3 cannot broadcast with size 4")
+                return want
+    return ()
+""", "test_broadcast_shape"),
+    "reads-expected-from-frames": ("standardize", """
+def standardize(x_BF, eps=1e-5):
+    import inspect
+    for frame in inspect.stack():
+        for name in ("expected", "want", "before"):
+            if name in frame.frame.f_locals:
+                print("ESC" "APED", name)
+                return frame.frame.f_locals[name]
+    return x_BF * 0
+""", "test_standardize"),
+    "overwrites-inputs": ("standardize", """
+def standardize(x_BF, eps=1e-5):
+    x_BF[...] = 0
+    return x_BF.copy()
+""", "test_standardize"),
+    "rebinds-questions": ("predictions", """
+QUESTIONS = QUESTIONS[:1]
+answers = [(9, 4, 3)]
+""", "test_predictions"),
+    "zero-d-array-answers": ("predictions", """
+import numpy as np
+answers = [np.array(9)] * len(QUESTIONS)
+""", "test_predictions"),
+}
+
+# Reads IPython's history and the callers' frames when the hidden test calls it: nothing of a hidden
+# test is in the student's kernel to find.
+READS_HISTORY = """
+import base64, inspect
+_honest_mse = mse_loss
+def mse_loss(pred_N1, target_N):
+    text = "\\n".join(get_ipython().user_ns.get("In", [])) + "".join(
+        str(f.frame.f_globals.keys()) + str(f.code_context) for f in inspect.stack())
+    print("ESC" "APED history" if ("HIDDEN" in text or "_cases_list" in text) else "{probe} blocked: history",
+          base64.b64encode(text.encode()).decode()[:64])
+    return _honest_mse(pred_N1, target_N)
+"""
 
 
 def _answer(nb, grade_id: str) -> str:
@@ -189,7 +263,12 @@ def make_class(course: Path, tmp: Path, port: int) -> dict[str, set[str]]:
     for student, (wrong_key, attack) in TAMPERING.items():
         nb = with_attack(wrong(solved(course, A), wrong_key), "broadcast_shape", attack)
         submit(course, A, student, nb)
-        expected[student] = {"test_broadcast_shape", WRONG[wrong_key][1]}
+        expected[student] = {WRONG[wrong_key][1]}
+    for student, (grade_id, code, test_id) in CHEATS.items():
+        submit(course, A, student, replace_solution(solved(course, A), grade_id, code))
+        expected[student] = {test_id}
+    submit(course, A, "reads-history", with_attack(solved(course, A), "mse_loss", READS_HISTORY.format(**fill)))
+    expected["reads-history"] = set()
     # A function that prints the source of whatever calls it: the hidden test, through linecache.
     snoop = ("import inspect, linecache\n_honest = standardize\n"
              "def standardize(*args, **kwargs):\n"
@@ -248,10 +327,10 @@ def check_class(course: Path, tmp: Path, expected: dict, summary: str | None) ->
         text = outputs(course, student)
         assert "ESCAPED" not in text, (student, text[:2000])
         assert not leaked_lines(A, text), student
-        if student in REACHES or student in ("scores-itself", "startup-file", "links-files"):
+        if student in REACHES or student in ("scores-itself", "startup-file", "links-files", "reads-history"):
             assert f"{PROBE} blocked" in text, (student, "the probe did not run", text[:2000])
-        if student == "prints-its-caller":
-            assert "hidden tests was removed from this output" in text, "the probe printed no hidden line"
+        if student == "zero-d-array-answers":
+            assert "you said array(9)" in text, text[:2000]
         if student == "links-notebook":
             assert "is a symbolic link, not a file; it was not graded" in text, text[:2000]
     assert not list(course.rglob(f"{PROBE}*")) and not list(tmp.glob(f"{PROBE}*"))
@@ -259,8 +338,7 @@ def check_class(course: Path, tmp: Path, expected: dict, summary: str | None) ->
     assert not [p.name for p in tmp.parent.iterdir() if p.name.startswith("mlgrind")], "left in the temp folder"
     if summary is not None:
         lines = summary.splitlines()
-        for student in TAMPERING:
-            assert any(student in ln and "tampering" in ln for ln in lines), (student, summary)
+        assert "tampering" not in summary, summary
         assert any("exits" in ln and "exit()" in ln for ln in lines), summary
         assert any("ignores-interrupt" in ln and "ignored the interrupt" in ln for ln in lines), summary
         assert any("links-notebook" in ln and "refused" in ln and "symbolic link" in ln for ln in lines), summary
@@ -301,14 +379,20 @@ def test_attacks_fail_in_plain_serial_nbgrader(attacked_class):
     check_class(course, spill, expected, None)
 
 
-def test_a_learner_who_patches_numpy_loses_the_exercise_and_is_told(course, selfgrade_gradebook):
+def test_a_learner_who_patches_numpy_changes_nothing_the_judge_sees(course, selfgrade_gradebook):
     nb = with_attack(wrong(solved(course, A), "standardize_per_row"), "broadcast_shape",
                      TAMPERING["patches-allclose"][1])
     nbformat.write(nb, str(course / "notebooks" / f"{A}.ipynb"))
-    graded = run(["mlgrind", "grade", "01"], course)
-    assert "tampering" in graded.stdout, graded.stdout
     report = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
-    assert report["score"] == gradesheet(A, course).score_without("test_broadcast_shape", "test_standardize"), report
+    assert report["score"] == gradesheet(A, course).score_without("test_standardize"), report
+
+
+@pytest.mark.parametrize("student", sorted(CHEATS))
+def test_a_learner_whose_answer_cheats_scores_zero_for_it(course, selfgrade_gradebook, student):
+    grade_id, code, test_id = CHEATS[student]
+    nbformat.write(replace_solution(solved(course, A), grade_id, code), str(course / "notebooks" / f"{A}.ipynb"))
+    report = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
+    assert report["score"] == gradesheet(A, course).score_without(test_id), report
 
 
 # Each attack is one answer cell's addition; each prints how far it got.

@@ -61,10 +61,13 @@ def _grade_with(course: Course, assignment: str, args, notebook=None) -> int:
 
 
 def _grade_here(course: Course, assignment: str, notebook, student: str):
-    """Grade in this process, with a kernel booting while nbgrader is imported."""
+    """Grade in this process, with a kernel booting while nbgrader is imported (the judge's too)."""
+    from .course.exercises import judged_apart
     from .grading import kernels
 
     kernels.start(course)
+    if judged_apart(assignment):
+        kernels.start_judge(course)
     try:
         from .grading.selfgrade import outcome
 

@@ -259,6 +259,14 @@ class Checker:
             return True
         return self.fail(f"{name} changed its input in place ({', '.join(changed[:3])}); return a new array")
 
+    def owns_memory(self, name: str, fn) -> bool:
+        """No part of ``fn``'s last result was one of its arguments or a view of one (read from the judge's proxy)."""
+        self.count += 1
+        shared = getattr(fn, "shared_inputs", None)
+        if not shared:
+            return True
+        return self.fail(f"{name} returned its input, or a view of it ({', '.join(shared[:3])}); return a new array")
+
     def no_matmul(self, fn) -> bool:
         """``fn``'s code (and what it reaches) has no ``@`` operator."""
         self.count += 1

@@ -32,10 +32,20 @@ class JudgeKernel:
                                      ip=os.path.join(self._folder, "s"),
                                      connection_file=os.path.join(self._folder, "c.json"))
         env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "agg"}
-        run_sync(self.km.start_kernel)(cwd=cwd, env=env, extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        # What every test imports, imported while the kernel boots (ahead of the grade, when warm).
+        preload = f"--IPKernelApp.exec_lines=import numpy, mlgrind.checks; {JUDGE_SIDE}"
+        run_sync(self.km.start_kernel)(cwd=cwd, env=env,
+                                       extra_arguments=["--HistoryManager.hist_file=:memory:", preload])
         self.kc = self.km.client()
         self.kc.start_channels()
         self._ready = False
+
+    def enter(self, folder: str) -> None:
+        """Work in ``folder`` (the notebook's), as a kernel started for this notebook would."""
+        self.run(f"__import__('os').chdir({folder!r})")
+
+    def is_alive(self) -> bool:
+        return run_sync(self.km.is_alive)()
 
     def wait_ready(self) -> None:
         if not self._ready:

@@ -32,6 +32,7 @@ START_ATTEMPTS = 3
 KEY_FILE = ".mlgrind-guard-key"
 
 _ready: list = []
+_ready_judges: list = []
 
 
 class GradingKernelClient(AsyncKernelClient):
@@ -177,6 +178,27 @@ def start(course, kernel_name: str = "python3"):
     return km
 
 
+def start_judge(course, kernel_name: str = "python3"):
+    """Start a judge's kernel for the next autograde in this process (the hidden tests' kernel)."""
+    from .judge_kernel import JudgeKernel
+
+    try:
+        judge = JudgeKernel(kernel_name, str(course.autograder))
+    except Exception:  # noqa: BLE001 - the grade starts its own
+        return None
+    _ready_judges.append(judge)
+    return judge
+
+
+def take_judge(kernel_name: str | None):
+    """Hand over a started judge's kernel of ``kernel_name``, if there is one."""
+    for judge in _ready_judges:
+        if judge.km.kernel_name == (kernel_name or "python3"):
+            _ready_judges.remove(judge)
+            return judge
+    return None
+
+
 def take(kernel_name: str | None):
     """Hand over a started kernel of ``kernel_name``, if there is one."""
     for km in _ready:
@@ -197,14 +219,24 @@ def keep_one_ready(course) -> None:
             _shut_down(km)
     if not _ready:
         start(course)
+    for judge in list(_ready_judges):
+        if not judge.is_alive():
+            _ready_judges.remove(judge)
+            judge.stop()
+    if not _ready_judges:
+        start_judge(course)
     for km in _ready:
         km.wait_ready_ahead()
+    for judge in _ready_judges:
+        judge.wait_ready()
 
 
 def stop() -> None:
     """Shut down every kernel that was started and never taken."""
     while _ready:
         _shut_down(_ready.pop())
+    while _ready_judges:
+        _ready_judges.pop().stop()
 
 
 def _shut_down(km: GradingKernelManager) -> None:
@@ -216,4 +248,4 @@ def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
-__all__ = ["GradingKernelManager", "keep_one_ready", "new_nonce", "start", "stop", "take"]
+__all__ = ["GradingKernelManager", "keep_one_ready", "new_nonce", "start", "start_judge", "stop", "take", "take_judge"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import socket
+from collections.abc import MutableMapping
 
 import numpy as np
 
@@ -21,7 +22,10 @@ from .student_side import IPYTHON_NAMES
 
 _line = None
 _source: SolutionSource | None = None
-_theirs: set[str] = set()  # names in the judge's namespace that came from the student
+_theirs: dict = {}  # name -> the value the student's name was brought in as (rebound by a judge's cell: no longer theirs)
+
+
+_MISSING = object()
 
 
 class LineBroken(RuntimeError):
@@ -87,6 +91,7 @@ class _Line:
         self.sock = sock
         self.broken = ""
         self.changed: list[str] = []  # the arguments the last call changed in place, in the student's kernel
+        self.shared: list[str] = []  # the parts of its result that were (views of) its arguments there
         self.callbacks: list = []  # every judge function handed to the student, by number, for the whole run
 
     def request(self, op: str, value=None, name: str = ""):
@@ -107,8 +112,7 @@ class _Line:
                 printed = answer.get("printed")
                 if type(printed) is str and printed:
                     print(printed, end="" if printed.endswith("\n") else "\n")
-                changed = answer.get("changed")
-                self.changed = [c for c in changed if type(c) is str] if type(changed) is list else []
+                self.changed, self.shared = _strings(answer.get("changed")), _strings(answer.get("shared"))
                 return answer.get("value")
         except (OSError, ConnectionError, KeyboardInterrupt) as exc:
             self.broken = ("the student's kernel stopped answering"
@@ -144,20 +148,36 @@ class _Line:
         wire.send(self.sock, header, buffers)
 
 
-class StudentFunction:
-    """A function the student's cells defined: calling it calls it in the student's kernel, with copies."""
+def _strings(value) -> list[str]:
+    return [v for v in value if type(v) is str] if type(value) is list else []
 
-    def __init__(self, name: str):
+
+class StudentFunction:
+    """A function the student's cells defined: calling it calls it in the student's kernel, with copies.
+
+    Called by name (whatever the name is bound to when called), or, when ``handle`` is given, the very
+    object the name was bound to when the judge asked (``StudentNamespace``)."""
+
+    def __init__(self, name: str, handle: int | None = None):
         self.__name__ = self.__qualname__ = name
+        self.handle = handle
         self.changed_inputs: list[str] = []
+        self.shared_inputs: list[str] = []
 
     def __call__(self, *args, **kwargs):
-        """The student's function's result for copies of the arguments; ``changed_inputs`` then names the
-        arguments it changed in place there (the judge's own arrays never change)."""
-        self.changed_inputs = []
-        value = _line.request("call", (self.__name__, args, kwargs), name=self.__name__)
-        self.changed_inputs = list(_line.changed)
+        """The student's function's result for copies of the arguments. ``changed_inputs`` then names the
+        arguments it changed in place there, ``shared_inputs`` the parts of the result that were its
+        arguments or views of them (the judge's own arrays never change)."""
+        self.changed_inputs, self.shared_inputs = [], []
+        target = self.__name__ if self.handle is None else self.handle
+        value = _line.request("call", (target, args, kwargs), name=self.__name__)
+        self.changed_inputs, self.shared_inputs = list(_line.changed), list(_line.shared)
         return _arrived(value, f"{self.__name__}(...)'s result")
+
+    @property
+    def __globals__(self):
+        """The student's namespace, where this function looks names up (a test swaps helpers there)."""
+        return StudentNamespace()
 
     @property
     def __mlgrind_source__(self):
@@ -165,6 +185,40 @@ class StudentFunction:
 
     def __repr__(self):
         return f"<student function {self.__name__}>"
+
+
+class StudentNamespace(MutableMapping):
+    """The student's namespace seen from the judge: reading a name pins what it is bound to now, binding
+    one puts a judge's function (called back from the student's code) or plain data there."""
+
+    def __getitem__(self, name):
+        if type(name) is not str or name not in self._names():
+            raise KeyError(name)
+        handle, kind = _line.request("pin", name, name=name)
+        if kind == "function":
+            return StudentFunction(name, handle)
+        return _arrived(_line.request("get", name, name=name), name)
+
+    def __setitem__(self, name, value):
+        if isinstance(value, StudentFunction) and value.handle is not None:
+            _line.request("bind_pinned", (name, value.handle), name=name)
+        else:
+            _line.request("bind", (name, value), name=name)
+
+    def __delitem__(self, name):
+        if name not in self._names():
+            raise KeyError(name)
+        _line.request("unbind", name, name=name)
+
+    def _names(self) -> dict:
+        names = _line.request("names")
+        return names if type(names) is dict else {}
+
+    def __iter__(self):
+        return iter(list(self._names()))
+
+    def __len__(self):
+        return len(self._names())
 
 
 def _arrived(value, what: str):
@@ -204,10 +258,12 @@ def sync(namespace: dict) -> None:
     names = _line.request("names")
     if type(names) is not dict:
         raise wire.Unreadable("names are not a dict")
-    for name in list(_theirs):
-        if name not in names:
-            namespace.pop(name, None)
-            _theirs.discard(name)
+    for name, brought in list(_theirs.items()):
+        if namespace.get(name, _MISSING) is not brought:
+            del _theirs[name]  # a judge's cell bound the name since: it is the judge's own now
+        elif name not in names:
+            del namespace[name]
+            del _theirs[name]
     for name, kind in names.items():
         if type(name) is not str or not name.isidentifier() or name.startswith("_") or name in IPYTHON_NAMES:
             continue
@@ -219,4 +275,4 @@ def sync(namespace: dict) -> None:
             namespace[name] = _arrived(_line.request("get", name, name=name), name)
         else:
             continue
-        _theirs.add(name)
+        _theirs[name] = namespace[name]

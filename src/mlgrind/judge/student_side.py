@@ -50,9 +50,16 @@ def kind(value) -> str:
     return "data"
 
 
+def _root(x: np.ndarray) -> np.ndarray:
+    while type(x.base) is np.ndarray:
+        x = x.base
+    return x
+
+
 class _Line:
     def __init__(self, conn: socket.socket):
         self.conn = conn
+        self.pinned: dict[int, object] = {}  # the judge's handles on objects it asked for by name
 
     def send(self, message: dict, value=None) -> None:
         header, buffers = wire.encode({**message, "value": value})
@@ -100,16 +107,31 @@ class _Line:
             elif op == "get":
                 self.send({"op": "result"}, space.get(request["value"]))
             elif op == "call":
-                name, args, kwargs = request["value"]
+                target, args, kwargs = request["value"]
+                fn = space[target] if type(target) is str else self.pinned[target]
                 printed = _Bounded()
                 before = [(path, x, x.shape, x.tobytes()) for path, x in _arrays((args, kwargs))]
                 with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
-                    result = space[name](*args, **kwargs)
+                    result = fn(*args, **kwargs)
                 changed = [path for path, x, shape, data in before if x.shape != shape or x.tobytes() != data]
-                self.send({"op": "result", "printed": printed.getvalue(), "changed": changed}, result)
+                inputs = {id(_root(x)) for _, x, _, _ in before}
+                shared = [path.replace("argument 1", "result", 1) for path, x in _arrays(((result,), {}))
+                          if id(_root(x)) in inputs]
+                self.send({"op": "result", "printed": printed.getvalue(), "changed": changed, "shared": shared}, result)
+            elif op == "pin":
+                value = space[request["value"]]
+                self.pinned[len(self.pinned)] = value
+                self.send({"op": "result"}, (len(self.pinned) - 1, kind(value)))
             elif op == "bind":
                 name, value = request["value"]
                 space[name] = value
+                self.send({"op": "result"})
+            elif op == "bind_pinned":
+                name, handle = request["value"]
+                space[name] = self.pinned[handle]
+                self.send({"op": "result"})
+            elif op == "unbind":
+                space.pop(request["value"], None)
                 self.send({"op": "result"})
             else:
                 self.send({"op": "error", "type": "ValueError", "message": f"unknown request {op!r}"})

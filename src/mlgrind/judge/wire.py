@@ -42,6 +42,23 @@ class Unsupported:
 _SCALAR_TYPES = frozenset(np.dtype(code).type for code in "?bBhHiIlLqQefdgFDG")
 
 
+def _owner(x: np.ndarray) -> np.ndarray | None:
+    """The array owning ``x``'s memory, when that memory is one contiguous block of plain numbers, else None.
+
+    Arrays sent with the same owner arrive as views of one block, at the same offsets and strides:
+    an alias, a view, a transposed or strided input stays one."""
+    root = x
+    while type(root.base) is np.ndarray:
+        root = root.base
+    if root.base is not None or root.dtype.hasobject or not (root.flags.c_contiguous or root.flags.f_contiguous):
+        return None
+    return root
+
+
+def _address(x: np.ndarray) -> int:
+    return x.__array_interface__["data"][0]
+
+
 def _layout(x: np.ndarray) -> str:
     if x.flags.c_contiguous:
         return "C"
@@ -55,6 +72,8 @@ def encode(value, callbacks=None) -> tuple[bytes, list[bytes]]:
     list) is given, which then holds it at index ``n``."""
     buffers: list[bytes] = []
     items = 0
+    roots: dict[int, int] = {}  # id of an array owning memory -> its buffer
+    kept: list = []  # the owners, alive until encoding ends (their ids stay theirs)
 
     def enc(v, depth):
         nonlocal items
@@ -79,8 +98,16 @@ def encode(value, callbacks=None) -> tuple[bytes, list[bytes]]:
         if t is dict:
             return {"$dict": [[enc(k, depth + 1), enc(x, depth + 1)] for k, x in v.items()]}
         if t is np.ndarray and v.dtype.kind in _KINDS and v.dtype.fields is None:
-            buffers.append(np.ascontiguousarray(v).tobytes())
-            return {"$array": len(buffers) - 1, "dtype": v.dtype.str, "shape": list(v.shape), "layout": _layout(v)}
+            root = _owner(v)
+            if root is None:
+                buffers.append(np.ascontiguousarray(v).tobytes())
+                return {"$array": len(buffers) - 1, "dtype": v.dtype.str, "shape": list(v.shape), "layout": _layout(v)}
+            if id(root) not in roots:
+                buffers.append(root.tobytes(order="A"))
+                roots[id(root)] = len(buffers) - 1
+                kept.append(root)
+            return {"$view": roots[id(root)], "dtype": v.dtype.str, "shape": list(v.shape), "strides": list(v.strides),
+                    "offset": _address(v) - _address(root)}
         if t in _SCALAR_TYPES:
             buffers.append(np.array(v).tobytes())
             return {"$scalar": len(buffers) - 1, "dtype": np.dtype(t).str}
@@ -114,12 +141,19 @@ def decode(header: bytes, buffers: list[bytes], callback=None):
     except (ValueError, RecursionError) as exc:
         raise Unreadable(f"not JSON: {exc}") from None
     used: set[int] = set()
+    blocks: dict[int, np.ndarray] = {}
 
     def buffer(n) -> bytes:
         if type(n) is not int or not 0 <= n < len(buffers) or n in used:
             raise Unreadable("bad buffer reference")
         used.add(n)
         return buffers[n]
+
+    def block(n) -> np.ndarray:
+        """One memory block, shared by every view that names it (a fresh, writable copy of its bytes)."""
+        if n not in blocks:
+            blocks[n] = np.frombuffer(buffer(n), dtype=np.uint8).copy()
+        return blocks[n]
 
     def dtype_of(text) -> np.dtype:
         if type(text) is not str or len(text) > 8:
@@ -172,6 +206,17 @@ def decode(header: bytes, buffers: list[bytes], callback=None):
                 spaced[..., 0] = x
                 return spaced[..., 0]
             return x
+        if "$view" in v:
+            dtype = dtype_of(v.get("dtype"))
+            shape, strides, offset = v.get("shape"), v.get("strides"), v.get("offset")
+            if (type(shape) is not list or type(strides) is not list or len(shape) != len(strides) or len(shape) > 32
+                    or any(type(n) is not int or n < 0 for n in shape) or any(type(n) is not int for n in strides)
+                    or type(offset) is not int or offset < 0):
+                raise Unreadable("bad view")
+            try:  # NumPy refuses a view reaching outside its block
+                return np.ndarray(tuple(shape), dtype, buffer=block(v["$view"]), offset=offset, strides=tuple(strides))
+            except (ValueError, TypeError) as exc:
+                raise Unreadable(f"bad view: {exc}") from None
         if "$scalar" in v:
             dtype = dtype_of(v.get("dtype"))
             data = buffer(v["$scalar"])

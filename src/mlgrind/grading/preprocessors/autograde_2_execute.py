@@ -38,19 +38,26 @@ class Execute(_NbgraderExecute):
         self._exit_asked = False
         self._judge = None
         self._restarts = 0
+        self._names_cache = self._needs_cache = None
 
     # --- the judge: hidden tests in a kernel of their own -----------------------------------------
 
     def preprocess(self, nb, resources=None, km=None):
         from ...course.exercises import judged_apart
+        from .. import kernels
         from ..judge_kernel import JudgeKernel
 
         notebook = (resources or {}).get("nbgrader", {}).get("notebook", "")
         self._judge, self._restarts, self._line_up = None, 0, False
+        self._names_cache = self._needs_cache = None
         if judged_apart(notebook):
             path = (resources or {}).get("metadata", {}).get("path") or os.getcwd()
             kernel_name = self.kernel_name or nb.metadata.get("kernelspec", {}).get("name", "python3")
-            self._judge = JudgeKernel(kernel_name, os.path.abspath(path), self.startup_timeout)
+            self._judge = kernels.take_judge(kernel_name)
+            if self._judge is None:
+                self._judge = JudgeKernel(kernel_name, os.path.abspath(path), self.startup_timeout)
+            else:
+                self._judge.enter(os.path.abspath(path))
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -58,11 +65,36 @@ class Execute(_NbgraderExecute):
                 self._judge.stop()
                 self._judge = None
 
+    def _judge_needs(self) -> set[int]:
+        """The course cells the judge runs: those binding a name a later test cell (or such a course cell)
+        reads, and reading no name of the student's; a picture or a widget is left to the student's kernel."""
+        if self._needs_cache is None:
+            needed, chosen = set(), set()
+            student = self._student_names()
+            for index in reversed(range(len(self.nb.cells))):
+                cell = self.nb.cells[index]
+                if cell.cell_type != "code":
+                    continue
+                if _role(cell, restored(self.resources)) == "test":
+                    needed |= _names_in(cell.source)
+                elif (_role(cell, restored(self.resources)) == "course" and _names_in(cell.source, ast.Store) & needed
+                      and not _names_in(cell.source) & student):
+                    chosen.add(index)
+                    needed |= _names_in(cell.source)
+            self._needs_cache = chosen
+        return self._needs_cache
+
     def _student_names(self) -> set[str]:
-        """The names the solution cells define at their top level (functions, answers, their aliases)."""
-        names = set()
+        if self._names_cache is None:
+            self._names_cache = self._solution_names()
+        return self._names_cache
+
+    def _solution_names(self) -> set[str]:
+        """The names the solution cells define at their top level (functions, answers, their aliases), less
+        those a course cell defines (``QUESTIONS`` stays the course's whatever a solution cell rebinds)."""
+        names, course = set(), set()
         for cell in self.nb.cells:
-            if cell.cell_type == "code" and _role(cell) == "solution":
+            if cell.cell_type == "code" and _role(cell, restored(self.resources)) == "solution":
                 try:
                     tree = ast.parse(cell.source)
                 except (SyntaxError, ValueError):
@@ -73,10 +105,12 @@ class Execute(_NbgraderExecute):
                             names.add(inner.name)
                         elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
                             names.add(inner.id)
-        return names
+            elif cell.cell_type == "code" and _role(cell, restored(self.resources)) == "course":
+                course |= _names_in(cell.source, ast.Store)
+        return names - course
 
     def _open_line(self) -> None:
-        sources = [c.source for c in self.nb.cells if c.cell_type == "code" and _role(c) == "solution"]
+        sources = [c.source for c in self.nb.cells if c.cell_type == "code" and _role(c, restored(self.resources)) == "solution"]
         try:
             self._line_up = self._judge.open_line(self.kc, getattr(self.km, "provisioner", None), sources,
                                                   float(self.timeout or 60))
@@ -170,14 +204,20 @@ class Execute(_NbgraderExecute):
     def preprocess_cell(self, cell, resources, index):
         self._exit_asked = False
         if self._judge is not None and cell.cell_type == "code":
-            role = _role(cell)
+            role = _role(cell, restored(self.resources))
             if role == "test":
                 return self._judge_cell(cell, resources, index)
-            if role == "course" and not _names_in(cell.source) & self._student_names():
+            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution"):
+                # A test cell whose code is not the gradebook's: run nowhere, scored zero.
+                cell.outputs = [nbformat.v4.new_output("error", ename="UntrustedTest", evalue=UNTRUSTED_TEST_MESSAGE,
+                                                       traceback=[f"UntrustedTest: {UNTRUSTED_TEST_MESSAGE}"])]
+                return cell, resources
+            if role == "course" and index in self._judge_needs():
                 # The course's own cell (imports, given data): the judge runs it too, so a test sees
                 # the course's values whatever the student's cells rebind.
                 cell, resources = self._student_cell(cell, resources, index)
                 self._judge_cell(copy.deepcopy(cell), resources, index)
+                self.nb.cells[index] = cell  # nbclient stores the cell it ran: the notebook keeps the student's run
                 return cell, resources
         return self._student_cell(cell, resources, index)
 
@@ -257,7 +297,7 @@ class Execute(_NbgraderExecute):
         self._failed_checks = 0
         self._enter_notebook_folder(self.kc)
         for number, earlier in enumerate(self.nb.cells[:index]):
-            if self._judge is not None and _role(earlier) == "test":
+            if self._judge is not None and _role(earlier, restored(self.resources)) == "test":
                 continue
             if earlier.cell_type == "code" and number not in self._culprits:
                 run_sync(self.kc.execute_interactive)(
@@ -269,22 +309,51 @@ class Execute(_NbgraderExecute):
             self._open_line()
 
 
-def _role(cell) -> str:
-    """``test`` (an autograded test cell), ``solution`` (the student's), or ``course`` (every other cell)."""
+def restored(resources) -> set:
+    """The grade ids of the read-only cells of the gradebook's source notebook, read once per notebook.
+
+    A cell with one of these ids holds the gradebook's own code only when its code is that code
+    (``OverwriteCells`` puts it back before the run); ``_role`` checks both."""
+    if "mlgrind_course_cells" not in resources:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        nbgrader = resources.get("nbgrader", {})
+        cells = {}
+        try:
+            with Gradebook(nbgrader["db_url"]) as gradebook:
+                notebook = gradebook.find_notebook(nbgrader["notebook"], nbgrader["assignment"])
+                cells = {c.name: c.source for c in notebook.source_cells if c.locked}
+        except (KeyError, MissingEntry):
+            pass
+        resources["mlgrind_course_cells"] = cells
+    return resources["mlgrind_course_cells"]
+
+
+def _role(cell, course_cells: dict) -> str:
+    """``test`` (an autograded test cell), ``course`` (a read-only cell of the course's), both only when
+    their code is the gradebook's (``course_cells``: grade id -> code), or ``solution`` (every other
+    cell: the student's, added cells included)."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    if meta.get("solution"):
+    if meta.get("solution") or course_cells.get(meta.get("grade_id")) != cell.get("source"):
         return "solution"
-    if meta.get("grade"):
-        return "test"
-    return "course"
+    return "test" if meta.get("grade") else "course"
 
 
-def _names_in(code: str) -> set[str]:
+def _names_in(code: str, ctx=ast.Load) -> set[str]:
+    """The names ``code`` reads (``ctx=ast.Load``) or binds (``ast.Store``)."""
     try:
-        return {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+        tree = ast.parse(code)
     except (SyntaxError, ValueError):
         return set()
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ctx)}
+    if ctx is ast.Store:
+        names |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        names |= {(a.asname or a.name).split(".")[0] for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))
+                  for a in n.names}
+    return names
 
+
+UNTRUSTED_TEST_MESSAGE = "this test cell's code is not the course's, so it was not run"
 
 DEAD_KERNEL_MESSAGE = (
     "the kernel died while running this cell (os._exit, a crash, or running out of memory); "

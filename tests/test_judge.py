@@ -1,0 +1,278 @@
+"""The judge's line to a student's kernel: plain data only, checked on arrival, and answers read from source.
+
+``wire`` is tested on its own (round trips keep values, dtypes, memory layouts and aliases; anything
+else is refused or arrives as a named placeholder); the line end to end against a real student
+process serving its ``__main__``; ``source`` on solution cells written the ways students write them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from mlgrind.checks import Checker, CheckFailed, NotAttempted, noncontiguous
+from mlgrind.judge import judge_side, wire
+from mlgrind.judge.source import SolutionSource
+
+
+def round_trip(value):
+    return wire.decode(*wire.encode(value))
+
+
+# --- wire ------------------------------------------------------------------------------------------
+
+plain = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=5) | st.integers(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(plain)
+@settings(max_examples=200, deadline=None)
+def test_plain_data_crosses_unchanged_with_its_exact_types(value):
+    got = round_trip(value)
+    assert got == value and repr(got) == repr(value)
+
+
+@given(hnp.arrays(st.sampled_from(["?", "i1", "u2", "i4", "i8", "f2", "f4", "f8", "c16"]),
+                  hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4)))
+@settings(max_examples=150, deadline=None)
+def test_arrays_keep_dtype_shape_and_values(x):
+    got = round_trip(x)
+    assert type(got) is np.ndarray and got.dtype == x.dtype and got.shape == x.shape
+    assert got.tobytes() == x.tobytes() and got.flags.writeable
+
+
+def test_layouts_and_aliases_cross_as_they_are():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    sent = {"x": x, "t": x.transpose(2, 0, 1), "col": x[:, :, 1], "back": x[::-1], "strided": noncontiguous(x),
+            "fortran": np.asfortranarray(x), "again": x}
+    got = round_trip(sent)
+    for key, value in sent.items():
+        assert np.array_equal(got[key], value) and got[key].strides == value.strides, key
+    assert np.shares_memory(got["x"], got["t"]) and got["again"] is not None and np.shares_memory(got["x"], got["again"])
+    assert not np.shares_memory(got["x"], got["strided"]) and not np.shares_memory(got["x"], got["fortran"])
+
+
+def test_numpy_scalars_keep_their_type_and_odd_numbers_cross():
+    got = round_trip([np.float32(1.5), np.int64(-3), np.bool_(True), float("nan"), float("-inf"), 2**80, 1 + 2j])
+    assert [type(v) for v in got[:3]] == [np.float32, np.int64, np.bool_]
+    assert np.isnan(got[3]) and got[4] == float("-inf") and got[5] == 2**80 and got[6] == 1 + 2j
+
+
+class Sneaky(tuple):
+    def __eq__(self, other):
+        return True
+
+
+@pytest.mark.parametrize("value, named", [
+    (Sneaky(), "Sneaky"), ({1, 2}, "set"), (np.array([object()]), "ndarray of dtype object"),
+    (np.ma.array([1.0]), "MaskedArray"), (iter([1]), "list_iterator"),
+    (np.zeros(2, dtype=[("a", "f8")]), "ndarray of dtype"), (lambda: 1, "function"),
+])
+def test_anything_else_arrives_as_a_placeholder_that_names_it(value, named):
+    got = judge_side._arrived(round_trip({"answer": value})["answer"], "answer")
+    assert isinstance(got, judge_side.NotPlainData)
+    for use in (lambda a: a == (1,), len, lambda a: a[0], bool, np.asarray, lambda a: a.shape, float):
+        with pytest.raises(TypeError, match=f"answer is a .*{named.split()[0]}.*grading cannot read"):
+            use(got)
+
+
+@pytest.mark.parametrize("header, buffers", [
+    (b'{"$array":0,"dtype":"O","shape":[1]}', [b"x" * 8]),
+    (b'{"$array":0,"dtype":"<f8","shape":[4]}', [b"x" * 8]),
+    (b'{"$view":0,"dtype":"<f8","shape":[4],"strides":[8],"offset":0}', [b"x" * 16]),
+    (b'{"$view":0,"dtype":"<f8","shape":[2],"strides":[-8],"offset":0}', [b"x" * 16]),
+    (b'{"$view":0,"dtype":"<f8","shape":[1],"strides":[8],"offset":-8}', [b"x" * 16]),
+    (b'{"$array":1,"dtype":"<f8","shape":[1]}', [b"x" * 8]),
+    (b'{"$pickle":"gASV"}', []), (b'{"$callback":0}', []), (b"not json", []),
+    (b'{"$int":"12x"}', []), (b'{"$dict":[[[1],2]]}', []), (b"[" * 100 + b"]" * 100, []),
+])
+def test_malformed_messages_are_refused(header, buffers):
+    with pytest.raises(wire.Unreadable):
+        wire.decode(header, buffers)
+
+
+def test_a_self_referencing_value_is_cut_short_not_followed():
+    a = []
+    for _ in range(80):
+        a = [a, a]
+    got = round_trip(a)
+    depth = 0
+    while isinstance(got, list):
+        got, depth = got[0], depth + 1
+    assert isinstance(got, wire.Unsupported) and depth <= wire.DEEPEST + 1
+
+
+# --- the line, end to end --------------------------------------------------------------------------
+
+STUDENT = '''
+import numpy as np
+import mlgrind.judge.student_side as side
+
+def double(x):
+    print("doubling")
+    return x * 2
+
+def in_place(x):
+    x[...] = 0
+    return x
+
+def echo(*args, **kwargs):
+    return args, kwargs
+
+def stub(x):
+    raise NotImplementedError
+
+def calls_back(f, x):
+    return f(x) + f(x)
+
+def uses_helper(x):
+    return helper(x) + 1
+
+def helper(x):
+    return x
+
+def sneaky():
+    class Yes(tuple):
+        def __eq__(self, other):
+            return True
+    return Yes()
+
+def fails(x):
+    raise ValueError(f"axis 0: size {x} is wrong")
+
+def dies():
+    import os
+    os._exit(3)
+
+answers = [(9, 4, 3), "error"]
+QUESTIONS = ["rebound"]
+side.serve({path!r})
+print("ready", flush=True)
+import time
+time.sleep(600)
+'''
+
+
+@pytest.fixture
+def student(tmp_path):
+    path = str(tmp_path / "j")
+    proc = subprocess.Popen([sys.executable, "-c", STUDENT.replace("{path!r}", repr(path))], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    judge_side.connect(path, [textwrap.dedent(STUDENT.split("import mlgrind")[0])])
+    namespace = {"QUESTIONS": ["the course's"]}
+    judge_side.sync(namespace)
+    yield namespace
+    proc.kill()
+    proc.wait()
+
+
+def test_names_arrive_as_proxies_and_data_never_over_the_judges_own(student):
+    assert isinstance(student["double"], judge_side.StudentFunction)
+    assert student["answers"] == [(9, 4, 3), "error"] and student["QUESTIONS"] == ["the course's"]
+    x = np.arange(3.0)
+    assert np.array_equal(student["double"](x), 2 * x)
+    assert student["echo"](np.int64(2), k=(1.5, None)) == ((np.int64(2),), {"k": (1.5, None)})
+
+
+def test_a_call_prints_what_the_student_printed_and_changes_no_array_of_the_judge(student, capsys):
+    x = np.ones(3)
+    out = student["in_place"](x)
+    assert np.array_equal(x, np.ones(3)) and np.array_equal(out, np.zeros(3))
+    assert student["in_place"].changed_inputs == ["argument 1"]
+    assert student["in_place"].shared_inputs == ["result"]
+    student["double"](x)
+    assert student["double"].changed_inputs == [] and student["double"].shared_inputs == []
+    assert "doubling" in capsys.readouterr().out
+
+
+def test_exceptions_cross_as_type_and_message_and_a_stub_is_not_attempted(student):
+    with pytest.raises(ValueError, match="axis 0: size 3 is wrong"):
+        student["fails"](3)
+    with pytest.raises(NotAttempted, match="stub: not attempted yet"):
+        student["stub"](1)
+    with pytest.raises(CheckFailed, match="not attempted yet"):
+        with Checker("stub"):
+            student["stub"](1)
+
+
+def test_the_judges_functions_are_called_back_and_helpers_swapped(student):
+    seen = []
+
+    def f(x):
+        seen.append(x)
+        return x + 1
+
+    assert student["calls_back"](f, 1) == 4 and seen == [1, 1]
+    space = student["uses_helper"].__globals__
+    original = space["helper"]
+    space["helper"] = lambda x: 100
+    assert student["uses_helper"](1) == 101
+    space["helper"] = original
+    assert student["uses_helper"](1) == 2 and original(5) == 5
+
+
+def test_an_answer_that_equals_anything_equals_nothing(student):
+    got = student["sneaky"]()
+    assert isinstance(got, judge_side.NotPlainData)
+    with pytest.raises(TypeError, match="grading cannot read"):
+        got == (9, 4, 3)
+
+
+def test_a_student_process_that_dies_breaks_the_line_with_a_clear_error(student):
+    with pytest.raises(judge_side.LineBroken, match="stopped answering"):
+        student["dies"]()
+    assert not judge_side.healthy()
+
+
+# --- source ----------------------------------------------------------------------------------------
+
+SOLUTIONS = [
+    "import numpy as np\nfrom numpy.lib.stride_tricks import as_strided\n_bs = np.broadcast_shapes",
+    "def by_hand(*shapes):\n    return tuple(max(s) for s in zip(*shapes))",
+    "def aliased(*shapes):\n    return _bs(*shapes)",
+    "def dynamic(*shapes):\n    return getattr(np, 'broadcast_' + 'shapes')(*shapes)",
+    "def sizes_only(*shapes):\n    return tuple(np.int64(n) for n in shapes[0])",
+    "def strided(x):\n    return as_strided(x)",
+    "def via_helper(a, b):\n    return _mm(a, b)\ndef _mm(a, b):\n    return a @ b",
+    "def looped(x):\n    while x:\n        x -= 1\n    return x",
+    "def mapped(x):\n    return list(map(abs, x))",
+    "loose = lambda x: x.sum()",
+    "%time y = 1\nfor i in range(3):\n    pass",
+]
+
+
+@pytest.mark.parametrize("name, loops, numpy, forbidden, matmul", [
+    ("by_hand", True, [], False, False),
+    ("aliased", False, ["_bs"], True, False),
+    ("dynamic", False, ["getattr", "np"], False, False),
+    ("sizes_only", True, [], False, False),
+    ("strided", False, ["as_strided"], False, False),
+    ("via_helper", False, [], False, True),
+    ("looped", True, [], False, False),
+    ("mapped", True, [], False, False),
+    ("loose", False, [], False, False),
+])
+def test_how_an_answer_is_written_is_read_from_its_source(name, loops, numpy, forbidden, matmul):
+    source = SolutionSource(SOLUTIONS).function(name)
+    assert source.has_loops() == loops
+    assert all(any(u.startswith(n) for u in source.uses_numpy()) for n in numpy) and bool(source.uses_numpy()) == bool(numpy)
+    assert ("broadcast_shapes" in source.names()) == forbidden
+    assert source.uses_matmul_operator() == matmul
+    assert SolutionSource(SOLUTIONS).function("undefined") is None
+
+
+def test_a_top_level_loop_elsewhere_is_not_this_functions_loop():
+    assert not SolutionSource(SOLUTIONS).function("aliased").has_loops()
