@@ -576,3 +576,13 @@ def test_without_control_groups_bytes_written_are_capped_per_file(tmp_path, monk
     assert not scratch.exists() and not left, left
     rows = {name: how for name, _value, how in sandbox.limits_table()}
     assert "per file" in rows["bytes written"] and rows["processes"].startswith("not held")
+
+
+def test_a_submission_past_its_time_budget_is_graded_no_further(course, selfgrade_gradebook):
+    # standardize's cell alone outlasts the budget: nothing after it runs, and every cell not run says why.
+    nb = with_attack(solved(course, A), "standardize", "import time\ntime.sleep(6)")
+    nbformat.write(nb, str(course / "notebooks" / f"{A}.ipynb"))
+    graded = run(["mlgrind", "grade", "01", "--json"], course, MLGRIND_SUBMISSION_SECONDS="5", MLGRIND_WARM="0")
+    report = json.loads(graded.stdout)
+    later = [c for c in report["cells"] if c["grade_id"] in ("test_standardize", "test_pairwise_sq_dists", "test_mse_loss")]
+    assert len(later) == 3 and all(c["score"] == 0 and "budget" in c["message"] for c in later), report["cells"]

@@ -10,8 +10,20 @@ import os
 import re
 from dataclasses import dataclass
 
-# How often grading starts a student's kernel again after it stopped answering the judge.
-MAX_RESTARTS = 3
+# How often grading starts a student's kernel again in one notebook (a dead kernel, exit(), an ignored
+# interrupt, a kernel that stopped answering the judge); past it, the cells left are not run.
+MAX_RESTARTS = 5
+# The grading time of one submission, every cell and restart included: setting, default seconds.
+SUBMISSION_SECONDS_SETTING = ("MLGRIND_SUBMISSION_SECONDS", "900")
+
+
+def submission_seconds() -> float:
+    """The wall-clock budget of one submission's grading (``MLGRIND_SUBMISSION_SECONDS``)."""
+    name, default = SUBMISSION_SECONDS_SETTING
+    try:
+        return max(float(os.environ.get(name, "") or default), 1.0)
+    except ValueError:
+        return float(default)
 UNITS = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 _MEMORY_ARGUMENT = (
     "--IPKernelApp.exec_lines=__import__('resource').setrlimit("
@@ -62,6 +74,7 @@ LIMIT_ERRORS = {
     "InterruptIgnored": ("cell timed out", "{cell} ran past the {timeout} limit and ignored the interrupt; "
                                            "it was killed and the rest was graded"),
     "Tampering": ("tampering", "{cell}: {detail}"),
+    "NotRun": ("not run", "{cell} was not run: {detail}"),
     # The sandbox's control group reached its memory limit and its OOM killer ended the kernel.
     "SandboxMemory": ("out of memory", "{cell} went past the sandbox's {sandbox_memory} memory limit (its processes "
                                        "and /dev/shm together); the kernel was restarted and the rest was graded"),

@@ -7,12 +7,15 @@ import asyncio
 import contextlib
 import copy
 import os
+import time
 from queue import Empty
 
 import nbformat
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute as _NbgraderExecute
+
+from ...course.limits import MAX_RESTARTS, submission_seconds
 
 
 class Execute(_NbgraderExecute):
@@ -39,6 +42,7 @@ class Execute(_NbgraderExecute):
         self._judge = None
         self._restarts = 0
         self._names_cache = self._needs_cache = None
+        self._deadline, self._stopped = float("inf"), ""
 
     # --- the judge: hidden tests in a kernel of their own -----------------------------------------
 
@@ -50,6 +54,8 @@ class Execute(_NbgraderExecute):
         notebook = (resources or {}).get("nbgrader", {}).get("notebook", "")
         self._judge, self._restarts, self._line_up = None, 0, False
         self._names_cache = self._needs_cache = None
+        self._deadline = time.monotonic() + submission_seconds()
+        self._stopped = ""
         if judged_apart(notebook):
             path = (resources or {}).get("metadata", {}).get("path") or os.getcwd()
             kernel_name = self.kernel_name or nb.metadata.get("kernelspec", {}).get("name", "python3")
@@ -139,17 +145,13 @@ class Execute(_NbgraderExecute):
             return super().preprocess_cell(cell, resources, index)
 
     def _restart_student(self, index: int) -> bool:
-        """Start the student's kernel again (at most ``MAX_RESTARTS`` times), replay its cells above, and
-        reconnect the judge; whether it was restarted."""
-        from ...course.limits import MAX_RESTARTS
-
-        if self._restarts >= MAX_RESTARTS:
+        """Start the student's kernel again (within ``MAX_RESTARTS``), replay its cells above, and reconnect
+        the judge; whether it was restarted."""
+        if self._stopped:
             return False
-        self._restarts += 1
-        self.log.warning("The student's kernel stopped answering the judge; restarting it (%d of %d)",
-                         self._restarts, MAX_RESTARTS)
+        self.log.warning("The student's kernel stopped answering the judge; restarting it")
         self._restart_and_replay(index)
-        return True
+        return not self._stopped
 
     _uses_warm_kernel = False
 
@@ -203,6 +205,12 @@ class Execute(_NbgraderExecute):
 
     def preprocess_cell(self, cell, resources, index):
         self._exit_asked = False
+        if cell.cell_type == "code" and not self._stopped and time.monotonic() > self._deadline:
+            self._stopped = f"this submission's grading took its whole {submission_seconds():g} s budget"
+        if cell.cell_type == "code" and self._stopped:
+            cell.outputs = [nbformat.v4.new_output("error", ename="NotRun", evalue=self._stopped,
+                                                   traceback=[f"NotRun: {self._stopped}; this cell was not run"])]
+            return cell, resources
         if self._judge is not None and cell.cell_type == "code":
             role = _role(cell, restored(self.resources))
             if role == "test":
@@ -291,7 +299,12 @@ class Execute(_NbgraderExecute):
                 return value.get("data", {}).get("text/plain", "") if value.get("status") == "ok" else ""
 
     def _restart_and_replay(self, index: int) -> None:
-        """Start the student's kernel again and run its cells above ``index`` (never a culprit, never a test)."""
+        """Start the student's kernel again and run its cells above ``index`` (never a culprit, never a test),
+        at most ``MAX_RESTARTS`` times a notebook: past that, the cells left are not run."""
+        if self._restarts >= MAX_RESTARTS:
+            self._stopped = f"the kernel was started again {MAX_RESTARTS} times already"
+            return
+        self._restarts += 1
         run_sync(self.km.restart_kernel)(now=True)
         run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
         self._failed_checks = 0
