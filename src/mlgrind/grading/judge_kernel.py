@@ -20,6 +20,7 @@ from jupyter_core.utils import run_sync
 SIDE = "__import__('mlgrind.judge.{0}').judge.{0}"
 JUDGE_SIDE = SIDE.format("judge_side")
 STUDENT_SIDE = SIDE.format("student_side")
+FOLDER_PREFIX = "mlgrind-judge-"
 
 
 class JudgeKernel:
@@ -27,7 +28,9 @@ class JudgeKernel:
 
     def __init__(self, kernel_name: str, cwd: str, startup_timeout: float = 60):
         self.startup_timeout = startup_timeout
-        self._folder = tempfile.mkdtemp(prefix="mlgrind-judge-")  # private (0700): sockets, connection file
+        # Private (0700): the kernel's sockets and connection file (its key). Named by this process, so a
+        # later grader removes it if this one is killed first (``sandbox.sweep``).
+        self._folder = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")
         self.km = AsyncKernelManager(kernel_name=kernel_name or "python3", transport="ipc",
                                      ip=os.path.join(self._folder, "s"),
                                      connection_file=os.path.join(self._folder, "c.json"))

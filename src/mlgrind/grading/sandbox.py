@@ -272,16 +272,25 @@ def _remove_left_scratch() -> None:
 
 def sweep() -> None:
     """Remove the scratch folders and control groups of graders that are gone (killed before cleaning up)."""
-    for scratch in {*Path(_temp_folder()).glob(f"{SCRATCH_PREFIX}*"), *Path("/tmp").glob(f"{SCRATCH_PREFIX}*")}:
-        owner = scratch.name[len(SCRATCH_PREFIX):].split("-")[0]
-        try:
-            mine = scratch.lstat().st_uid == os.getuid() and scratch.is_dir() and not scratch.is_symlink()
-        except OSError:
-            continue
-        if mine and owner.isdigit() and not cgroups.alive(int(owner)):
-            remove_scratch(scratch)
+    from .judge_kernel import FOLDER_PREFIX
+
+    for prefix in (SCRATCH_PREFIX, FOLDER_PREFIX):
+        for scratch in {*Path(_temp_folder()).glob(f"{prefix}*"), *Path(tempfile.gettempdir()).glob(f"{prefix}*"),
+                        *Path("/tmp").glob(f"{prefix}*")}:
+            _remove_if_orphaned(scratch, prefix)
     if not cgroups.available():
         cgroups.sweep()
+
+
+def _remove_if_orphaned(scratch: Path, prefix: str) -> None:
+    """Remove ``scratch`` when it is this user's and the grader named in it is gone."""
+    owner = scratch.name[len(prefix):].split("-")[0]
+    try:
+        mine = scratch.lstat().st_uid == os.getuid() and scratch.is_dir() and not scratch.is_symlink()
+    except OSError:
+        return
+    if mine and owner.isdigit() and not cgroups.alive(int(owner)):
+        remove_scratch(scratch)
 
 
 # --- which limits hold ----------------------------------------------------------------------------
