@@ -67,7 +67,7 @@ def _grade_here(course: Course, assignment: str, notebook, student: str):
 
     kernels.start(course)
     if judged_apart(assignment):
-        kernels.start_judge(course)
+        kernels.start_judge(course.autograder)
     try:
         from .grading.selfgrade import outcome
 

@@ -143,6 +143,9 @@ def grade_student(assignment: str, student: str, settings: Settings | None = Non
     """Autograde one student's submission."""
     from nbgrader.converters import Autograde
 
+    from ..course.exercises import judged_apart
+    from . import kernels
+
     settings = settings or _worker_settings
     start = time.perf_counter()
     try:
@@ -151,6 +154,9 @@ def grade_student(assignment: str, student: str, settings: Settings | None = Non
         message = (_missing_notebook(settings, assignment, student) or _foreign_notebook(settings, assignment, student)
                    or reason(str(exc)))
         return StudentResult(student, "failed", message, time.perf_counter() - start)
+    finally:
+        if judged_apart(assignment):
+            kernels.start_judge(settings.root)  # the next submission's judge boots while this worker reports
     return StudentResult(student, "graded", seconds=time.perf_counter() - start,
                          notes=notes_for(settings, assignment, student, log))
 

@@ -14,6 +14,8 @@ The warm grader (``warm``) calls ``keep_one_ready`` between grades, so each grad
 from __future__ import annotations
 
 import asyncio
+import atexit
+import multiprocessing.util
 import os
 import secrets
 import tempfile
@@ -178,12 +180,12 @@ def start(course, kernel_name: str = "python3"):
     return km
 
 
-def start_judge(course, kernel_name: str = "python3"):
-    """Start a judge's kernel for the next autograde in this process (the hidden tests' kernel)."""
+def start_judge(folder, kernel_name: str = "python3"):
+    """Start a judge's kernel (the hidden tests' kernel) in ``folder`` for the next autograde in this process."""
     from .judge_kernel import JudgeKernel
 
     try:
-        judge = JudgeKernel(kernel_name, str(course.autograder))
+        judge = JudgeKernel(kernel_name, str(folder))
     except Exception:  # noqa: BLE001 - the grade starts its own
         return None
     _ready_judges.append(judge)
@@ -224,7 +226,7 @@ def keep_one_ready(course) -> None:
             _ready_judges.remove(judge)
             judge.stop()
     if not _ready_judges:
-        start_judge(course)
+        start_judge(course.autograder)
     for km in _ready:
         km.wait_ready_ahead()
     for judge in _ready_judges:
@@ -235,8 +237,18 @@ def stop() -> None:
     """Shut down every kernel that was started and never taken."""
     while _ready:
         _shut_down(_ready.pop())
+    stop_judges()
+
+
+def stop_judges() -> None:
+    """Shut down every judge's kernel that was started and never taken."""
     while _ready_judges:
         _ready_judges.pop().stop()
+
+
+atexit.register(stop_judges)
+# A forked worker (``mlgrind autograde --jobs N``) ends through multiprocessing, which runs no atexit.
+multiprocessing.util.Finalize(None, stop_judges, exitpriority=10)
 
 
 def _shut_down(km: GradingKernelManager) -> None:
