@@ -276,3 +276,15 @@ def test_how_an_answer_is_written_is_read_from_its_source(name, loops, numpy, fo
 
 def test_a_top_level_loop_elsewhere_is_not_this_functions_loop():
     assert not SolutionSource(SOLUTIONS).function("aliased").has_loops()
+
+
+def test_a_builtin_rebound_elsewhere_counts_only_when_the_function_uses_it():
+    cells = ["import builtins\nbuiltins.all = lambda *a: True",
+             "def honest(*shapes):\n    return tuple(max(s) for s in zip(*shapes))",
+             "import numpy as np\nimport builtins\nbuiltins.max = np.broadcast_shapes",
+             "def uses_all(x):\n    return all(x)"]
+    source = SolutionSource(cells)
+    assert "broadcast_shapes" in source.function("honest").names() and source.function("honest").uses_numpy()
+    assert not SolutionSource(cells[:2]).function("honest").uses_numpy()
+    assert not SolutionSource(cells[:2]).function("honest").dynamic()
+    assert SolutionSource(cells).function("uses_all").dynamic() == ["builtins"]

@@ -156,8 +156,9 @@ class SolutionSource:
         return FunctionSource(name, list(reached.values()), statements, numpy_names)
 
     def _binding(self, wanted: set[str]) -> list[ast.AST]:
-        """The top-level statements that bind a name in ``wanted`` (and those binding what they use), or
-        look names up by string."""
+        """The top-level statements that may bind a name in ``wanted`` (and those binding what they use):
+        an assignment or import of it, a store into an attribute of that name (``builtins.max = ...``),
+        any store by subscript (``globals()[...] = ...``), and any string-based call (``setattr``, ``exec``)."""
         chosen: list[ast.AST] = []
         changed = True
         while changed:
@@ -165,11 +166,24 @@ class SolutionSource:
             for statement in self.statements:
                 if statement in chosen:
                     continue
-                if _bound(statement) & wanted or _loaded([statement]) & DYNAMIC:
+                if _bound(statement) & wanted or _stored_attributes(statement) & wanted or _rebinds_by_string(statement):
                     chosen.append(statement)
                     wanted |= _loaded([statement])
                     changed = True
         return chosen
+
+
+def _stored_attributes(statement: ast.AST) -> set[str]:
+    return {n.attr for n in ast.walk(statement) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)}
+
+
+def _rebinds_by_string(statement: ast.AST) -> bool:
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
+            return True
+        if isinstance(node, ast.Call) and _called_name(node) in DYNAMIC:
+            return True
+    return False
 
 
 def _loaded(nodes) -> set[str]:
