@@ -100,7 +100,7 @@ class Execute(_NbgraderExecute):
         those a course cell defines (``QUESTIONS`` stays the course's whatever a solution cell rebinds)."""
         names, course = set(), set()
         for cell in self.nb.cells:
-            if cell.cell_type == "code" and _role(cell, restored(self.resources)) == "solution":
+            if cell.cell_type == "code" and _role(cell, restored(self.resources)) == "solution" and not _is_test(cell):
                 try:
                     tree = ast.parse(cell.source)
                 except (SyntaxError, ValueError):
@@ -116,7 +116,8 @@ class Execute(_NbgraderExecute):
         return names - course
 
     def _open_line(self) -> None:
-        sources = [c.source for c in self.nb.cells if c.cell_type == "code" and _role(c, restored(self.resources)) == "solution"]
+        sources = [c.source for c in self.nb.cells
+                   if c.cell_type == "code" and _role(c, restored(self.resources)) == "solution" and not _is_test(c)]
         try:
             self._line_up = self._judge.open_line(self.kc, getattr(self.km, "provisioner", None), sources,
                                                   float(self.timeout or 60))
@@ -215,7 +216,7 @@ class Execute(_NbgraderExecute):
             role = _role(cell, restored(self.resources))
             if role == "test":
                 return self._judge_cell(cell, resources, index)
-            if cell.metadata.get("nbgrader", {}).get("grade") and not cell.metadata.nbgrader.get("solution"):
+            if _is_test(cell):
                 # A test cell whose code is not the gradebook's: run nowhere, scored zero.
                 cell.outputs = [nbformat.v4.new_output("error", ename="UntrustedTest", evalue=UNTRUSTED_TEST_MESSAGE,
                                                        traceback=[f"UntrustedTest: {UNTRUSTED_TEST_MESSAGE}"])]
@@ -347,9 +348,24 @@ def _role(cell, course_cells: dict) -> str:
     their code is the gradebook's (``course_cells``: grade id -> code), or ``solution`` (every other
     cell: the student's, added cells included)."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    if meta.get("solution") or course_cells.get(meta.get("grade_id")) != cell.get("source"):
+    if meta.get("solution") or not _is_course_code(cell.get("source", ""), course_cells.get(meta.get("grade_id"))):
         return "solution"
     return "test" if meta.get("grade") else "course"
+
+
+def _is_course_code(code: str, course_code: str | None) -> bool:
+    """Whether ``code`` is ``course_code``, with at most comment lines above it (nbgrader notes so a cell
+    it put back)."""
+    if course_code is None or not code.endswith(course_code):
+        return False
+    above = code[: len(code) - len(course_code)]
+    return all(not line.strip() or line.lstrip().startswith("#") for line in above.splitlines())
+
+
+def _is_test(cell) -> bool:
+    """Whether ``cell`` says it is an autograded test cell (trusted or not)."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def _names_in(code: str, ctx=ast.Load) -> set[str]:
