@@ -269,6 +269,16 @@ def make_class(course: Path, tmp: Path, port: int) -> dict[str, set[str]]:
         expected[student] = {test_id}
     submit(course, A, "reads-history", with_attack(solved(course, A), "mse_loss", READS_HISTORY.format(**fill)))
     expected["reads-history"] = set()
+    # Cells of the student's own that claim to be the course's or a test: their code is not the
+    # gradebook's, so they run in the sandbox like any answer, never in the judge.
+    for student, meta in {"claims-course-cell": {"grade": False, "solution": False, "locked": True},
+                          "claims-test-cell": {"grade": True, "solution": False, "locked": True, "points": 5}}.items():
+        nb = solved(course, A)
+        claimed = nbformat.v4.new_code_cell(REACHES["reads-source"].format(**fill))
+        claimed.metadata["nbgrader"] = {**meta, "grade_id": f"{student}-cell", "schema_version": 3}
+        nb.cells.insert(5, claimed)
+        submit(course, A, student, nb)
+        expected[student] = set()
     # A function that prints the source of whatever calls it: the hidden test, through linecache.
     snoop = ("import inspect, linecache\n_honest = standardize\n"
              "def standardize(*args, **kwargs):\n"
@@ -327,7 +337,8 @@ def check_class(course: Path, tmp: Path, expected: dict, summary: str | None) ->
         text = outputs(course, student)
         assert "ESCAPED" not in text, (student, text[:2000])
         assert not leaked_lines(A, text), student
-        if student in REACHES or student in ("scores-itself", "startup-file", "links-files", "reads-history"):
+        if student in REACHES or student in ("scores-itself", "startup-file", "links-files", "reads-history",
+                                             "claims-course-cell"):
             assert f"{PROBE} blocked" in text, (student, "the probe did not run", text[:2000])
         if student == "zero-d-array-answers":
             assert "you said array(9)" in text, text[:2000]

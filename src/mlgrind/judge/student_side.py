@@ -110,11 +110,11 @@ class _Line:
                 target, args, kwargs = request["value"]
                 fn = space[target] if type(target) is str else self.pinned[target]
                 printed = _Bounded()
-                before = [(path, x, x.shape, x.tobytes()) for path, x in _arrays((args, kwargs))]
+                sent = [(path, x, x.shape, x.tobytes()) for path, x in _arrays((args, kwargs))]
                 with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
                     result = fn(*args, **kwargs)
-                changed = [path for path, x, shape, data in before if x.shape != shape or x.tobytes() != data]
-                inputs = {id(_root(x)) for _, x, _, _ in before}
+                changed = [path for path, x, shape, data in sent if x.shape != shape or x.tobytes() != data]
+                inputs = {id(_root(x)) for _, x, _, _ in sent}
                 shared = [path.replace("argument 1", "result", 1) for path, x in _arrays(((result,), {}))
                           if id(_root(x)) in inputs]
                 self.send({"op": "result", "printed": printed.getvalue(), "changed": changed, "shared": shared}, result)
