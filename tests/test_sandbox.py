@@ -514,7 +514,7 @@ def test_the_kernels_environment_is_an_allowlist():
 
 def test_mlgrind_says_which_limits_hold_here():
     from mlgrind.grading import cgroups, sandbox
-    from mlgrind.course.limits import SandboxLimits
+    from mlgrind.course.limits import MAX_RESTARTS, SandboxLimits
 
     limits = SandboxLimits.from_environment({"MLGRIND_KERNEL_MEMORY": "3G", "MLGRIND_KERNEL_PROCESSES": "64",
                                              "MLGRIND_KERNEL_WRITE": "100M"})
@@ -523,8 +523,11 @@ def test_mlgrind_says_which_limits_hold_here():
     assert rows["memory"][0] == "3 GiB" and rows["processes"][0] == "64" and rows["bytes written"][0] == "100 MiB"
     if sandbox.mode() == "require" and not cgroups.available():
         assert rows["memory"][1].startswith("whole sandbox") and rows["processes"][1].startswith("whole sandbox")
-    printed = run(["mlgrind", "limits"], Path(__file__).parent)
+    printed = run(["mlgrind", "limits"], Path(__file__).parent, MLGRIND_SUBMISSION_SECONDS="120")
     assert printed.returncode == 0 and "processes" in printed.stdout and "bytes written" in printed.stdout
+    lines = [line.split() for line in printed.stdout.splitlines()]
+    assert ["time", "per", "submission", "120", "s"] in [words[:5] for words in lines], printed.stdout
+    assert ["kernel", "restarts", str(MAX_RESTARTS)] in [words[:3] for words in lines], printed.stdout
 
 
 def _run_in_kernel(km, code: str) -> str:

@@ -37,7 +37,7 @@ from pathlib import Path
 from jupyter_client.provisioning import LocalProvisioner
 
 from . import cgroups, copyin
-from ..course.limits import SandboxLimits, size_text
+from ..course.limits import MAX_RESTARTS, SandboxLimits, size_text, submission_seconds
 
 SETTING = "MLGRIND_SANDBOX"  # "auto" (default), "require", or "off"
 
@@ -301,11 +301,13 @@ def limits_table(limits: SandboxLimits | None = None) -> list[tuple[str, str, st
     sandboxed = _probe() if mode() != "off" else "the sandbox is off (MLGRIND_SANDBOX=off)"
     groups = cgroups.available()
     write = size_text(limits.write)
+    grading = [("time per submission", f"{submission_seconds():g} s", "every cell and restart of one notebook"),
+               ("kernel restarts", str(MAX_RESTARTS), "per notebook; past it the cells left are not run")]
     if sandboxed:
         held = f"not held: {sandboxed}"
         return [("memory", size_text(limits.memory), "per process only (RLIMIT_AS); " + held),
                 ("processes", str(limits.processes), held),
-                ("bytes written", write, held)]
+                ("bytes written", write, held), *grading]
     root = _tmpfs_mounts_allowed()
     return [
         ("memory", size_text(limits.memory),
@@ -315,6 +317,7 @@ def limits_table(limits: SandboxLimits | None = None) -> list[tuple[str, str, st
         ("bytes written", write,
          "each writable folder is a tmpfs of this size" if root
          else "/tmp, /dev/shm and home are tmpfs of this size; the working folder per file only (RLIMIT_FSIZE)"),
+        *grading,
     ]
 
 
