@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import OverwriteCells as _NbgraderOverwriteCells
 
 
@@ -15,11 +16,25 @@ def _grade_ids(nb) -> dict[str, int]:
 
 
 class OverwriteCells(_NbgraderOverwriteCells):
-    """nbgrader's OverwriteCells, re-adding a deleted test cell after its nearest surviving neighbour.
+    """nbgrader's OverwriteCells, re-adding a deleted test cell after its nearest surviving neighbour, and
+    treating a cell with a grade id the course never gave as the student's own cell.
 
     nbgrader 0.9.6 looks for that neighbour among graded and solution cells only, and fails the
-    whole notebook when the cell just above the deleted one is a read-only cell.
+    whole notebook when the cell just above the deleted one is a read-only cell; it also fails the
+    whole notebook (``KeyError: 'grade_id'``) on a cell claiming to be a test or read-only cell under
+    an unknown id.
     """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id is not None:
+            try:
+                self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
+            except MissingEntry:
+                self.log.warning("Cell '%s' is not the course's; it is graded as the student's own cell", grade_id)
+                del cell.metadata["nbgrader"]
+                return cell, resources
+        return super().preprocess_cell(cell, resources, cell_index)
 
     def add_missing_grade_cells(self, nb, resources):
         source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
