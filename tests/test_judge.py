@@ -276,3 +276,25 @@ def test_how_an_answer_is_written_is_read_from_its_source(name, loops, numpy, fo
 
 def test_a_top_level_loop_elsewhere_is_not_this_functions_loop():
     assert not SolutionSource(SOLUTIONS).function("aliased").has_loops()
+
+
+def test_what_an_answer_must_use_is_read_from_its_source_and_its_helpers():
+    sources = SolutionSource(["from numpy import einsum as contract",
+                              "def aliased(u, v):\n    return contract('i,j->ij', u, v)",
+                              "def helped(u, v):\n    return _e('i,j->ij', u, v)\ndef _e(*a):\n    return np.einsum(*a)",
+                              "def other(u, v):\n    return np.outer(u, v)",
+                              "def looked_up(u, v):\n    return getattr(np, 'ein' + 'sum')('i,j->ij', u, v)"])
+
+    class Proxy:
+        __mlgrind_source__ = None
+
+        def __init__(self, name):
+            self.__name__, self.__mlgrind_source__ = name, sources.function(name)
+
+    for name in ("aliased", "helped"):
+        with Checker(name) as check:
+            assert check.uses(Proxy(name), "einsum")
+    for name in ("other", "looked_up"):
+        with pytest.raises(CheckFailed, match=f"{name} never calls np.einsum"):
+            with Checker(name) as check:
+                check.uses(Proxy(name), "einsum", f"{name} never calls np.einsum")
