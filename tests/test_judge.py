@@ -129,6 +129,10 @@ def in_place(x):
     x[...] = 0
     return x
 
+def strided(x):
+    from numpy.lib.stride_tricks import as_strided
+    return as_strided(x, shape=(x.size,), strides=(x.itemsize,)), np.frombuffer(memoryview(x), x.dtype)
+
 def echo(*args, **kwargs):
     return args, kwargs
 
@@ -195,6 +199,8 @@ def test_a_call_prints_what_the_student_printed_and_changes_no_array_of_the_judg
     assert student["in_place"].shared_inputs == ["result"]
     student["double"](x)
     assert student["double"].changed_inputs == [] and student["double"].shared_inputs == []
+    student["strided"](x)
+    assert sorted(student["strided"].shared_inputs) == ["result[0]", "result[1]"]  # views through a holder
     assert "doubling" in capsys.readouterr().out
 
 
