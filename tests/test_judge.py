@@ -129,6 +129,10 @@ def in_place(x):
     x[...] = 0
     return x
 
+def strided(x):
+    from numpy.lib.stride_tricks import as_strided
+    return as_strided(x, shape=(x.size,), strides=(x.itemsize,)), np.frombuffer(memoryview(x), x.dtype)
+
 def echo(*args, **kwargs):
     return args, kwargs
 
@@ -195,6 +199,8 @@ def test_a_call_prints_what_the_student_printed_and_changes_no_array_of_the_judg
     assert student["in_place"].shared_inputs == ["result"]
     student["double"](x)
     assert student["double"].changed_inputs == [] and student["double"].shared_inputs == []
+    student["strided"](x)
+    assert sorted(student["strided"].shared_inputs) == ["result[0]", "result[1]"]  # views through a holder
     assert "doubling" in capsys.readouterr().out
 
 
@@ -288,3 +294,24 @@ def test_a_builtin_rebound_elsewhere_counts_only_when_the_function_uses_it():
     assert not SolutionSource(cells[:2]).function("honest").uses_numpy()
     assert not SolutionSource(cells[:2]).function("honest").dynamic()
     assert SolutionSource(cells).function("uses_all").dynamic() == ["builtins"]
+
+def test_what_an_answer_must_use_is_read_from_its_source_and_its_helpers():
+    sources = SolutionSource(["from numpy import einsum as contract",
+                              "def aliased(u, v):\n    return contract('i,j->ij', u, v)",
+                              "def helped(u, v):\n    return _e('i,j->ij', u, v)\ndef _e(*a):\n    return np.einsum(*a)",
+                              "def other(u, v):\n    return np.outer(u, v)",
+                              "def looked_up(u, v):\n    return getattr(np, 'ein' + 'sum')('i,j->ij', u, v)"])
+
+    class Proxy:
+        __mlgrind_source__ = None
+
+        def __init__(self, name):
+            self.__name__, self.__mlgrind_source__ = name, sources.function(name)
+
+    for name in ("aliased", "helped"):
+        with Checker(name) as check:
+            assert check.uses(Proxy(name), "einsum")
+    for name in ("other", "looked_up"):
+        with pytest.raises(CheckFailed, match=f"{name} never calls np.einsum"):
+            with Checker(name) as check:
+                check.uses(Proxy(name), "einsum", f"{name} never calls np.einsum")

@@ -229,6 +229,16 @@ class Checker:
             return True
         return self.fail(f"{fn.__name__} uses {', '.join(used)}, which this exercise rules out")
 
+    def uses(self, fn, name: str, message: str = "") -> bool:
+        """``fn``'s code (or the code it reaches) uses ``name`` (e.g. ``einsum`` in an einsum translation)."""
+        self.count += 1
+        source = self._source(fn)
+        if source is False:
+            return False
+        if name in (code_names(fn.__code__) if source is None else source.names()):
+            return True
+        return self.fail(message or f"{fn.__name__} does not use {name}, which this exercise asks for")
+
     def no_loops(self, fn) -> bool:
         """``fn`` has no Python loop or comprehension."""
         self.count += 1

@@ -51,8 +51,15 @@ def kind(value) -> str:
 
 
 def _root(x: np.ndarray) -> np.ndarray:
-    while type(x.base) is np.ndarray:
-        x = x.base
+    """The array owning ``x``'s memory: its bases followed through views, and through the holders some
+    views keep in between (``as_strided`` keeps one whose ``base`` is the array, a buffer view its ``obj``)."""
+    holder = x.base
+    for _ in range(64):  # a chain of views is short; a holder naming itself must not hang the call
+        if holder is None:
+            break
+        if type(holder) is np.ndarray:
+            x = holder
+        holder = getattr(holder, "base", None) if not isinstance(holder, memoryview) else holder.obj
     return x
 
 
