@@ -11,7 +11,7 @@ _KINDS = {  # kind -> family
     "rms": "modern-norm-mlp", "dg": "modern-norm-mlp", "swiglu": "modern-norm-mlp", "dw-down": "modern-norm-mlp",
     "rope-pairs": "modern-rope", "rope-angles": "modern-rope", "rope-rotate": "modern-rope",
     "gqa-group": "modern-gqa", "gqa-scores": "modern-gqa", "gqa-out": "modern-gqa",
-    "tile-scores": "modern-tiles", "tile-max": "modern-tiles", "tile-acc": "modern-tiles", "tile-lse": "modern-tiles",
+    "tile-scores": "modern-tiles", "tile-max": "modern-tiles", "tile-acc": "modern-tiles", "tile-delta": "modern-tiles",
 }
 
 
@@ -50,7 +50,8 @@ def _modern_question(rng: random.Random, level: int) -> tuple[str, str, dict]:
     if kind == "tile-acc":
         return kind, "alpha[..., None] * acc + p @ v_tile", {"alpha": (b, h, l), "acc": (b, h, l, k),
                                                              "p": (b, h, l, m), "v_tile": (b, h, m, k + off)}
-    return kind, f"m_run + np.log(l_run{'[..., None]' if off else ''})", {"m_run": (b, h, l), "l_run": (b, h, l)}
+    # the backward's delta, one number per query: summed over K, not over the queries
+    return "tile-delta", f"(do * o).sum({-2 if off else -1})", {"do": (b, h, l, k), "o": (b, h, l, k)}
 
 
 def _kind(q: Question) -> str:
@@ -80,8 +81,8 @@ def _kind(q: Question) -> str:
         return "tile-scores"
     if "acc" in names:
         return "tile-acc"
-    if "l_run" in names:
-        return "tile-lse"
+    if "do" in names:
+        return "tile-delta"
     return "tile-max"
 
 
