@@ -202,3 +202,47 @@ def test_recall_drill_answers(cells):
     assert q_BGRLK.shape == (2, 8, 4, 1, 128) and scores.shape == (2, 8, 4, 1, 4096)
     assert scores.reshape(2, 32, 1, 4096).shape == (2, 32, 1, 4096)
     assert "head 13 reads head 13 // 4 = 3" in text and 13 // (32 // 8) == 3
+
+
+def test_float16_facts(cells):
+    """The one-pager's and the mixed-precision cell's numbers, from NumPy's own float16."""
+    f16 = np.finfo(np.float16)
+    text = cells["md-one-pager"] + " " + cells["md-fp16"]
+    assert "largest 65504, smallest normal 2⁻¹⁴ ≈ 6.1e-5, smallest subnormal 2⁻²⁴ ≈ 6e-8, steps of 2⁻¹⁰ ≈ 0.001" in text
+    assert f16.max == 65504 and f16.smallest_normal == 2.0 ** -14 and round(2.0 ** -14, 6) == 6.1e-5
+    assert f16.smallest_subnormal == 2.0 ** -24 and round(2.0 ** -24, 8) == 6e-8 and f16.eps == 2.0 ** -10
+    assert "5 exponent bits and 10 mantissa bits" in text and (f16.nexp, f16.nmant) == (5, 10)
+    # bfloat16: float32's 8 exponent bits, 7 mantissa bits: the top half of a float32's bits
+    assert "bfloat16 keeps float32's 8 exponent bits (up to about 3.4e38, down to about 1e-38) and only 7 mantissa" in text
+    f32 = np.finfo(np.float32)
+    assert f32.nexp == 8 and 32 - 16 - 1 - 8 == 7 and round(float(f32.max) / 1e38, 1) == 3.4
+    assert float(f32.smallest_normal) == pytest.approx(1.18e-38, rel=1e-2)
+    bf16_max = np.array([0x7F7F0000], dtype=np.uint32).view(np.float32)[0]  # largest finite bfloat16
+    assert round(float(bf16_max) / 1e38, 1) == 3.4
+    # the cell's three demonstrations
+    assert "a gradient of 1e-8 becomes 0, a running sum of 0.01 stops growing at 32, and counting in steps of 1 stops at 2048" \
+        in text
+    assert np.float16(1e-8) == 0 and np.float16(1e-8 * 65536) > 0
+    assert np.cumsum(np.full(10_000, 0.01, dtype=np.float16), dtype=np.float16)[-1] == 32
+    count = np.float16(0)
+    for _ in range(3000):
+        count = count + np.float16(1)
+    assert count == 2048 and np.spacing(np.float16(2048)) == 2
+    with np.errstate(over="ignore"):
+        assert np.isinf(np.array(70000.0).astype(np.float16))
+
+
+def test_loss_scale_facts(cells, solved):
+    text = cells["md-fp16"]
+    assert "multiply the loss by a scale `S` (say 65536)" in text
+    # loss scaling saves the 1e-8 gradient: scaled it is a float16 normal number, unscaled in float32 it is back
+    assert np.float16(1e-8 * 65536) >= np.finfo(np.float16).smallest_normal
+    assert np.float32(np.float16(1e-8 * 65536)) / 65536 == pytest.approx(1e-8, rel=1e-3)
+    # the picture's title, with the solution's rules
+    assert "The scale halves at each overflow and doubles after 50 clean steps" in cells["scaler_picture"]
+    update = solved["loss_scale_update"]
+    scale, good = 1024.0, 0
+    for _ in range(49):
+        scale, good, skip = update(scale, False, good, 50)
+    assert (scale, skip) == (1024.0, False)
+    assert update(scale, False, good, 50)[0] == 2048.0 and update(scale, True, good, 50)[:3:2] == (512.0, True)

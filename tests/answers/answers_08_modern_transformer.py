@@ -165,6 +165,26 @@ def flash_attention_backward(do_BHLK, q_BHLK, k_BHMK, v_BHMK, o_BHLK, lse_BHL, b
     return dq_BHLK, dk_BHMK, dv_BHMK
 '''
 
+SCALER = '''
+def loss_scale_update(scale, found_inf, good_steps, growth_interval=2000):
+    """Dynamic loss scaling after one step. Returns (new_scale, new_good_steps, skip_step)."""
+    if found_inf:
+        return scale * 0.5, 0, True
+    good_steps += 1
+    if good_steps == growth_interval:
+        return scale * 2.0, 0, False
+    return scale, good_steps, False
+
+
+def scaled_step(params_fp32, grads_fp16, scale, lr):
+    """One SGD step on fp32 master weights from loss-scaled fp16 gradients (dicts of arrays, same keys).
+    Returns the new weights (float32); the old ones, unchanged, if any gradient holds an inf or a nan."""
+    if not all(np.isfinite(g).all() for g in grads_fp16.values()):
+        return {name: np.array(p, dtype=np.float32) for name, p in params_fp32.items()}
+    return {name: (p - lr * (grads_fp16[name].astype(np.float32) / np.float32(scale))).astype(np.float32)
+            for name, p in params_fp32.items()}
+'''
+
 # Full answers written another way, for the alternatives and for mistakes an edit cannot show.
 ROPE_COMPLEX = '''
 def rope(x_BHLK, positions_L, base=10000.0):
@@ -417,6 +437,38 @@ WRONG = {
     "kv_bytes_saved_in_gib": ("gqa", "test_gqa", _edit(
         GQA, "return 2 * B * M * (H - G) * K * n_layers * bytes_per_value",
         "return 2 * B * M * (H - G) * K * n_layers * bytes_per_value / 2**30")),
+    # ---------------------------------------------------------------- loss scaling
+    "scale_grows_after_an_overflow": ("scaler", "test_scaler", _edit(
+        SCALER, "return scale * 0.5, 0, True", "return scale * 2.0, 0, True")),
+    "scale_kept_after_an_overflow": ("scaler", "test_scaler", _edit(
+        SCALER, "return scale * 0.5, 0, True", "return scale, 0, True")),
+    "overflow_keeps_the_count": ("scaler", "test_scaler", _edit(
+        SCALER, "return scale * 0.5, 0, True", "return scale * 0.5, good_steps, True")),
+    "overflow_not_skipped": ("scaler", "test_scaler", _edit(
+        SCALER, "return scale * 0.5, 0, True", "return scale * 0.5, 0, False")),
+    "scale_grows_one_step_late": ("scaler", "test_scaler", _edit(
+        SCALER, "if good_steps == growth_interval:", "if good_steps > growth_interval:")),
+    "count_not_restarted_after_growing": ("scaler", "test_scaler", _edit(
+        SCALER, "return scale * 2.0, 0, False", "return scale * 2.0, good_steps, False")),
+    "scale_grows_every_clean_step": ("scaler", "test_scaler", _edit(
+        SCALER, "if good_steps == growth_interval:", "if True:")),
+    "scale_grows_by_its_square": ("scaler", "test_scaler", _edit(
+        SCALER, "return scale * 2.0, 0, False", "return scale * scale, 0, False")),
+    "step_with_the_scaled_gradient": ("scaler", "test_scaler", _edit(
+        SCALER, "(grads_fp16[name].astype(np.float32) / np.float32(scale))", "grads_fp16[name].astype(np.float32)")),
+    "unscaled_in_float16": ("scaler", "test_scaler", _edit(
+        SCALER, "(grads_fp16[name].astype(np.float32) / np.float32(scale))", "(grads_fp16[name] / np.float16(scale))")),
+    "skip_only_for_inf": ("scaler", "test_scaler", _edit(
+        SCALER, "if not all(np.isfinite(g).all() for g in grads_fp16.values()):",
+        "if any(np.isinf(g).any() for g in grads_fp16.values()):")),
+    "skip_checks_the_first_gradient_only": ("scaler", "test_scaler", _edit(
+        SCALER, "if not all(np.isfinite(g).all() for g in grads_fp16.values()):",
+        "if not np.isfinite(next(iter(grads_fp16.values()))).all():")),
+    "weights_returned_in_float16": ("scaler", "test_scaler", _edit(
+        SCALER, ".astype(np.float32)\n            for name, p in params_fp32.items()}", ".astype(np.float16)\n            for name, p in params_fp32.items()}")),
+    "step_taken_in_place": ("scaler", "test_scaler", _edit(
+        SCALER, "    return {name: (p - lr * (grads_fp16[name].astype(np.float32) / np.float32(scale))).astype(np.float32)\n            for name, p in params_fp32.items()}",
+        "    for name, p in params_fp32.items():\n        p -= lr * (grads_fp16[name].astype(np.float32) / np.float32(scale))\n    return params_fp32")),
     # ---------------------------------------------------------------- FlashAttention
     "flash_running_sum_not_rescaled": ("flash", "test_flash", _edit(
         FLASH, "l_BHl = alpha_BHl * l_BHl + p_BHlm.sum(axis=-1)", "l_BHl = l_BHl + p_BHlm.sum(axis=-1)")),
@@ -560,6 +612,26 @@ def gqa_attention(q_BHLK, k_BGMK, v_BGMK, causal=True):
 def kv_bytes_saved(B, M, H, G, K, n_layers, bytes_per_value):
     per_head = 2 * B * M * K * n_layers * bytes_per_value
     return per_head * H - per_head * G
+'''),
+    # ---------------------------------------------------------------- loss scaling
+    "scaler_written_with_one_return": ("scaler", '''
+def loss_scale_update(scale, found_inf, good_steps, growth_interval=2000):
+    if found_inf:
+        new_scale, new_good = scale / 2, 0
+    else:
+        new_good = good_steps + 1
+        new_scale = scale
+        if new_good >= growth_interval:
+            new_scale, new_good = scale * 2, 0
+    return new_scale, new_good, bool(found_inf)
+
+def scaled_step(params_fp32, grads_fp16, scale, lr):
+    found_inf = any(not np.all(np.isfinite(g)) for g in grads_fp16.values())
+    new = {}
+    for name, w in params_fp32.items():
+        g = np.asarray(grads_fp16[name], dtype=np.float32) * np.float32(1.0 / scale)
+        new[name] = w.copy() if found_inf else (w - np.float32(lr) * g).astype(np.float32)
+    return new
 '''),
     # ---------------------------------------------------------------- FlashAttention
     "flash_tiles_keys_only": ("flash", FLASH_KEY_TILES_ONLY + "\n" + _FLASH_BACKWARD),

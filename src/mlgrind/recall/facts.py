@@ -614,6 +614,8 @@ MODERN = Sheet("modern", "The modern block", "RMSNorm, RoPE, SwiGLU, grouped-que
         Cue("GQA: head h reads", "key/value head h // (H/G)", "batch", "reshape q, never repeat K, V"),
         Cue("online softmax update", "l = e^(m−m')·l + Σe^(s−m'); acc likewise", "plain", "m' the new max"),
         Cue("flash backward keeps", "o and lse; p = exp(s − lse) per tile", "plain", "delta = Σ do·o"),
+        Cue("float16 range", "6e-8 (subnormal) to 65504; steps of 2⁻¹⁰ at 1", "plain", "bf16: fp32's range"),
+        Cue("dynamic loss scale", "inf/nan: halve, skip; N clean steps: double", "plain", "unscale in fp32"),
     )),
 ))
 
