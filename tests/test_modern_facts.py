@@ -246,3 +246,18 @@ def test_loss_scale_facts(cells, solved):
         scale, good, skip = update(scale, False, good, 50)
     assert (scale, skip) == (1024.0, False)
     assert update(scale, False, good, 50)[0] == 2048.0 and update(scale, True, good, 50)[:3:2] == (512.0, True)
+
+
+def test_activation_memory_facts(cells, solved):
+    text = cells["md-ckpt"]
+    # the list: 8 D per token (x, a, q, k, v, o, h, layernorm 2's output), 2 F (u and gelu(u)), H L L per sequence
+    assert "8·D values" in text and "2·F" in text and "H·L·L values" in text
+    assert len(["x", "a", "q", "k", "v", "o", "h", "ln2"]) == 8 and len(["u", "gelu_u"]) == 2
+    B, L, D, H, F, s = 1, 4096, 4096, 32, 16384, 2
+    total = (B * L * (8 * D + 2 * F) + B * H * L * L) * s
+    assert "in bf16 that is 1.5 GiB per block, 1 GiB of it the attention weights" in text
+    assert total == 1.5 * 2 ** 30 and B * H * L * L * s == 2 ** 30
+    assert solved["activation_bytes"](B, L, D, H, F, s) == total
+    # checkpointing: one more forward, 2 + 2 + 4 = 8 FLOPs per parameter per token instead of 2 + 4 = 6
+    assert "for about a third more compute (one more forward: 8 FLOPs per parameter per token instead of 6)" in text
+    assert 2 + 2 + 4 == 8 and 8 / 6 - 1 == pytest.approx(1 / 3)

@@ -185,6 +185,125 @@ def scaled_step(params_fp32, grads_fp16, scale, lr):
             for name, p in params_fp32.items()}
 '''
 
+CKPT = '''
+def activation_bytes(B, L, D, H, F, bytes_per_value):
+    """Bytes one of 06's pre-norm blocks keeps for its backward (the list above), for B sequences of L tokens."""
+    per_token = 8 * D + 2 * F           # x, a, q, k, v, o, h, layernorm2's output; the MLP's u and gelu(u)
+    return (B * L * per_token + B * H * L * L) * bytes_per_value   # + the attention weights p_BHLL
+
+
+def checkpointed_backward(blocks, x, every):
+    """blocks: a list of (forward, backward) pairs, forward(x) -> (y, cache), backward(dy, cache) -> dx.
+    Forward through all blocks keeping only the inputs of blocks 0, every, 2 * every, ... (no cache), then
+    the backward of loss = y.sum(), recomputing one segment's caches at a time. Returns (y, dx)."""
+    inputs = {}
+    h = x
+    for i, (forward, _) in enumerate(blocks):
+        if i % every == 0:
+            inputs[i] = h
+        h, _ = forward(h)
+    y, grad = h, np.ones(np.shape(h))
+    for start in reversed(range(0, len(blocks), every)):
+        segment = blocks[start:start + every]
+        h, caches = inputs.pop(start), []
+        for forward, _ in segment:
+            h, cache = forward(h)
+            caches.append(cache)
+        for (_, backward), cache in zip(reversed(segment), reversed(caches)):
+            grad = backward(grad, cache)
+    return y, grad
+'''
+
+CKPT_KEEPS_ALL = '''
+def activation_bytes(B, L, D, H, F, bytes_per_value):
+    return (B * L * (8 * D + 2 * F) + B * H * L * L) * bytes_per_value
+
+def checkpointed_backward(blocks, x, every):
+    h, caches = x, []
+    for forward, _ in blocks:
+        h, cache = forward(h)
+        caches.append(cache)
+    grad = np.ones(np.shape(h))
+    for (_, backward), cache in zip(reversed(blocks), reversed(caches)):
+        grad = backward(grad, cache)
+    return h, grad
+'''
+
+CKPT_KEEPS_LAST = '''
+def activation_bytes(B, L, D, H, F, bytes_per_value):
+    return (B * L * (8 * D + 2 * F) + B * H * L * L) * bytes_per_value
+
+def checkpointed_backward(blocks, x, every):
+    n = len(blocks)
+    last_start = (n - 1) // every * every
+    inputs, last_caches = {}, []
+    h = x
+    for i, (forward, _) in enumerate(blocks):
+        if i % every == 0:
+            inputs[i] = h
+        h, cache = forward(h)
+        if i >= last_start:
+            last_caches.append(cache)  # the last segment runs backward first: keep its caches
+    y, grad = h, np.ones(np.shape(h))
+    for start in reversed(range(0, n, every)):
+        segment = blocks[start:start + every]
+        if start == last_start:
+            caches = last_caches
+        else:
+            h, caches = inputs[start], []
+            for forward, _ in segment:
+                h, cache = forward(h)
+                caches.append(cache)
+        for (_, backward), cache in zip(reversed(segment), reversed(caches)):
+            grad = backward(grad, cache)
+    return y, grad
+'''
+
+CKPT_FROM_THE_START = '''
+def activation_bytes(B, L, D, H, F, bytes_per_value):
+    return (B * L * (8 * D + 2 * F) + B * H * L * L) * bytes_per_value
+
+def checkpointed_backward(blocks, x, every):
+    h = x
+    for forward, _ in blocks:
+        h, _ = forward(h)
+    y, grad = h, np.ones(np.shape(h))
+    for i in reversed(range(len(blocks))):
+        h = x
+        for forward, _ in blocks[:i]:
+            h, _ = forward(h)
+        _, cache = blocks[i][0](h)
+        grad = blocks[i][1](grad, cache)
+    return y, grad
+'''
+
+CKPT_INPUT_LIST = '''
+def activation_bytes(B, L, D, H, F, bytes_per_value):
+    values = B * L * (D + D + 3 * D + D + D + D) + B * L * 2 * F + B * H * L ** 2
+    return values * bytes_per_value
+
+def checkpointed_backward(blocks, x, every):
+    n = len(blocks)
+    starts = list(range(0, n, every))
+    saved = []
+    h = x
+    for i in range(n):
+        if i in starts:
+            saved.append(h)
+        h = blocks[i][0](h)[0]
+    y = h
+    grad = np.ones_like(y, dtype=float)
+    for start, h in zip(starts[::-1], saved[::-1]):
+        stop = min(start + every, n)
+        caches = []
+        for i in range(start, stop):
+            h, cache = blocks[i][0](h)
+            caches.append(cache)
+        for i in range(stop - 1, start - 1, -1):
+            grad = blocks[i][1](grad, caches[i - start])
+    return y, grad
+'''
+
 # Full answers written another way, for the alternatives and for mistakes an edit cannot show.
 ROPE_COMPLEX = '''
 def rope(x_BHLK, positions_L, base=10000.0):
@@ -469,6 +588,30 @@ WRONG = {
     "step_taken_in_place": ("scaler", "test_scaler", _edit(
         SCALER, "    return {name: (p - lr * (grads_fp16[name].astype(np.float32) / np.float32(scale))).astype(np.float32)\n            for name, p in params_fp32.items()}",
         "    for name, p in params_fp32.items():\n        p -= lr * (grads_fp16[name].astype(np.float32) / np.float32(scale))\n    return params_fp32")),
+    # ---------------------------------------------------------------- activation memory, checkpointing
+    "activation_bytes_without_the_weights": ("ckpt", "test_ckpt", _edit(
+        CKPT, "(B * L * per_token + B * H * L * L) * bytes_per_value", "B * L * per_token * bytes_per_value")),
+    "activation_bytes_weights_of_one_head": ("ckpt", "test_ckpt", _edit(
+        CKPT, "(B * L * per_token + B * H * L * L) * bytes_per_value", "(B * L * per_token + B * L * L) * bytes_per_value")),
+    "activation_bytes_scores_and_weights": ("ckpt", "test_ckpt", _edit(
+        CKPT, "(B * L * per_token + B * H * L * L) * bytes_per_value", "(B * L * per_token + 2 * B * H * L * L) * bytes_per_value")),
+    "activation_bytes_mlp_hidden_once": ("ckpt", "test_ckpt", _edit(CKPT, "per_token = 8 * D + 2 * F", "per_token = 8 * D + F")),
+    "activation_bytes_without_q_k_v": ("ckpt", "test_ckpt", _edit(CKPT, "per_token = 8 * D + 2 * F", "per_token = 5 * D + 2 * F")),
+    "activation_bytes_counts_values": ("ckpt", "test_ckpt", _edit(
+        CKPT, "(B * L * per_token + B * H * L * L) * bytes_per_value", "(B * L * per_token + B * H * L * L)")),
+    "checkpoint_keeps_every_cache": ("ckpt", "test_ckpt", CKPT_KEEPS_ALL),
+    "checkpoint_recomputes_from_the_start": ("ckpt", "test_ckpt", CKPT_FROM_THE_START),
+    # an optimisation the contract rules out: its count of forward calls is not 2 per block
+    "checkpoint_keeps_the_last_segment": ("ckpt", "test_ckpt", CKPT_KEEPS_LAST),
+    "checkpoint_backward_in_forward_order": ("ckpt", "test_ckpt", _edit(
+        CKPT, "zip(reversed(segment), reversed(caches))", "zip(segment, caches)")),
+    "checkpoint_segments_in_forward_order": ("ckpt", "test_ckpt", _edit(
+        CKPT, "for start in reversed(range(0, len(blocks), every)):", "for start in range(0, len(blocks), every):")),
+    "checkpoint_stores_outputs": ("ckpt", "test_ckpt", _edit(
+        CKPT, "        if i % every == 0:\n            inputs[i] = h\n        h, _ = forward(h)\n",
+        "        h, _ = forward(h)\n        if i % every == 0:\n            inputs[i] = h\n")),
+    "checkpoint_gradient_of_the_mean": ("ckpt", "test_ckpt", _edit(
+        CKPT, "y, grad = h, np.ones(np.shape(h))", "y, grad = h, np.ones(np.shape(h)) / np.size(h)")),
     # ---------------------------------------------------------------- FlashAttention
     "flash_running_sum_not_rescaled": ("flash", "test_flash", _edit(
         FLASH, "l_BHl = alpha_BHl * l_BHl + p_BHlm.sum(axis=-1)", "l_BHl = l_BHl + p_BHlm.sum(axis=-1)")),
@@ -633,6 +776,8 @@ def scaled_step(params_fp32, grads_fp16, scale, lr):
         new[name] = w.copy() if found_inf else (w - np.float32(lr) * g).astype(np.float32)
     return new
 '''),
+    # ---------------------------------------------------------------- activation memory, checkpointing
+    "checkpoint_with_a_list_of_inputs": ("ckpt", CKPT_INPUT_LIST),
     # ---------------------------------------------------------------- FlashAttention
     "flash_tiles_keys_only": ("flash", FLASH_KEY_TILES_ONLY + "\n" + _FLASH_BACKWARD),
     "flash_backward_keys_outside": ("flash", _FLASH_FORWARD + "\n" + FLASH_BACKWARD_KEYS_OUTER),
