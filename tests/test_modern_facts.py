@@ -261,3 +261,34 @@ def test_activation_memory_facts(cells, solved):
     # checkpointing: one more forward, 2 + 2 + 4 = 8 FLOPs per parameter per token instead of 2 + 4 = 6
     assert "for about a third more compute (one more forward: 8 FLOPs per parameter per token instead of 6)" in text
     assert 2 + 2 + 4 == 8 and 8 / 6 - 1 == pytest.approx(1 / 3)
+
+
+def test_mixture_of_experts_facts(cells, solved):
+    text = cells["md-moe"]
+    assert "so the parameters grow E-fold while the FLOPs per token grow only k-fold" in text
+    # the check cell's numbers
+    check = cells["check_moe"]
+    assert "capacity ceil(1.0 * 4 * 1 / 2) = 2: tokens 2 and 3 are dropped" in check and int(np.ceil(1.0 * 4 * 1 / 2)) == 2
+    assert "moe_bytes_per_device(4096, 4096, 2, 8, 2) / 2**20, 112.0" in check
+    assert 2 * 4096 * 2 * 4096 * 2 * (8 - 1) / 8 / 2 ** 20 == 112
+    w = np.exp([3.0, 2.0]) / np.exp([3.0, 2.0]).sum()
+    assert "softmax of [3, 2]" in check and np.allclose(w, [1 / (1 + np.exp(-1.0)), 1 / (1 + np.exp(1.0))])
+    # the balance loss is 1 when routing is uniform, and grows when a few experts take most tokens
+    assert "It is 1 when routing is uniform, and grows as a few experts take most tokens" in text
+    loss = solved["load_balancing_loss"]
+    assert loss(np.full((8, 4), 0.25), np.arange(8).reshape(8, 1) % 4) == pytest.approx(1)
+    skewed = np.tile([0.7, 0.1, 0.1, 0.1], (8, 1))
+    assert loss(skewed, np.zeros((8, 1), dtype=int)) == pytest.approx(4 * 0.7) and 4 * 0.7 > 1
+    # the one-pager's summary line agrees with the exercise
+    page = cells["md-one-pager"]
+    assert "capacity `ceil(capacity_factor · T · k / E)` per expert" in page
+    assert "`2·T·k·D·s·(N − 1)/N` bytes sent per device" in page
+    assert "`B·L·(8D + 2F) + B·H·L²` values" in page
+    assert solved["moe_bytes_per_device"](4096, 4096, 2, 8, 2) == 2 * 4096 * 2 * 4096 * 2 * 7 / 8
+    # the picture's words: tokens above a capacity line are dropped
+    assert "tokens above the line are dropped" in cells["moe_picture"]
+    rng = np.random.default_rng(8)
+    logits = rng.normal(size=(512, 8)) + np.linspace(1.5, -1.5, 8)
+    experts, _ = solved["top_k_router"](logits, 2)
+    load = np.bincount(np.ravel(experts), minlength=8)
+    assert load.max() > np.ceil(1.25 * 512 * 2 / 8)  # the skewed router does overflow the drawn capacities

@@ -304,6 +304,135 @@ def checkpointed_backward(blocks, x, every):
     return y, grad
 '''
 
+MOE = '''
+def top_k_router(logits_TE, k):
+    """Each token's k experts with the largest logits, largest first, and their weights: a softmax over those
+    k logits only. Returns (experts_Tk, weights_Tk), experts_Tk integers."""
+    experts_Tk = np.argsort(-logits_TE, axis=-1, kind="stable")[:, :k]
+    chosen_Tk = np.take_along_axis(logits_TE, experts_Tk, axis=-1)
+    e_Tk = np.exp(chosen_Tk - chosen_Tk.max(axis=-1, keepdims=True))
+    return experts_Tk, e_Tk / e_Tk.sum(axis=-1, keepdims=True)
+
+
+def moe_forward(x_TD, router_DE, experts, k, capacity_factor):
+    """A mixture-of-experts layer. experts: E functions, each (n, D) -> (n, D). Each expert takes at most
+    ceil(capacity_factor * T * k / E) tokens, the earliest first; a choice past capacity adds nothing.
+    Returns y_TD = sum over each token's kept choices of weight * expert(x)."""
+    T, E = x_TD.shape[0], router_DE.shape[1]
+    experts_Tk, weights_Tk = top_k_router(x_TD @ router_DE, k)
+    capacity = int(np.ceil(capacity_factor * T * k / E))
+    y_TD = np.zeros(x_TD.shape)
+    for e in range(E):
+        tokens, slots = np.nonzero(experts_Tk == e)  # in token order
+        tokens, slots = tokens[:capacity], slots[:capacity]
+        if len(tokens):
+            y_TD[tokens] += weights_Tk[tokens, slots][:, None] * experts[e](x_TD[tokens])
+    return y_TD
+
+
+def load_balancing_loss(probs_TE, experts_Tk):
+    """Switch Transformer's auxiliary loss E * sum_i f_i * P_i: f_i the share of the T * k choices that went
+    to expert i, P_i the router's mean probability for expert i. 1 when perfectly balanced."""
+    E = probs_TE.shape[1]
+    f_E = np.bincount(np.ravel(experts_Tk), minlength=E) / np.size(experts_Tk)
+    return float(E * np.sum(f_E * probs_TE.mean(axis=0)))
+
+
+def all_to_all(parts):
+    """parts[i][j]: what device i sends to device j. Returns received, received[j][i] = parts[i][j]."""
+    return [[parts[i][j] for i in range(len(parts))] for j in range(len(parts))]
+
+
+def moe_bytes_per_device(T, D, k, N, bytes_per_value):
+    """Bytes one device sends in one MoE layer's forward with experts spread over N devices: its T tokens'
+    k choices go out to the experts' devices (dispatch) and come back (combine); routing is uniform."""
+    return 2 * T * k * D * bytes_per_value * (N - 1) / N
+'''
+
+# The capacity counted for the whole batch: choices are kept, in token order, until capacity * E are taken.
+MOE_PER_BATCH = _edit(MOE, '''    y_TD = np.zeros(x_TD.shape)
+    for e in range(E):
+        tokens, slots = np.nonzero(experts_Tk == e)  # in token order
+        tokens, slots = tokens[:capacity], slots[:capacity]
+        if len(tokens):
+            y_TD[tokens] += weights_Tk[tokens, slots][:, None] * experts[e](x_TD[tokens])''', '''    y_TD = np.zeros(x_TD.shape)
+    kept = np.zeros(experts_Tk.shape, dtype=bool)
+    kept.flat[:capacity * E] = True
+    for e in range(E):
+        tokens, slots = np.nonzero((experts_Tk == e) & kept)
+        if len(tokens):
+            y_TD[tokens] += weights_Tk[tokens, slots][:, None] * experts[e](x_TD[tokens])''')
+
+# The kept choices' weights scaled up to sum to 1 again, as if nothing had been dropped.
+MOE_RENORMALISED = _edit(MOE, '''    y_TD = np.zeros(x_TD.shape)
+    for e in range(E):
+        tokens, slots = np.nonzero(experts_Tk == e)  # in token order
+        tokens, slots = tokens[:capacity], slots[:capacity]
+        if len(tokens):
+            y_TD[tokens] += weights_Tk[tokens, slots][:, None] * experts[e](x_TD[tokens])''', '''    y_TD = np.zeros(x_TD.shape)
+    kept = np.zeros(experts_Tk.shape, dtype=bool)
+    for e in range(E):
+        tokens, slots = np.nonzero(experts_Tk == e)
+        kept[tokens[:capacity], slots[:capacity]] = True
+    total = np.where(kept, weights_Tk, 0).sum(axis=1)
+    weights_Tk = weights_Tk / np.where(total > 0, total, 1)[:, None]
+    for e in range(E):
+        tokens, slots = np.nonzero((experts_Tk == e) & kept)
+        if len(tokens):
+            y_TD[tokens] += weights_Tk[tokens, slots][:, None] * experts[e](x_TD[tokens])''')
+
+MOE_LOOPS = '''
+def top_k_router(logits_TE, k):
+    experts, weights = [], []
+    for row in logits_TE:
+        order = sorted(range(len(row)), key=lambda e: -row[e])[:k]
+        z = np.array([row[e] for e in order])
+        w = np.exp(z - z.max())
+        experts.append(order)
+        weights.append(w / w.sum())
+    return np.array(experts, dtype=int), np.array(weights)
+
+def moe_forward(x_TD, router_DE, experts, k, capacity_factor):
+    T, E = len(x_TD), router_DE.shape[1]
+    chosen, weights = top_k_router(x_TD @ router_DE, k)
+    capacity = -(-capacity_factor * T * k // E)  # the ceiling
+    queue = {e: [] for e in range(E)}
+    for t in range(T):
+        for j in range(k):
+            e = int(chosen[t, j])
+            if len(queue[e]) < capacity:
+                queue[e].append((t, weights[t, j]))
+    y_TD = np.zeros_like(x_TD, dtype=float)
+    for e, items in queue.items():
+        if items:
+            rows = [t for t, _ in items]
+            out = experts[e](x_TD[rows])
+            for (t, w), o in zip(items, out):
+                y_TD[t] += w * o
+    return y_TD
+
+def load_balancing_loss(probs_TE, experts_Tk):
+    T, E = probs_TE.shape
+    k = experts_Tk.shape[1]
+    total = 0.0
+    for i in range(E):
+        f = np.sum(experts_Tk == i) / (T * k)
+        total += f * probs_TE[:, i].mean()
+    return E * total
+
+def all_to_all(parts):
+    N = len(parts)
+    received = [[None] * N for _ in range(N)]
+    for i in range(N):
+        for j in range(N):
+            received[j][i] = parts[i][j]
+    return received
+
+def moe_bytes_per_device(T, D, k, N, bytes_per_value):
+    leaving = T * k * (N - 1) / N
+    return 2 * leaving * D * bytes_per_value
+'''
+
 # Full answers written another way, for the alternatives and for mistakes an edit cannot show.
 ROPE_COMPLEX = '''
 def rope(x_BHLK, positions_L, base=10000.0):
@@ -612,6 +741,47 @@ WRONG = {
         "        h, _ = forward(h)\n        if i % every == 0:\n            inputs[i] = h\n")),
     "checkpoint_gradient_of_the_mean": ("ckpt", "test_ckpt", _edit(
         CKPT, "y, grad = h, np.ones(np.shape(h))", "y, grad = h, np.ones(np.shape(h)) / np.size(h)")),
+    # ---------------------------------------------------------------- mixture of experts
+    "router_softmax_before_top_k": ("moe", "test_moe", _edit(
+        MOE, '''    chosen_Tk = np.take_along_axis(logits_TE, experts_Tk, axis=-1)
+    e_Tk = np.exp(chosen_Tk - chosen_Tk.max(axis=-1, keepdims=True))
+    return experts_Tk, e_Tk / e_Tk.sum(axis=-1, keepdims=True)''', '''    p_TE = np.exp(logits_TE - logits_TE.max(axis=-1, keepdims=True))
+    p_TE = p_TE / p_TE.sum(axis=-1, keepdims=True)
+    return experts_Tk, np.take_along_axis(p_TE, experts_Tk, axis=-1)''')),
+    "router_smallest_logits": ("moe", "test_moe", _edit(
+        MOE, "np.argsort(-logits_TE, axis=-1, kind=\"stable\")[:, :k]", "np.argsort(logits_TE, axis=-1)[:, :k]")),
+    "router_largest_last": ("moe", "test_moe", _edit(
+        MOE, "np.argsort(-logits_TE, axis=-1, kind=\"stable\")[:, :k]", "np.argsort(logits_TE, axis=-1)[:, -k:]")),
+    "router_weights_the_raw_logits": ("moe", "test_moe", _edit(
+        MOE, "return experts_Tk, e_Tk / e_Tk.sum(axis=-1, keepdims=True)", "return experts_Tk, chosen_Tk")),
+    "capacity_counted_per_batch": ("moe", "test_moe", MOE_PER_BATCH),
+    "capacity_rounded_down": ("moe", "test_moe", _edit(
+        MOE, "capacity = int(np.ceil(capacity_factor * T * k / E))", "capacity = int(capacity_factor * T * k / E)")),
+    "capacity_without_k": ("moe", "test_moe", _edit(
+        MOE, "capacity = int(np.ceil(capacity_factor * T * k / E))", "capacity = int(np.ceil(capacity_factor * T / E))")),
+    "capacity_keeps_the_latest_tokens": ("moe", "test_moe", _edit(
+        MOE, "tokens, slots = tokens[:capacity], slots[:capacity]", "tokens, slots = tokens[::-1][:capacity], slots[::-1][:capacity]")),
+    "no_capacity_at_all": ("moe", "test_moe", _edit(
+        MOE, "        tokens, slots = tokens[:capacity], slots[:capacity]\n", "")),
+    "moe_output_unweighted": ("moe", "test_moe", _edit(
+        MOE, "y_TD[tokens] += weights_Tk[tokens, slots][:, None] * experts[e](x_TD[tokens])",
+        "y_TD[tokens] += experts[e](x_TD[tokens])")),
+    "moe_weights_renormalised_after_dropping": ("moe", "test_moe", MOE_RENORMALISED),
+    "balance_loss_without_E": ("moe", "test_moe", _edit(
+        MOE, "return float(E * np.sum(f_E * probs_TE.mean(axis=0)))", "return float(np.sum(f_E * probs_TE.mean(axis=0)))")),
+    "balance_loss_f_over_tokens": ("moe", "test_moe", _edit(
+        MOE, "np.bincount(np.ravel(experts_Tk), minlength=E) / np.size(experts_Tk)",
+        "np.bincount(np.ravel(experts_Tk), minlength=E) / len(experts_Tk)")),
+    "balance_loss_from_probabilities_only": ("moe", "test_moe", _edit(
+        MOE, "return float(E * np.sum(f_E * probs_TE.mean(axis=0)))", "return float(E * np.sum(probs_TE.mean(axis=0) ** 2))")),
+    "all_to_all_sends_nothing": ("moe", "test_moe", _edit(
+        MOE, "return [[parts[i][j] for i in range(len(parts))] for j in range(len(parts))]", "return parts")),
+    "moe_bytes_dispatch_only": ("moe", "test_moe", _edit(
+        MOE, "return 2 * T * k * D * bytes_per_value * (N - 1) / N", "return T * k * D * bytes_per_value * (N - 1) / N")),
+    "moe_bytes_counts_local_tokens": ("moe", "test_moe", _edit(
+        MOE, "return 2 * T * k * D * bytes_per_value * (N - 1) / N", "return 2 * T * k * D * bytes_per_value")),
+    "moe_bytes_without_k": ("moe", "test_moe", _edit(
+        MOE, "return 2 * T * k * D * bytes_per_value * (N - 1) / N", "return 2 * T * D * bytes_per_value * (N - 1) / N")),
     # ---------------------------------------------------------------- FlashAttention
     "flash_running_sum_not_rescaled": ("flash", "test_flash", _edit(
         FLASH, "l_BHl = alpha_BHl * l_BHl + p_BHlm.sum(axis=-1)", "l_BHl = l_BHl + p_BHlm.sum(axis=-1)")),
@@ -778,6 +948,13 @@ def scaled_step(params_fp32, grads_fp16, scale, lr):
 '''),
     # ---------------------------------------------------------------- activation memory, checkpointing
     "checkpoint_with_a_list_of_inputs": ("ckpt", CKPT_INPUT_LIST),
+    # ---------------------------------------------------------------- mixture of experts
+    "moe_with_loops": ("moe", MOE_LOOPS),
+    "router_with_argpartition": ("moe", _edit(
+        MOE, 'experts_Tk = np.argsort(-logits_TE, axis=-1, kind="stable")[:, :k]',
+        "top_Tk = np.argpartition(-logits_TE, k - 1, axis=-1)[:, :k]\n"
+        "    order_Tk = np.argsort(-np.take_along_axis(logits_TE, top_Tk, axis=-1), axis=-1)\n"
+        "    experts_Tk = np.take_along_axis(top_Tk, order_Tk, axis=-1)")),
     # ---------------------------------------------------------------- FlashAttention
     "flash_tiles_keys_only": ("flash", FLASH_KEY_TILES_ONLY + "\n" + _FLASH_BACKWARD),
     "flash_backward_keys_outside": ("flash", _FLASH_FORWARD + "\n" + FLASH_BACKWARD_KEYS_OUTER),

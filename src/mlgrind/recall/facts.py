@@ -604,6 +604,10 @@ MODERN = Sheet("modern", "The modern block", "RMSNorm, RoPE, SwiGLU, grouped-que
         _cost("full attention scores, one layer", "B * H * L * M * s / 2**30", 4, "GiB", B=1, H=32, L=8192, M=8192, s=2),
         _cost("one tile per head", "B * H * b * b * s / 2**20", 1, "MiB", B=1, H=32, b=128, s=2),
         _cost("SwiGLU width matching a 4D MLP", "8 * D / 3", 8 * 4096 / 3, "", D=4096),
+        _cost("activations kept by one block", "(B * L * (8 * D + 2 * F) + B * H * L * L) * s / 2**30", 1.5, "GiB",
+              B=1, L=4096, D=4096, H=32, F=16384, s=2),
+        _cost("MoE all-to-all, sent per device", "2 * T * k * D * s * (N - 1) / N / 2**20", 112, "MiB",
+              T=4096, k=2, D=4096, s=2, N=8),
     ), note="s bytes per number; b the tile size; SwiGLU has three D×F matrices, so F = 8D/3 keeps 2·D·4D parameters"),
     Section("Say it in an interview", CUES, (
         Cue("RMSNorm drops", "the mean and the shift: x / rms(x) · g", "plain", "one reduction, not two"),
@@ -616,6 +620,7 @@ MODERN = Sheet("modern", "The modern block", "RMSNorm, RoPE, SwiGLU, grouped-que
         Cue("flash backward keeps", "o and lse; p = exp(s − lse) per tile", "plain", "delta = Σ do·o"),
         Cue("float16 range", "6e-8 (subnormal) to 65504; steps of 2⁻¹⁰ at 1", "plain", "bf16: fp32's range"),
         Cue("dynamic loss scale", "inf/nan: halve, skip; N clean steps: double", "plain", "unscale in fp32"),
+        Cue("MoE router", "top-k logits, softmax over the k", "plain", "capacity ⌈cf·T·k/E⌉ each"),
     )),
 ))
 
