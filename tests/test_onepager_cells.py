@@ -23,9 +23,10 @@ from support import REPO
 ASSIGNMENTS = sorted(path.name for path in (REPO / "source").iterdir() if path.is_dir())
 
 # One size per letter, all different, so a wrong letter shows as a wrong or clashing size.
-# Lowercase: one device's slice of N = 2 (05). D = H·K, as for attention heads.
+# Lowercase: one device's slice of N = 2 (05). D = H·K, as for attention heads; G = 2 key/value heads
+# divide H (08; G and N share a size, but no cell uses both).
 N = 2
-LETTERS = {"B": 10, "C": 11, "D": 12, "E": 13, "F": 14, "H": 4, "K": 3, "L": 9, "M": 8, "N": N, "Q": 15, "V": 17,
+LETTERS = {"B": 10, "C": 11, "D": 12, "E": 13, "F": 14, "G": 2, "H": 4, "K": 3, "L": 9, "M": 8, "N": N, "Q": 15, "V": 17,
            "1": 1}
 LETTERS |= {letter.lower(): LETTERS[letter] // N for letter in "BDF"}
 ELLIPSIS = (16, 5)  # what "..." stands for in a symbolic shape
@@ -274,7 +275,8 @@ def claims(text: str):
 
 # Enough claims checked per notebook that a cell rewritten past this reader fails loudly.
 AT_LEAST = {"01_broadcasting": 15, "02_matmul_einsum": 15, "03_reshape_view": 8, "04_backprop_mlp": 30,
-            "05_parallel_mlp": 5, "06_attention_norms": 35, "07_scaling_math": 19}
+            "05_parallel_mlp": 5, "06_attention_norms": 35, "07_scaling_math": 19,
+            "08_modern_transformer": 25}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -556,5 +556,73 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
     ), note="Hkv KV heads: H for MHA, 8 groups for GQA (a 70B-class model), 1 for MQA; K head size; s bytes per number"),
 ))
 
+# ---------------------------------------------------------------- the modern block
+B, H, G, L, M, K, F = 2, 8, 2, 64, 80, 16, 344
+D = H * K
+R = H // G
+T = 32  # one FlashAttention tile
+MOD_SHAPES = {"x_BLD": (B, L, D), "g_D": (D,), "dy_BLD": (B, L, D), "xhat_BLD": (B, L, D), "rms_BL1": (B, L, 1),
+              "w_gate_DF": (D, F), "w_up_DF": (D, F), "w_down_FD": (F, D), "h_BLF": (B, L, F),
+              "q_BHLK": (B, H, L, K), "k_BGMK": (B, G, M, K), "v_BGMK": (B, G, M, K), "p_BGRLM": (B, G, R, L, M),
+              "x_BHLK": (B, H, L, K), "q_BGRLK": (B, G, R, L, K), "alpha_BHl": (B, H, T), "p_BHlm": (B, H, T, T), "positions_L": (L,), "theta_k": (K // 2,),
+              "s_BHlm": (B, H, T, T), "m_BHl": (B, H, T), "l_BHl": (B, H, T), "acc_BHlK": (B, H, T, K),
+              "v_BHmK": (B, H, T, K), "do_BHLK": (B, H, L, K), "o_BHLK": (B, H, L, K)}
+
+
+# Five-axis shapes need a wider "e.g." column than attention's.
+MOD_FORMULAS = (Column("out", "name", 0.10), Column("expr", "formula", 0.38, answer=True),
+                Column("symbolic", "shapes", 0.27, answer=True), Column("answer", "e.g.", 0.16, answer=True),
+                Column("role", "role", 0.09, answer=True))
+
+
+def _mod(out, expr, symbolic, answer, role, **letters):
+    return Fact(expr, _using(MOD_SHAPES, expr, **letters), answer, role, out=out, symbolic=symbolic)
+
+
+MODERN = Sheet("modern", "The modern block", "RMSNorm, RoPE, SwiGLU, grouped-query attention, FlashAttention's tiles", (
+    Section("Shapes", MOD_FORMULAS, (
+        _mod("rms_BL1", "np.sqrt((x_BLD ** 2).mean(-1, keepdims=True) + 1e-6)", "(B,L,D) → (B,L,1)", (B,L,1), "plain"),
+        _mod("dg_D", "(dy_BLD * xhat_BLD).sum((0, 1))", "(B,L,D) → (D,)", (D,), "contracted"),
+        _mod("h_BLF", "(x_BLD @ w_gate_DF) * (x_BLD @ w_up_DF)", "(B,L,D) @ (D,F) → (B,L,F)", (B,L,F), "contracted"),
+        _mod("angle_Lk", "positions_L[:, None] * theta_k", "(L,1) * (k,) → (L,k)", (L,K // 2), "stretched"),
+        _mod("even_BHLk", "x_BHLK[..., 0::2]", "(B,H,L,K) → (B,H,L,k)", (B,H,L,K // 2), "free"),
+        _mod("q_BGRLK", "q_BHLK.reshape(B,G,R,L,K)", "(B,H,L,K) → (B,G,R,L,K)", (B,G,R,L,K), "free",
+             groups_GR=(G, R)),
+        _mod("s_BGRLM", "np.einsum('bgrlk,bgmk->bgrlm', q_BGRLK, k_BGMK)",
+             "(B,G,R,L,K), (B,G,M,K) → (B,G,R,L,M)", (B,G,R,L,M), "stretched"),
+        _mod("o_BGRLK", "p_BGRLM @ v_BGMK[:, :, None]", "(B,G,R,L,M) @ (B,G,1,M,K) → (B,G,R,L,K)", (B,G,R,L,K),
+             "contracted"),
+        _mod("m_BHl", "np.maximum(m_BHl, s_BHlm.max(-1))", "(B,H,l) with (B,H,l,m) → (B,H,l)", (B,H,T), "plain"),
+        _mod("acc_BHlK", "alpha_BHl[..., None] * acc_BHlK + p_BHlm @ v_BHmK",
+             "(B,H,l,m) @ (B,H,m,K) → (B,H,l,K)", (B,H,T,K), "contracted"),
+        _mod("delta_BHL", "(do_BHLK * o_BHLK).sum(-1)", "(B,H,L,K) → (B,H,L)", (B,H,L), "contracted"),
+    ), note=f"e.g. column: B = {B}, H = {H}, G = {G}, L = {L}, M = {M}, K = {K}, F = {F}, tile T = {T}; "
+            "k = K/2 pairs; R = H/G query heads per group; l, m: one tile's queries and keys (T each)"),
+    Section("Costs", COSTS, (
+        _cost("KV cache MHA saves with GQA", "2 * B * M * (H - G) * K * layers * s / 2**30", 70, "GiB",
+              B=1, M=32768, H=64, G=8, K=128, layers=80, s=2),
+        _cost("full attention scores, one layer", "B * H * L * M * s / 2**30", 4, "GiB", B=1, H=32, L=8192, M=8192, s=2),
+        _cost("one tile per head", "B * H * b * b * s / 2**20", 1, "MiB", B=1, H=32, b=128, s=2),
+        _cost("SwiGLU width matching a 4D MLP", "8 * D / 3", 8 * 4096 / 3, "", D=4096),
+        _cost("activations kept by one block", "(B * L * (8 * D + 2 * F) + B * H * L * L) * s / 2**30", 1.5, "GiB",
+              B=1, L=4096, D=4096, H=32, F=16384, s=2),
+        _cost("MoE all-to-all, sent per device", "2 * T * k * D * s * (N - 1) / N / 2**20", 112, "MiB",
+              T=4096, k=2, D=4096, s=2, N=8),
+    ), note="s bytes per number; b the tile size; SwiGLU has three D×F matrices, so F = 8D/3 keeps 2·D·4D parameters"),
+    Section("Say it in an interview", CUES, (
+        Cue("RMSNorm drops", "the mean and the shift: x / rms(x) · g", "plain", "one reduction, not two"),
+        Cue("RMSNorm dx", "(dxhat − xhat·mean(dxhat·xhat)) / rms", "plain", "dxhat = dy·g"),
+        Cue("RoPE rotates", "pairs (2i, 2i+1) by position · base^(−2i/K)", "free", "queries and keys only"),
+        Cue("why relative", "R(a)ᵀR(b) = R(b − a): the score sees p' − p", "plain"),
+        Cue("SwiGLU", "(silu(x @ w_gate) * (x @ w_up)) @ w_down", "plain", "silu(g) = g·sigmoid(g)"),
+        Cue("GQA: head h reads", "key/value head h // (H/G)", "batch", "reshape q, never repeat K, V"),
+        Cue("online softmax update", "l = e^(m−m')·l + Σe^(s−m'); acc likewise", "plain", "m' the new max"),
+        Cue("flash backward keeps", "o and lse; p = exp(s − lse) per tile", "plain", "delta = Σ do·o"),
+        Cue("float16 range", "6e-8 (subnormal) to 65504; steps of 2⁻¹⁰ at 1", "plain", "bf16: fp32's range"),
+        Cue("dynamic loss scale", "inf/nan: halve, skip; N clean steps: double", "plain", "unscale in fp32"),
+        Cue("MoE router", "top-k logits, softmax over the k", "plain", "capacity ⌈cf·T·k/E⌉ each"),
+    )),
+))
+
 SHEETS = {sheet.name: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL, ATTENTION,
-                                          SCALING)}
+                                          SCALING, MODERN)}

@@ -7,7 +7,7 @@ shapes (``shape_answers``), never by our own rule code, so a drill cannot teach 
     >>> q.answer == q.evaluate()
     True
     >>> list(TOPICS)  # in course order; topics of one notebook by module name
-    ['broadcasting', 'einsum', 'matmul', 'reshape', 'attention', 'cost']
+    ['broadcasting', 'einsum', 'matmul', 'reshape', 'attention', 'cost', 'modern']
 
 The ``cost`` topic asks for numbers (FLOPs, bytes, GPU-days) or a word (``memory``): its question
 is text stating its numbers (``values``), its answer is worked out by recall.costdrill, and an
