@@ -9,7 +9,7 @@ with the sizes that clash::
     >>> print(working("x.reshape(2, -1).T", {"x": (2, 3, 4)}))
     x is (2, 3, 4): 2·3·4 = 24 elements
     x.reshape(2, -1): -1 = 24 / 2 = 12 -> (2, 12)
-    .T: the axes in reverse order -> (12, 2)
+    .T: the axes in reverse order, (2, 12) read backwards -> (12, 2)
     result (12, 2)
 """
 
