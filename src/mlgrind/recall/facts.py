@@ -558,3 +558,8 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
 
 SHEETS = {sheet.name: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL, ATTENTION,
                                           SCALING)}
+# The notebook each sheet belongs to (where its one-pager cell or its first use is): the Anki
+# deck files a sheet's notes under that notebook's subdeck. A sheet left out goes to a "one-pagers" subdeck.
+NOTEBOOK_OF_SHEET = {"broadcasting": "01_broadcasting", "suffixes": "02_matmul_einsum", "matmul": "02_matmul_einsum",
+                     "einsum": "02_matmul_einsum", "reshape": "03_reshape_view", "mlp": "04_backprop_mlp",
+                     "parallel": "05_parallel_mlp", "attention": "06_attention_norms", "scaling": "07_scaling_math"}
