@@ -270,7 +270,7 @@ def test_a_topic_registered_once_reaches_drill_review_fsrs_and_anki(throwaway, c
     assert {square, oblong} <= {due.family.name for due in review.due_now(Course(course), later) if due.family}
 
     # The Anki deck: its variants, tagged by family, with GUIDs from the family's name.
-    notes = [n for n in anki.drill_notes(variants=2) if any(throwaway in tag for tag in n.tags)]
+    notes = [n for f in FAMILIES.values() if f.topic == throwaway for n in anki.drill_notes(f, variants=2)]
     assert sorted(n.guid for n in notes) == sorted(genanki.guid_for("mlgrind", f"drill:{name}:{seed}")
                                                    for name in (square, oblong) for seed in range(2))
     assert all("transpose a" in n.fields[0] and "x.T" in n.fields[0] for n in notes)
