@@ -30,7 +30,7 @@ from ..course import Course
 from .bank import questions
 from .drills import explain, find, show
 from .facts import NOTEBOOK_OF_SHEET, SHEETS, Cue, Fact, Formula
-from .families import FAMILIES, variant_key
+from .families import FAMILIES, Family, variant_key
 
 __all__ = ["DECK_ID", "DECK_NAME", "Deck", "write_deck"]
 
@@ -110,9 +110,9 @@ def interview_notes(course: Course, assignments: list[str]) -> list[genanki.Note
     return notes
 
 
-def drill_notes(family, variants: int) -> list[genanki.Note]:
-    """``variants`` distinct generated questions of a drill family, with the answer and why (fewer if the family
-    has fewer distinct questions in ``MAX_SEEDS`` draws)."""
+def drill_notes(family: Family, variants: int) -> list[genanki.Note]:
+    """``variants`` distinct generated questions of a drill family, with the answer and why (fewer when the
+    family shows no new question in ``MAX_SEEDS_PER_VARIANT`` seeds per variant)."""
     notes, seen = [], set()
     for seed in range(variants * MAX_SEEDS_PER_VARIANT):
         q = family.variant(seed)

@@ -172,9 +172,12 @@ def _einsum(spec: str, shapes: list[tuple]) -> str:
                 raise _Refused(f"'{letter}' labels sizes {sizes[letter]} and {size}: one letter is one size "
                                "(only a 1 would stretch)")
     summed = sorted(set(inputs.replace(",", "")) - set(output))
+    diagonal = [f"'{term}' repeats {letter}: its diagonal" for term in inputs.split(",") for letter in dict.fromkeys(term)
+                if term.count(letter) > 1]
     kept = ", ".join(f"{letter}={sizes[letter]}" for letter in output)
     return (f"the output letters '{output}' name its axes in order" + (f": {kept}" if output else ": none, a scalar")
-            + (f"; {', '.join(summed)} not in the output, summed away" if summed else ""))
+            + (f"; {', '.join(summed)} not in the output, summed away" if summed else "")
+            + "".join(f"; {d}" for d in diagonal))
 
 
 def _index(shape: tuple, index: ast.AST) -> str:
