@@ -15,7 +15,7 @@ from mlgrind.course import Course
 from mlgrind.recall import memory_states, progressdb, stats
 from mlgrind.recall.drills import LEVELS, TOPICS, question, show
 from mlgrind.recall.families import FAMILIES, family_of, fresh_variant, variant_key
-from mlgrind.recall.plot import daily, plot_reviews, trend
+from mlgrind.recall.plot import daily, draw, plot_reviews, trend
 from mlgrind.recall.scheduler import Rating
 from mlgrind.recall.session import DrillSession
 from support import numpy_says
@@ -176,5 +176,15 @@ def test_progress_shows_the_schedule_and_plots_reviews_per_day(progress, tmp_pat
     assert [day for day, _ in week] == [days[0][0] + timedelta(i) for i in range(10)]
     # Monday's miss leaves the 7-day window on day 7; day 8's window holds no review at all.
     assert [r if r is None else round(r, 3) for _, r in week] == [0.0] + [0.667] * 6 + [1.0, None, 1.0]
+    figure = draw(progress)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (legend,) = figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "reviews that day (left axis)", "recalled that day (right axis)", "recalled over 7 days (right axis)"]
+    for axis in figure.axes:  # the legend sits outside the axes, below them
+        assert legend.get_window_extent(renderer).y1 <= axis.get_window_extent(renderer).y0
+    first, last = figure.axes[0].get_xlim()  # a calendar axis: the 10 days from Monday, the empty ones included
+    assert round(last - first) == 11 and figure.axes[0].xaxis.get_major_formatter().__class__.__name__ == "DateFormatter"
     png = plot_reviews(progress, tmp_path / "plots" / "memory_states.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000

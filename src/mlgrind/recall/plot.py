@@ -17,7 +17,7 @@ from . import memory_states
 from .scheduler import Rating
 from .stats import RECENT_DAYS
 
-__all__ = ["check_format", "daily", "plot_reviews", "trend"]
+__all__ = ["check_format", "daily", "draw", "plot_reviews", "trend"]
 
 
 def check_format(path: Path) -> None:
@@ -55,8 +55,19 @@ def trend(course: Course, days: int = RECENT_DAYS) -> list[tuple[date, float | N
 
 
 def plot_reviews(course: Course, path: Path) -> Path:
-    """Draw the reviews per day (bars), the share recalled and FSRS's estimate (lines) into ``path``; the format
-    follows its suffix."""
+    """Draw the reviews per day (bars) and the share recalled (points, and the 7-day line) into ``path``; the
+    format follows its suffix."""
+    import matplotlib.pyplot as plt
+
+    figure = draw(course)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)
+    return path
+
+
+def draw(course: Course):
+    """The figure ``plot_reviews`` saves: a calendar x axis, the legend below the axes."""
     import matplotlib
 
     matplotlib.use("Agg")  # a file, never a window
@@ -72,7 +83,8 @@ def plot_reviews(course: Course, path: Path) -> Path:
         points = share_axis.plot(when, [100 * s for s in shares], color="#b3261e", marker="o", linestyle="none",
                                  label="recalled that day (right axis)")
         week = trend(course)
-        line = share_axis.plot([d for d, _ in week], [float("nan") if r is None else 100 * r for _, r in week], color="#2e7d32",
+        shown = [float("nan") if r is None else 100 * r for _, r in week]  # a window without reviews: a gap
+        line = share_axis.plot([d for d, _ in week], shown, color="#2e7d32",
                                label=f"recalled over {RECENT_DAYS} days (right axis)")
         share_axis.set_ylim(0, 105)
         share_axis.set_ylabel("recalled (%)")
@@ -85,7 +97,4 @@ def plot_reviews(course: Course, path: Path) -> Path:
                         transform=count_axis.transAxes)
     count_axis.set_ylabel("reviews")
     count_axis.set_title("The ML Grind: reviews and retention")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    return path
+    return figure
