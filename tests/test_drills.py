@@ -459,3 +459,17 @@ def test_level_3_matmul_always_has_batch_dims_or_a_vector():
 def test_a_question_without_arrays_says_so():
     q = next(q for q in (question("attention", s, 3) for s in range(500)) if not q.shapes)
     assert q.prompt().splitlines()[0].strip()
+
+
+@pytest.mark.parametrize("topic", SHAPE_TOPICS)
+def test_every_working_ends_where_numpy_does(topic):
+    """The working of any question reaches NumPy's answer: its last step is the result, or where it fails."""
+    from mlgrind.recall.drills import explain
+
+    for q in (question(topic, seed, level) for level in LEVELS for seed in range(150)):
+        lines = [line for line in explain(q).splitlines() if not line.startswith("note: ")]  # the slip it hides
+        assert len(lines) >= 2, (q, lines)
+        if q.answer == "error":
+            assert "error" in "\n".join(lines[-2:]) or "clash" in "\n".join(lines[-2:]), (q, lines)
+        else:
+            assert lines[-1] == f"result {q.answer}", (q, lines)

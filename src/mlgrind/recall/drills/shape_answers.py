@@ -73,8 +73,9 @@ def plan_steps(plan: Callable[[Question], object]) -> Callable[[Question], str]:
     def explain_by_plan(q: Question) -> str:
         try:
             steps = plan(q).steps
-        except ValueError as error:  # the rule's message names the sizes that clash
-            return str(error)
+        except ValueError as error:  # the steps up to the clash, which name the sizes that clash
+            done = getattr(error, "plan", None)
+            return "\n".join([*done.steps, "so NumPy raises an error"]) if done and done.steps else str(error)
         return "\n".join(steps) if steps else numpy_says(q)
     return explain_by_plan
 

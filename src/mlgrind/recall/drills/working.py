@@ -70,7 +70,7 @@ class _Walk:
             refused = _Refused(str(error))
             refused.label = self.label(node)
             raise refused from None
-        self.lines.append(f"{self.label(node)}: {why} -> {result}" if why else f"{self.label(node)} -> {result}")
+        self.lines += _step_lines(self.label(node), why, f" -> {result}")
         return result
 
     @staticmethod
@@ -120,10 +120,19 @@ class _Walk:
         return ""
 
 
+def _step_lines(label: str, why: str, after: str = "") -> list[str]:
+    """A step in one line when its reason is short; else its label (and shape), then each part of the reason."""
+    parts = why.split("; ") if why else []
+    if len(parts) <= 1:
+        return [f"{label}: {why}{after}" if why else f"{label}{after}"]
+    return [f"{label}{after}" if after else f"{label}:", *(f"    {part}" for part in parts)]
+
+
 def _broadcast(operands: list[tuple[str, tuple]]) -> str:
     ndim = max(len(s) for _, s in operands)
     padded = [(name, (1,) * (ndim - len(s)) + s, s) for name, s in operands]
-    parts = [f"{name} {s} padded on the left to {p}" if p != s else f"{name} {s}" for name, p, s in padded]
+    parts = [f"{name} is a number, any shape takes it" if not s else f"{name} {s} padded on the left to {p}"
+             if p != s else f"{name} {s}" for name, p, s in padded]
     columns, clash = [], None
     for axis in range(ndim):
         sizes = [p[axis] for _, p, _ in padded]
@@ -233,5 +242,5 @@ def working(expr: str, shapes: dict) -> str:
     try:
         result = walk.shape(ast.parse(expr, mode="eval").body)
     except _Refused as refused:
-        return "\n".join(walk.lines + [f"{refused.label}: {refused}", "so NumPy raises an error"])
+        return "\n".join(walk.lines + _step_lines(refused.label, str(refused)) + ["so NumPy raises an error"])
     return "\n".join(walk.lines + [f"result {result}"])
