@@ -35,20 +35,27 @@ def notes(apkg: Path, into: Path) -> dict[str, tuple[str, str]]:
     return found
 
 
+def _front(row) -> str:
+    """What makes two one-pager rows the same card: what the front asks."""
+    return repr((getattr(row, "prompt", "") or getattr(row, "expr", ""), getattr(row, "shapes", None),
+                 getattr(row, "name", None), getattr(row, "example", None), getattr(row, "cue", None)))
+
+
 def test_the_deck_holds_facts_interview_questions_and_drill_variants_with_stable_ids(course, tmp_path):
     first = run(["mlgrind", "anki", "--out", "decks/grind.apkg", "--variants", str(VARIANTS)], course)
     assert first.returncode == 0, first.stderr
     one = notes(course / "decks" / "grind.apkg", tmp_path / "one")
 
     asked = questions(Course(course), Course(course).assignments())
-    rows = sum(len(section.rows) for sheet in SHEETS.values() for section in sheet.sections)
-    assert len(one) == rows + len(asked) + VARIANTS * len(FAMILIES)
+    rows = {_front(row) for sheet in SHEETS.values() for section in sheet.sections for row in section.rows}
+    assert len(one) == len(rows) + len(asked) + VARIANTS * len(FAMILIES)  # a fact on two sheets: one note
     tags = [t for _, t in one.values()]
     assert sum("interview::" in t for t in tags) == len(asked)
     assert all(sum(f"drill::{name} " in t for t in tags) == VARIANTS for name in FAMILIES)
-    fields = "\n".join(f for f, _ in one.values())
+    fields = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", "\n".join(f for f, _ in one.values()))))
     for q in asked:
-        assert html.escape(q.rubric.items[0].text.split("`")[0][:30]) in fields
+        words = " ".join(re.findall(r"[A-Za-z]{4,}", q.rubric.items[0].text)[:6])  # Markdown rendered or not
+        assert words in " ".join(re.findall(r"[A-Za-z]{4,}", fields)), words
     cost_variants = {f.variant(seed).text: f.variant(seed) for f in FAMILIES.values() if f.topic == "cost"
                      for seed in range(VARIANTS)}
     for front_back, tag in one.values():  # every drill variant's answer is NumPy's, or for a cost the formula's
@@ -77,3 +84,46 @@ def test_the_deck_holds_facts_interview_questions_and_drill_variants_with_stable
     assert set(two) == set(one)
     changed = [guid for guid in one if one[guid] != two[guid]]
     assert len(changed) == 1 and "quietly" in two[changed[0]][0]
+
+
+def _markdown_left(field: str) -> list[str]:
+    """Markdown markers left in a card's text (code spans and blocks, where a * is Python, set aside)."""
+    text = html.unescape(re.sub(r"<(code|pre)>.*?</\1>", "", field, flags=re.S))
+    return re.findall(r"\*\*|`|(?<![\w*\\])\*(?=\S)[^*\n]+(?<=\S)\*(?![\w*])|^#+ |\n- ", text)
+
+
+def test_anki_imports_the_deck_with_unique_fronts_rendered_markdown_subdecks_and_interleaved_new_cards(course,
+                                                                                                  tmp_path):
+    from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    made = run(["mlgrind", "anki", "--out", "grind.apkg"], course)  # the default: 40 variants per family
+    assert made.returncode == 0, made.stderr
+    written = int(made.stdout.split()[0])
+    collection = Collection(str(tmp_path / "throwaway.anki2"))
+    try:
+        imported = collection.import_anki_package(ImportAnkiPackageRequest(
+            package_path=str(course / "grind.apkg"), options=ImportAnkiPackageOptions()))
+        assert len(imported.log.new) == written and not imported.log.conflicting
+        notes = [collection.get_note(n) for n in collection.find_notes("")]
+        fronts = [note.fields[0] for note in notes]
+        assert len(fronts) == written == len(set(fronts)), "two cards share a front"
+        left = {front[:80]: found for note in notes for front in note.fields[:1]
+                for found in [_markdown_left(note.fields[0]) + _markdown_left(note.fields[1])] if found}
+        assert not left, left
+        assignments = Course(course).assignments()
+        names = {d.name for d in collection.decks.all_names_and_ids()}
+        assert {f"The ML Grind::{a}" for a in assignments} <= names
+
+        collection.decks.select(collection.decks.id_for_name("The ML Grind"))
+        queued = collection.sched.get_queued_cards(fetch_limit=200).cards
+        cards = [collection.get_card(c.card.id) for c in queued]
+        kinds = [next(t for t in card.note().tags if "::" in t) for card in cards]
+        decks = [collection.decks.name(card.did) for card in cards]
+        assert decks[0] == f"The ML Grind::{assignments[0]}"  # course order: the first notebook first
+        assert decks == sorted(decks)
+        first_day = kinds[:20]  # Anki's default: 20 new cards a day
+        assert any(k.startswith("onepager::") for k in first_day) and any(k.startswith("drill::") for k in first_day)
+        assert any(k.startswith("interview::") for k in first_day)
+        assert all(a != b for a, b in zip(kinds[:60], kinds[1:60])), kinds[:60]  # never two of a kind in a row
+    finally:
+        collection.close()

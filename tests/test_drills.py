@@ -13,6 +13,7 @@ import uuid
 import pexpect
 import pytest
 
+from cost_formulas import recomputed
 from gradesheet import gradesheet
 from mlgrind.cli import main
 from mlgrind.recall.drills import (FAMILIES, LEVELS, TOPICS, family, find, parse_answer, question, questions,
@@ -270,9 +271,12 @@ def test_a_topic_registered_once_reaches_drill_review_fsrs_and_anki(throwaway, c
     assert {square, oblong} <= {due.family.name for due in review.due_now(Course(course), later) if due.family}
 
     # The Anki deck: its variants, tagged by family, with GUIDs from the family's name.
-    notes = [n for n in anki.drill_notes(variants=2) if any(throwaway in tag for tag in n.tags)]
-    assert sorted(n.guid for n in notes) == sorted(genanki.guid_for("mlgrind", f"drill:{name}:{seed}")
-                                                   for name in (square, oblong) for seed in range(2))
+    notes = [n for f in FAMILIES.values() if f.topic == throwaway for n in anki.drill_notes(f, variants=2)]
+    # A seed that repeats an earlier variant is skipped, so the seeds are the first that give new questions.
+    seeds = {genanki.guid_for("mlgrind", f"drill:{name}:{seed}"): name for name in (square, oblong)
+             for seed in range(anki.MAX_SEEDS_PER_VARIANT * 2)}
+    assert sorted(seeds[n.guid] for n in notes) == sorted([square, oblong] * 2)
+    assert len({n.fields[0] for n in notes}) == len(notes)
     assert all("transpose a" in n.fields[0] and "x.T" in n.fields[0] for n in notes)
 
 
@@ -349,3 +353,127 @@ def test_progress_and_the_attention_drill_know_06(course):
 def test_attention_questions_ask_what_the_notebook_teaches():
     asked = {q.expr.split("(")[0] for q in questions("attention", 200, seed=0, level=3)}
     assert {"np.einsum", "np.where", "p @ v", "np.concatenate", "x.mean"} <= asked
+
+
+def _seed_where(topic: str, holds, level: int = 2) -> int:
+    """The first seed whose question of ``topic`` has the property ``holds`` (``--seed S --count 1`` asks it)."""
+    return next(seed for seed in range(5000) if holds(question(topic, seed, level)))
+
+
+def _prefixes(expr: str):
+    """Each step of a method chain on ``x``, as code: x.reshape(3, -1), x.reshape(3, -1).T, ..."""
+    return [expr[:m.start()] for m in re.finditer(r"\.reshape\(|\.T\b|\.swapaxes\(|\.squeeze\(|\[", expr)][1:] + [expr]
+
+
+def _reshape_facts(q) -> list[str]:
+    """The -1 worked out from the element count, and NumPy's shape after every step of the chain."""
+    import numpy as np
+
+    x = np.empty(q.shapes["x"])
+    facts = [f"{x.size} elements"]
+    for code in _prefixes(q.expr):
+        value = eval(code, {"np": np}, {"x": x})  # noqa: S307
+        facts.append(f"-> {value.shape}")
+        call = re.search(r"\.reshape\(([-\d, ]+)\)$", code)
+        if call and "-1" in call[1]:
+            known = [int(n) for n in call[1].split(",") if n.strip() != "-1"]
+            facts.append(f"-1 = {value.size} / {'·'.join(map(str, known))} = {value.size // int(np.prod(known))}"
+                         if known else f"-1 = {value.size}")
+    return facts
+
+
+def _einsum_facts(q) -> list[str]:
+    spec = q.expr.split("'")[1]
+    out = spec.split("->")[1]
+    sizes = {letter: n for term, shape in zip(spec.split("->")[0].split(","), q.shapes.values())
+             for letter, n in zip(term, shape)}
+    summed = sorted(set(spec.split("->")[0].replace(",", "")) - set(out))
+    return [f"the output letters '{out}' name its axes in order: " + ", ".join(f"{c}={sizes[c]}" for c in out),
+            *([f"{', '.join(summed)} not in the output, summed away"] if summed else [])]
+
+
+def _matmul_facts(q) -> list[str]:
+    a, b = q.shapes["a"], q.shapes["b"]
+    return [f"K={a[-1]} is summed away", f"M={a[-2]} is a's second-to-last axis", f"N={b[-1]} is b's last axis",
+            f"batch dims {a[:-2]} and {b[:-2]} broadcast"]
+
+
+def _silent_pad_facts(q) -> list[str]:
+    b, h = q.shapes["pad"][0], q.shapes["scores"][1]
+    return ["-> (%d, 1, %d)" % q.shapes["pad"], f"the silent bug", f"runs only because B = {b} equals H = {h}",
+            "pad[:, None, None, :]"]
+
+
+WRONG_ANSWERS_EXPLAINED = {  # topic: (which question, what its working must say)
+    "broadcasting": (lambda q: len(q.shapes) == 2 and q.answer != "error" and len(set(map(len, q.shapes.values()))) == 2,
+                     lambda q: ["on the left with", "stretches to", f"result {q.answer}"]),
+    "einsum": (lambda q: "->ij'" in q.expr and q.answer != "error", _einsum_facts),
+    "matmul": (lambda q: min(map(len, q.shapes.values())) == 2 and max(map(len, q.shapes.values())) > 2
+               and q.answer != "error", _matmul_facts),
+    "reshape": (lambda q: q.expr.count("(") >= 2 and ", -1)" in q.expr and q.answer != "error", _reshape_facts),
+    "attention": (lambda q: "pad[:, None, :]" in q.expr and q.answer != "error", _silent_pad_facts),
+    "cost": (lambda q: q.expr == "kv-cache", lambda q: [f"= {show(recomputed(q.expr, q.values))}"]),
+}
+
+
+@pytest.mark.parametrize("topic", list(TOPICS))
+def test_a_wrong_answer_of_every_topic_is_worked_out_step_by_step(course, topic):
+    """In a terminal: the working after a wrong answer says why, step by step, in numbers NumPy agrees with."""
+    assert set(WRONG_ANSWERS_EXPLAINED) == set(TOPICS)
+    holds, facts = WRONG_ANSWERS_EXPLAINED[topic]
+    seed = _seed_where(topic, holds)
+    q = question(topic, seed, 2)
+    child = spawn(course, topic, "--count", "1", "--seed", str(seed))
+    child.expect(r"->")
+    child.sendline("1,2,3,4,5,6,7" if topic != "cost" else "1")
+    child.expect("not quite")
+    child.expect(r"score: 0/1")
+    said = " ".join(child.before.split())
+    child.expect(pexpect.EOF)
+    for fact in facts(q):
+        assert " ".join(fact.split()) in said, (fact, said)
+    if topic != "cost":  # a shape after every step: one line per operation, then the result
+        assert said.count(" -> ") >= q.expr.count("(") + q.expr.count("[") + q.expr.count(".T") - q.expr.count("np.")
+        if topic == "reshape":
+            assert said.count(" -> ") == len(_prefixes(q.expr))
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--count", "0"], "--count/-n: 0 is not a positive number of questions"),
+    (["--count", "-2"], "--count/-n: -2 is not a positive number of questions"),
+])
+def test_a_drill_of_no_questions_is_a_usage_error(course, args, message):
+    result = run(["mlgrind", "drill", *args], course)
+    assert result.returncode == 2 and message in result.stderr and "score" not in result.stdout
+
+
+def test_an_answer_of_too_many_dims_is_refused_without_echoing_it():
+    huge = ",".join(["2"] * 200_000)
+    with pytest.raises(ValueError) as refused:
+        parse_answer(huge)
+    assert len(str(refused.value)) < 200 and "dims" in str(refused.value)
+
+
+def test_level_3_matmul_always_has_batch_dims_or_a_vector():
+    for seed in range(300):
+        q = question("matmul", seed, 3)
+        assert max(map(len, q.shapes.values())) > 2 or min(map(len, q.shapes.values())) == 1, q
+
+
+def test_a_question_without_arrays_says_so():
+    q = next(q for q in (question("attention", s, 3) for s in range(500)) if not q.shapes)
+    assert q.prompt().splitlines()[0].strip()
+
+
+@pytest.mark.parametrize("topic", SHAPE_TOPICS)
+def test_every_working_ends_where_numpy_does(topic):
+    """The working of any question reaches NumPy's answer: its last step is the result, or where it fails."""
+    from mlgrind.recall.drills import explain
+
+    for q in (question(topic, seed, level) for level in LEVELS for seed in range(150)):
+        lines = [line for line in explain(q).splitlines() if not line.startswith("note: ")]  # the slip it hides
+        assert len(lines) >= 2, (q, lines)
+        if q.answer == "error":
+            assert "error" in "\n".join(lines[-2:]) or "clash" in "\n".join(lines[-2:]), (q, lines)
+        else:
+            assert lines[-1] == f"result {q.answer}", (q, lines)

@@ -181,6 +181,7 @@ def test_written_files_are_one_page_pdfs_and_pngs_of_the_paper(tmp_path):
         if path.suffix == ".pdf":
             assert data.startswith(b"%PDF")
             assert len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) == 1, f"{path.name} is not one page"
+            assert b"/FontFile2" in data and b"/Type3" not in data, f"{path.name}: fonts not embedded as TrueType"
         else:
             assert data[:8] == b"\x89PNG\r\n\x1a\n"
             width, height = struct.unpack(">II", data[16:24])
@@ -345,8 +346,85 @@ def test_the_scaling_sheet_teaches_what_the_cost_drill_computes():
         "ring", collective="reduce-scatter", devices=8, size_gb=1, unit="GB")
     assert value("ZeRO-3 traffic ÷ data parallel's") == pytest.approx(
         zero3 / drill("ring", collective="all-reduce", devices=8, size_gb=1, unit="GB"))
-    assert value("pipeline bubble, share of a step") == drill("bubble", stages=4, microbatches=16)
+    assert value("pipeline bubble, share of a step") == drill("bubble", stages=4, microbatches=12)
     kv = rows["KV cache (K and V)"].values
     assert value("KV cache (K and V)") == drill("kv-cache", batch=kv["B"], seq_len=kv["L"], layers=kv["layers"],
                                                 kv_heads=kv["Hkv"], head_dim=kv["K"], unit="GiB",
                                                 dtype={1: "fp8", 2: "bf16", 4: "fp32"}[kv["s"]])
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers in a printed cell, as printed (1.374e11, 24.5, 4096)."""
+    return set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?:e\d+)?(?![\w.])", text))  # not the 16 of bf16
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_a_blank_recall_sheet_holds_no_value_answering_another_row(name):
+    """No printed cell of the recall sheet states a number another row asks for, and notes (hints) are gone."""
+    recall = _page(name, "letter", "recall")
+    assert not [t.get_text() for t in _texts(recall) if t.get_gid() == "note"]
+    rows = SHEETS[name].rows()
+    for i, row in enumerate(rows):
+        if isinstance(row, Formula):
+            asked = {number(row.answer)}
+        elif isinstance(row, Fact) and isinstance(row.answer, int) and not isinstance(row.answer, bool):
+            asked = {str(row.answer), f"{row.answer:,}"}
+        else:
+            continue
+        asked = {a for a in asked if len(a.replace(".", "")) > 1}  # a lone digit is everywhere
+        for j, other in enumerate(rows):
+            shown = {cell_text(other, c.field) for section in SHEETS[name].sections if other in section.rows
+                     for c in section.columns if not c.answer and c.field != "note"}
+            given = set().union(*map(_numbers, shown)) if shown else set()
+            assert i == j or not asked & given, f"row {j + 1} states {asked & given}, the answer of row {i + 1}"
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_every_recall_row_asks_one_unambiguous_thing(name):
+    """Within a section, no two rows print the same prompt: each blank box has one answer."""
+    for section in SHEETS[name].sections:
+        if section.aligned:
+            continue
+        prompts = [tuple(cell_text(row, c.field) for c in section.columns if not c.answer and c.field != "note")
+                   for row in section.rows]
+        repeated = {p for p in prompts if prompts.count(p) > 1}
+        assert not repeated, f"{name}, {section.title}: rows print the same prompt {sorted(repeated)}"
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_recall_boxes_are_big_enough_to_write_in_and_no_text_touches_them(name):
+    recall = _page(name, "letter", "recall")
+    renderer = recall.canvas.get_renderer()
+    boxes = [a.get_window_extent(renderer) for a in recall.artists if isinstance(a, Patch)
+             and to_hex(a.get_facecolor()) == "#ffffff" and a.get_edgecolor()[3] > 0]
+    grid = [b for b in boxes if b.width > 0.9 * DPI]  # answer boxes of the tables (not the dimension boxes)
+    assert grid and min(b.height for b in grid) >= 0.17 * DPI
+    if any(c.field in ("expr", "formula") and c.answer for section in SHEETS[name].sections for c in section.columns):
+        # a formula written by hand needs room: at least 5.6 mm by 5.8 cm, more where the page has it
+        widest = max(grid, key=lambda b: b.width)
+        assert widest.height >= 0.22 * DPI and widest.width >= 2.3 * DPI, (widest.height / DPI, widest.width / DPI)
+    for t in _texts(recall):
+        if t.get_gid() in (None, "caption", "answer"):
+            continue
+        extent = t.get_window_extent(renderer)
+        for b in boxes:
+            same_line = extent.y0 < b.y1 and b.y0 < extent.y1
+            assert not (same_line and extent.x0 < b.x1 + 3 and b.x0 - 0.04 * DPI < extent.x1), \
+                f"{t.get_text()!r} touches a box on the {name} recall sheet"
+
+
+def test_broadcasting_roles_follow_one_rule():
+    """A broadcast whose inputs differ in length is "padded" (its 1s then stretch); same lengths that stretch,
+    "stretched"; a clash, "conflict": the legend's words, used the same way on every row."""
+    import ast
+
+    for row in SHEETS["broadcasting"].rows():
+        if not isinstance(row, Fact) or len(row.shapes) < 2:
+            continue
+        tree = ast.parse(row.expr, mode="eval").body  # the two operands as they meet, after any [:, None]
+        arrays = {name: np.empty(shape) for name, shape in row.shapes.items()}
+        lengths = {np.ndim(eval(ast.unparse(side), {"np": np}, arrays)) for side in (tree.left, tree.right)}  # noqa: S307
+        expected = "conflict" if row.answer == "error" else "padded" if len(lengths) > 1 else "stretched"
+        assert row.role == expected, (row.expr, row.shapes, row.role)
+    for row in SHEETS["reshape"].rows():  # a 1 added on the right is not what the legend calls padded
+        assert row.role != "padded", row

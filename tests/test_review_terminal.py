@@ -74,8 +74,11 @@ def test_a_review_asks_fresh_variants_schedules_wrong_answers_sooner_and_sums_up
             child.sendline(typed)
             child.expect("right: ")
     child.expect(rf"reviewed: {total} \(drills {total - 1}/{total} right\)")
-    child.expect(r"due by this time tomorrow: \d+")
-    child.expect(r"retention estimate: \d+% over \d+ reviewed items")
+    child.expect(r"due by this time tomorrow: (\d+):?\r\n")
+    for _ in range(int(child.match.group(1))):  # one family per line: their titles hold commas
+        child.expect(r"  - [^\r\n]+\r\n")
+    child.expect(rf"retention: {total - 1} of {total} reviews recalled in the last 7 days "
+                 rf"\({(total - 1) / total:.0%}; recalled = a right drill answer")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0 and "Traceback" not in child.before
@@ -86,7 +89,8 @@ def test_a_review_asks_fresh_variants_schedules_wrong_answers_sooner_and_sums_up
     missed = by_title[titles[0]].card.due
     assert all(missed < by_title[t].card.due for t in titles[1:])
     progress = run(["mlgrind", "progress"], course).stdout
-    assert "review streak: 1 day" in progress and "retention: " in progress
+    assert "review streak: 1 day" in progress
+    assert f"retention: {total - 1} of {total} reviews recalled in the last 7 days" in progress
 
 
 @pytest.mark.parametrize("how", ["eof", "ctrl-c"])
@@ -126,10 +130,31 @@ def test_the_next_review_asks_other_numbers_and_only_what_is_due(course):
     child.expect(pexpect.EOF)
 
 
+NEXT = [r"(?=\r\n\[\d+(?:/\d+)?\] [^(])", r"(?=time is up)", r"(?=that was every)"]  # what may follow a rated question
+
+
+def _answer_and_rate(child, says: str) -> int:
+    """Answer the question on screen, then rate every rubric point by ``says`` (cycled); the points said yes.
+
+    What follows (the next question, or the end) is left unread: ``child.match.re`` says which came.
+    """
+    child.expect(r"\[0:0\d / 3:00\] ")
+    child.sendline("done")
+    child.expect("model answer:")
+    yes, number = 0.0, 0
+    point = r"\((\d+(?:\.\d+)?) points?\) [^\r\n]*\r\n  does your answer do this\? \[y/n\] "
+    while child.expect([point, *NEXT]) == 0:
+        typed = says[number % len(says)]
+        child.sendline(typed)
+        yes += float(child.match.group(1)) * (typed == "y")
+        number += 1
+    return yes
+
+
 def test_an_interview_is_timed_rated_on_its_rubric_and_scheduled(course):
     child = spawn(course, "interview", "--topics", "01", "--minutes", "6")
-    child.expect(r"mock interview: 2 questions from 01_broadcasting")
-    child.expect(r"\[1/2\] 01_broadcasting")
+    child.expect(r"mock interview: 6 minutes of questions from 01_broadcasting, one after another until the time")
+    child.expect(r"\[1\] 01_broadcasting · say it out loud · [56]:\d\d left")  # never a follow-up first
     child.expect(r"\[0:0\d / 3:00\] ")
     child.sendline("Shapes line up from the right and size-1 axes stretch.")
     child.expect(r"\[0:0\d / 3:00\] ")
@@ -137,7 +162,7 @@ def test_an_interview_is_timed_rated_on_its_rubric_and_scheduled(course):
     child.expect(r"rubric \((\d+(?:\.\d+)?) points?\)")
     child.expect("model answer:")
     yes = 0
-    while child.expect([r"does your answer do this\? \[y/n\] ", r"\[2/2\] 01_broadcasting"]) == 0:
+    while child.expect([r"does your answer do this\? \[y/n\] ", r"\[2\] 01_broadcasting · follow-up"]) == 0:
         child.sendline("maybe" if yes == 0 else ("y" if yes % 2 else "n"))
         if yes == 0:
             child.expect("please type y or n")
@@ -158,6 +183,60 @@ def test_an_interview_is_timed_rated_on_its_rubric_and_scheduled(course):
         assert db.execute("SELECT COUNT(*), MAX(max_score) > 0 FROM reviews WHERE kind = 'interview'").fetchone() == (1, 1)
 
 
+def test_an_interview_asks_until_its_minutes_are_spent_and_reaches_progress(course):
+    seconds = 12
+    child = spawn(course, "interview", "--topics", "01", "--minutes", str(seconds / 60))
+    child.expect(r"\[1\] 01_broadcasting")
+    first = _answer_and_rate(child, "y")  # quickly: there is time left, so a second question comes
+    assert child.match.re.pattern == NEXT[0]
+    child.expect(r"\[2\] 01_broadcasting · follow-up · 0:\d\d left")
+    time.sleep(seconds)
+    second = _answer_and_rate(child, "yn")
+    assert child.match.re.pattern == NEXT[1]
+    child.expect(r"score per topic:\r\n  01_broadcasting: ([\d.]+)/([\d.]+)")
+    assert float(child.match.group(1)) == first + second
+    out_of = child.match.group(2)
+    child.expect(pexpect.EOF)
+    progress = run(["mlgrind", "progress"], course).stdout
+    row = next(line for line in progress.splitlines() if line.startswith("01_broadcasting"))
+    assert f"{first + second:g}/{out_of} over 2 interview questions" in row
+    assert "retention: 1 of 2 reviews recalled in the last 7 days" in progress or \
+        "retention: 2 of 2 reviews recalled" in progress
+
+
+def test_ctrl_d_at_the_last_rubric_point_keeps_the_points_rated(course):
+    child = spawn(course, "interview", "--topics", "01", "--minutes", "5")
+    child.expect(r"\[0:0\d / 3:00\] ")
+    child.sendline("done")
+    child.expect(r"rubric \((\d+(?:\.\d+)?) points?\)")
+    total = float(child.match.group(1))
+    points = []
+    while True:
+        child.expect(r"\[(\d+)/(\d+)\] \((\d+(?:\.\d+)?) points?\)")
+        number, items = int(child.match.group(1)), int(child.match.group(2))
+        points.append(float(child.match.group(3)))
+        child.expect(r"\[y/n\] ")
+        if number == items:
+            break
+        child.sendline("y")
+    child.sendeof()  # at the last point: the ones rated are kept
+    child.expect(r"the last one with the (\d+) points? you rated")
+    assert int(child.match.group(1)) == len(points) - 1
+    child.expect(rf"01_broadcasting: {sum(points[:-1]):g}/{total:g}")
+    child.expect(pexpect.EOF)
+    with sqlite3.connect(course / "autograder" / "progress.db") as db:
+        assert db.execute("SELECT score, max_score FROM reviews WHERE kind = 'interview'").fetchall() == [
+            (sum(points[:-1]), total)]
+    with sqlite3.connect(course / "autograder" / "progress.db") as db:  # due again: review asks it first
+        db.execute("UPDATE items SET card = json_set(card, '$.due', '2000-01-01T00:00:00+00:00')")
+    child = spawn(course, "review")
+    child.expect(r"\[1/\d+\] 01_broadcasting: say it out loud \(due \d+ days ago\)")
+    said = _answer_and_rate(child, "y")
+    child.sendeof()
+    child.expect(rf"reviewed: 1 \(1 interview question {said:g}/{total:g} rubric points\)")
+    child.expect(pexpect.EOF)
+
+
 def test_interview_bad_input_is_one_clear_line(course):
     unknown = run(["mlgrind", "interview", "--topics", "calculus"], course)
     assert unknown.returncode == 2 and unknown.stdout == ""
@@ -173,7 +252,7 @@ def test_interview_bad_input_is_one_clear_line(course):
 def test_an_interview_without_a_graded_notebook_starts_with_the_first(course):
     child = spawn(course, "interview", "--minutes", "3")
     child.expect("no notebook graded yet, so the questions come from 01_broadcasting")
-    child.expect(r"mock interview: 1 question from 01_broadcasting")
+    child.expect(r"mock interview: 3 minutes of questions from 01_broadcasting")
     child.sendeof()
     child.expect("no question was rated")
     child.expect(pexpect.EOF)

@@ -15,7 +15,7 @@ from mlgrind.course import Course
 from mlgrind.recall import memory_states, progressdb, stats
 from mlgrind.recall.drills import LEVELS, TOPICS, question, show
 from mlgrind.recall.families import FAMILIES, family_of, fresh_variant, variant_key
-from mlgrind.recall.plot import daily, end_of, estimated, plot_reviews
+from mlgrind.recall.plot import daily, draw, plot_reviews, trend
 from mlgrind.recall.scheduler import Rating
 from mlgrind.recall.session import DrillSession
 from support import numpy_says
@@ -159,21 +159,32 @@ def test_due_soon_retention_and_streak_follow_the_clock(progress):
     assert stats.retention({}, MONDAY) is None
     lines = stats.review_lines(progress, MONDAY + timedelta(minutes=5), new_drills=7)
     assert lines[0] == "review: due now: broadcasting 1, new drill families 7 (mlgrind review)"
-    assert lines[1].startswith("retention: ") and "over 2 reviewed items" in lines[1]
+    # Measured, not FSRS's estimate (which calls both items certain just after a wrong answer).
+    assert lines[1].startswith("retention: 1 of 2 reviews recalled in the last 7 days (50%; recalled = ")
+    assert stats.recalled_lately(progress, MONDAY + timedelta(days=8)) == (0, 0)
+    assert stats.retention_line(progress, MONDAY + timedelta(days=8)) == "retention: no reviews in the last 7 days"
 
 
 def test_progress_shows_the_schedule_and_plots_reviews_per_day(progress, tmp_path):
     answer(progress, "broadcast-two", correct=False, seconds=5, now=MONDAY)
     answer(progress, "matmul-matrices", correct=True, seconds=3, now=MONDAY + timedelta(days=1))
     answer(progress, "einsum-output", correct=True, seconds=3, now=MONDAY + timedelta(days=1))
+    answer(progress, "reshape-step", correct=True, seconds=3, now=MONDAY + timedelta(days=9))
     days = daily(progress)
-    assert [(count, share) for _, count, share in days] == [(1, 0.0), (2, 1.0)]
-    # FSRS's estimate, replayed from the log, ends where the stored states say it is then.
-    estimates = estimated(progress)
-    assert [day for day, _ in estimates] == [day for day, _, _ in days]
-    last_day, last = estimates[-1]
-    assert last == pytest.approx(stats.retention(memory_states.stored(progress), end_of(last_day)), abs=1e-12)
-    assert estimates[0][1] == 1.0  # FSRS counts whole days: a card reviewed that day is certain at its end
-    assert 0.5 < last < 1  # the next day, Monday's card has decayed
+    assert [(count, share) for _, count, share in days] == [(1, 0.0), (2, 1.0), (1, 1.0)]
+    week = trend(progress)  # every calendar day from the first review to the last, gaps included
+    assert [day for day, _ in week] == [days[0][0] + timedelta(i) for i in range(10)]
+    # Monday's miss leaves the 7-day window on day 7; day 8's window holds no review at all.
+    assert [r if r is None else round(r, 3) for _, r in week] == [0.0] + [0.667] * 6 + [1.0, None, 1.0]
+    figure = draw(progress)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (legend,) = figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "reviews that day (left axis)", "recalled that day (right axis)", "recalled over 7 days (right axis)"]
+    for axis in figure.axes:  # the legend sits outside the axes, below them
+        assert legend.get_window_extent(renderer).y1 <= axis.get_window_extent(renderer).y0
+    first, last = figure.axes[0].get_xlim()  # a calendar axis: the 10 days from Monday, the empty ones included
+    assert round(last - first) == 11 and figure.axes[0].xaxis.get_major_formatter().__class__.__name__ == "DateFormatter"
     png = plot_reviews(progress, tmp_path / "plots" / "memory_states.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000

@@ -288,6 +288,16 @@ def _positive(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of questions")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="mlgrind", description="The ML Grind: graded array-fluency practice.")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -336,7 +346,7 @@ def parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog="topics:\n" + "\n".join(f"  {t.name:<13} {t.help}" for t in DRILL_TOPICS.values()))
     p.add_argument("topic", nargs="?", help=f"{', '.join(DRILL_TOPICS)} (default: all, in turn)")
-    p.add_argument("--count", "-n", type=int, default=10, help="how many questions (default: 10)")
+    p.add_argument("--count", "-n", type=_count, default=10, help="how many questions (default: 10)")
     p.add_argument("--seed", type=int, default=None, help="the same seed asks the same questions")
     p.add_argument("--level", type=int, choices=LEVELS, default=2, help="1 easy to 3 hard (default: 2)")
     p.add_argument("--json", action="store_true", help="print the questions with their answers instead")

@@ -3,28 +3,40 @@
 Anki knows a note by its GUID: importing a deck whose notes keep their GUIDs updates them instead of
 adding copies. Every GUID here is derived from what the note *is* (a one-pager row's sheet and
 prompt, an interview question's id, a drill family and variant number), never from its text or the
-time, so a re-export after a course update changes notes in place. The note types and the deck
+time, so a re-export after a course update changes notes in place. The note types and the decks
 keep fixed ids for the same reason.
+
+Each notebook has its own subdeck ("The ML Grind::01_broadcasting"), in course order. No two cards
+share a front: a fact on two sheets is kept once, and a drill family's variants are distinct
+questions. Within a notebook the new cards are interleaved (a fact, an interview question, a
+variant of each drill family, then the next of each), so Anki's first twenty new cards of a day
+already mix the kinds instead of bringing every fact first. Course Markdown (bold, italics, code)
+is rendered as HTML.
 """
 
 from __future__ import annotations
 
-import re
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
+from itertools import zip_longest
 from pathlib import Path
 
 import genanki
+import mistune
 
 from ..course import Course
 from .bank import questions
-from .drills import explain, show
-from .facts import SHEETS, Cue, Fact, Formula
-from .families import FAMILIES
+from .drills import explain, find, show
+from .facts import NOTEBOOK_OF_SHEET, SHEETS, Cue, Fact, Formula
+from .families import FAMILIES, Family, variant_key
 
-__all__ = ["DECK_ID", "Deck", "write_deck"]
+__all__ = ["DECK_ID", "DECK_NAME", "Deck", "write_deck"]
 
 DECK_ID = 1_739_204_511  # fixed: the learner's deck stays the same deck across exports
+DECK_NAME = "The ML Grind"
+OTHER = "one-pagers"  # the subdeck of a sheet that names no notebook
 BASIC = genanki.Model(
     1_739_204_512, "The ML Grind: basic",
     fields=[{"name": "Front"}, {"name": "Back"}],
@@ -47,20 +59,24 @@ def _text(text: str) -> str:
     return escape(text).replace("\n", "<br>")
 
 
+_MARKDOWN = mistune.create_markdown(escape=True)
+
+
 def _markdown(text: str) -> str:
-    """Course Markdown as card HTML: paragraphs kept, hard-wrapped lines joined, `code` as code."""
+    """Course Markdown as card HTML: paragraphs, bold, italics and `code` rendered, hard-wrapped lines joined."""
     paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")]
-    return "<br><br>".join(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(p)) for p in paragraphs)
+    return _MARKDOWN("\n\n".join(paragraphs)).strip()
 
 
 def _note(key: str, front: str, back: str, tags: list[str]) -> genanki.Note:
     return genanki.Note(model=BASIC, fields=[front, back], tags=tags, guid=genanki.guid_for("mlgrind", key))
 
 
-def fact_notes() -> list[genanki.Note]:
-    """One note per one-pager row: a shape to predict, a formula to write down, or a cue and its answer."""
-    notes = []
-    for sheet in SHEETS.values():
+def fact_notes(sheets: Iterable = (), fronts: set | None = None) -> list[genanki.Note]:
+    """One note per one-pager row of ``sheets`` (all of them by default): a shape to predict, a formula to write
+    down, or a cue and its answer; a row whose front is in ``fronts`` (the fronts already made) is left out."""
+    notes, fronts = [], set() if fronts is None else fronts
+    for sheet in sheets or SHEETS.values():
         for section, row in ((section, row) for section in sheet.sections for row in section.rows):
             if isinstance(row, Fact):
                 given = ", ".join(f"{name}: {tuple(shape)}" for name, shape in row.shapes.items())
@@ -78,38 +94,73 @@ def fact_notes() -> list[genanki.Note]:
                 key = f"cue:{sheet.name}:{section.title}:{row.cue}"
             else:
                 continue
-            notes.append(_note(key, front, back, ["mlgrind", f"onepager::{sheet.name}"]))
+            if front not in fronts:
+                fronts.add(front)
+                notes.append(_note(key, front, back, ["mlgrind", f"onepager::{sheet.name}"]))
     return notes
 
 
-def interview_notes(course: Course) -> list[genanki.Note]:
-    """Each interview question with its model answer and rubric."""
+def interview_notes(course: Course, assignments: list[str]) -> list[genanki.Note]:
+    """Each interview question of ``assignments`` with its model answer and rubric."""
     notes = []
-    for q in questions(course, course.assignments()):
+    for q in questions(course, assignments):
         rubric = "".join(f"<li>{_markdown(item.text)} ({item.points:g})</li>" for item in q.rubric.items)
-        back = f"{_markdown(q.rubric.model_answer)}<br><b>Rubric</b><ul>{rubric}</ul>"
+        back = f"{_markdown(q.rubric.model_answer)}<b>Rubric</b><ul>{rubric}</ul>"
         notes.append(_note(q.id, _markdown(q.text), back, ["mlgrind", f"interview::{q.assignment}"]))
     return notes
 
 
-def drill_notes(variants: int) -> list[genanki.Note]:
-    """``variants`` generated questions of every drill family, with the answer and why."""
-    notes = []
-    for f in FAMILIES.values():
-        for seed in range(variants):
-            q = f.variant(seed)
-            front = f"<b>{escape(f.title)}</b><br>{_text(q.prompt())}"
-            back = _code(show(q.answer)) + f"<br><small>{_text(explain(q))}</small>"
-            notes.append(_note(f"drill:{f.name}:{seed}", front, back, ["mlgrind", f"drill::{f.name}"]))
+def drill_notes(family: Family, variants: int) -> list[genanki.Note]:
+    """``variants`` distinct generated questions of a drill family, with the answer and why (fewer when the
+    family shows no new question in ``MAX_SEEDS_PER_VARIANT`` seeds per variant)."""
+    notes, seen = [], set()
+    for seed in range(variants * MAX_SEEDS_PER_VARIANT):
+        q = family.variant(seed)
+        if variant_key(q) in seen:
+            continue
+        seen.add(variant_key(q))
+        front = f"<b>{escape(family.title)}</b><br>{_text(q.prompt())}"
+        back = _code(show(q.answer)) + f"<br><small>{_text(explain(q))}</small>"
+        notes.append(_note(f"drill:{family.name}:{seed}", front, back, ["mlgrind", f"drill::{family.name}"]))
+        if len(notes) == variants:
+            break
     return notes
 
 
+MAX_SEEDS_PER_VARIANT = 20  # seeds tried per distinct variant before a small family stops short
+
+
+def _interleaved(*streams: list) -> list:
+    """The first of each stream, then the second of each, and so on."""
+    return [x for round_ in zip_longest(*streams) for x in round_ if x is not None]
+
+
+def _deck_id(name: str) -> int:
+    return DECK_ID if name == DECK_NAME else DECK_ID + 1 + zlib.crc32(name.encode()) % 10**8  # fixed per name
+
+
 def write_deck(course: Course, path: Path, variants: int = 40) -> Deck:
-    """Write the deck to ``path`` (an ``.apkg``)."""
-    deck = genanki.Deck(DECK_ID, "The ML Grind")
-    notes = fact_notes() + interview_notes(course) + drill_notes(variants)
-    for note in notes:
-        deck.add_note(note)
+    """Write the deck to ``path`` (an ``.apkg``): one subdeck per notebook, new cards interleaved in course order."""
+    assignments = course.assignments()
+
+    def home(notebook: str) -> str:
+        return notebook if notebook in assignments else OTHER
+
+    decks, position, fronts = [], 0, set()
+    for subdeck in [*assignments, OTHER]:
+        sheets = [s for s in SHEETS.values() if home(NOTEBOOK_OF_SHEET.get(s.name, OTHER)) == subdeck]
+        facts = fact_notes(sheets, fronts) if sheets else []
+        asked = interview_notes(course, [subdeck]) if subdeck in assignments else []
+        drills = [drill_notes(f, variants) for f in FAMILIES.values() if home(find(f.topic).notebook) == subdeck]
+        notes = _interleaved(facts, asked, *drills)
+        if not notes:
+            continue
+        deck = genanki.Deck(_deck_id(f"{DECK_NAME}::{subdeck}"), f"{DECK_NAME}::{subdeck}")
+        for note in notes:
+            note.due = position  # the new-card queue's order: course order, the kinds interleaved
+            position += 1
+            deck.add_note(note)
+        decks.append(deck)
     path.parent.mkdir(parents=True, exist_ok=True)
-    genanki.Package(deck).write_to_file(str(path))
-    return Deck(path, len(notes))
+    genanki.Package(decks).write_to_file(str(path))
+    return Deck(path, position)

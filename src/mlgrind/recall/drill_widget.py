@@ -84,5 +84,5 @@ class DrillWidget(widgets.VBox):
         else:
             why = escape(outcome.explanation).replace("\n", "<br>")
             self.feedback.value = (f"&#10007; you said <code>{outcome.said}</code>, {escape(outcome.oracle)} gives "
-                                   f"<code>{outcome.shown}</code><br><small>{why}</small>")
+                                   f"<code>{outcome.shown}</code><br><small style='white-space: pre-wrap'>{why}</small>")
         self.score.value = f"score {self.right}/{self.asked} &middot; streak {self.streak}"

@@ -135,7 +135,7 @@ BROADCASTING = Sheet("broadcasting", "Broadcasting",
         Cue("5. the result's size per axis", "the larger of the two; a 1 meeting 0 gives 0", "plain"),
     )),
     Section("Worked out, axis by axis", (), (
-        _bc("A + B", (9, 4, 3), "stretched", A=(9, 1, 3), B=(4, 1)),
+        _bc("A + B", (9, 4, 3), "padded", A=(9, 1, 3), B=(4, 1)),
         _bc("x_BF - mean_B", "error", "conflict", x_BF=(32, 10), mean_B=(32,)),
     ), aligned=True),
     Section("Predict the shape", PREDICT, (
@@ -145,17 +145,17 @@ BROADCASTING = Sheet("broadcasting", "Broadcasting",
         _bc("x_BF.mean(1)", (32,), "plain", "a reduction drops its axis…", x_BF=(32, 10)),
         _bc("x_BF.mean(1, keepdims=True)", (32, 1), "plain", "…unless keepdims", x_BF=(32, 10)),
         _bc("a_ND[:, None] - b_MD[None]", (5, 7, 3), "stretched", "every pair, no loop", a_ND=(5, 3), b_MD=(7, 3)),
-        _bc("pred_N1 - target_N", (8, 8), "stretched", "no error: the silent loss bug", pred_N1=(8, 1), target_N=(8,)),
-        _bc("a + b", (8, 7, 6, 5), "stretched", "NumPy docs' example", a=(8, 1, 6, 1), b=(7, 1, 5)),
+        _bc("pred_N1 - target_N", (8, 8), "padded", "no error: the silent loss bug", pred_N1=(8, 1), target_N=(8,)),
+        _bc("a + b", (8, 7, 6, 5), "padded", "NumPy docs' example", a=(8, 1, 6, 1), b=(7, 1, 5)),
         _bc("a + b", "error", "conflict", "check the last axis first", a=(4, 3), b=(4,)),
         _bc("a + b", "error", "conflict", "check every axis", a=(2, 1), b=(8, 4, 3)),
         _bc("a * s", (3, 4), "padded", "s is a 0-d array", a=(3, 4), s=()),
         _bc("a + b", (0, 3), "stretched", "a size-0 axis", a=(0, 3), b=(1, 3)),
         _bc("a + b", "error", "conflict", "0 meets 2", a=(0, 3), b=(2, 3)),
-        _bc("img_BCHW * scale_C[:, None, None]", (2, 3, 8, 8), "stretched", "per channel",
+        _bc("img_BCHW * scale_C[:, None, None]", (2, 3, 8, 8), "padded", "per channel",
             img_BCHW=(2, 3, 8, 8), scale_C=(3,)),
         _bc("img_BCHW * scale_C", "error", "conflict", "C lines up with W", img_BCHW=(2, 3, 8, 8), scale_C=(3,)),
-        _bc("x_BF[:, :, None] * w_FG", (32, 10, 20), "stretched", "a new axis to stretch", x_BF=(32, 10),
+        _bc("x_BF[:, :, None] * w_FG", (32, 10, 20), "padded", "a new axis to stretch", x_BF=(32, 10),
             w_FG=(10, 20)),
     )),
 ))
@@ -277,11 +277,11 @@ RESHAPE = Sheet("reshape", "Reshape and view",
     Section("Predict shape and memory", RESHAPE_COLUMNS, (
         _rs("x.reshape(-1)", (3, 4, 5), (60,), "view", note="flatten"),
         _rs("x.reshape(32, -1)", (32, 3, 224, 224), (32, 150528), "view", note="flatten, keep the batch"),
-        _rs("x.reshape(10, 20, 1)", (10, 20), (10, 20, 1), "view", "padded", "add a dim"),
+        _rs("x.reshape(10, 20, 1)", (10, 20), (10, 20, 1), "view", note="add a dim"),
         _rs("x.reshape(10, 4, 5)", (10, 20), (10, 4, 5), "view", note="split the last dim"),
         _rs("x.reshape(2, 5, 20)", (10, 20), (2, 5, 20), "view", note="split the first dim"),
         _rs("x.reshape(10, 3, -1)", (10, 20), "error", "", "conflict", "sizes must multiply out"),
-        _rs("x[..., None]", (10, 20), (10, 20, 1), "view", "padded", "= np.expand_dims(x, -1)"),
+        _rs("x[..., None]", (10, 20), (10, 20, 1), "view", note="= np.expand_dims(x, -1)"),
         _rs("x.squeeze(-1)", (10, 20, 1), (10, 20), "view", note="that axis must be 1"),
         _rs("x.T", (10, 20), (20, 10), "view (strided)", "free", "data not moved"),
         _rs("x.T.reshape(-1)", (10, 20), (200,), "copy", "free", "needs a new order"),
@@ -456,7 +456,7 @@ ATT_SHAPES = {"q_BHLK": (B, H, L, K), "k_BHMK": (B, H, M, K), "v_BHMK": (B, H, M
 
 
 # Wider formulas than the MLP's, no note column (the section notes carry what is left).
-ATT_FORMULAS = (Column("out", "name", 0.11), Column("expr", "formula", 0.41, answer=True),
+ATT_FORMULAS = (Column("out", "name", 0.13), Column("expr", "formula", 0.39, answer=True),
                 Column("symbolic", "shapes", 0.26, answer=True), Column("answer", "e.g.", 0.12, answer=True),
                 Column("role", "role", 0.10, answer=True))
 
@@ -470,7 +470,7 @@ ATTENTION = Sheet("attention", "Attention and norms", "scaled dot-product attent
     Section("Forward", ATT_FORMULAS, (
         _att("scores_BHLM", "q_BHLK @ k_BHMK.swapaxes(-1, -2) / K ** 0.5", "(B,H,L,K) @ (B,H,K,M) → (B,H,L,M)",
              (B,H,L,M), "contracted"),
-        _att("scores_BHLM", "np.where(mask_LM, scores_BHLM, -np.inf)", "(L,M) with (B,H,L,M) → (B,H,L,M)",
+        _att("masked_BHLM", "np.where(mask_LM, scores_BHLM, -np.inf)", "(L,M) with (B,H,L,M) → (B,H,L,M)",
              (B,H,L,M), "stretched"),
         _att("o_BHLK", "p_BHLM @ v_BHMK", "(B,H,L,M) @ (B,H,M,K) → (B,H,L,K)", (B,H,L,K), "contracted"),
         _att("q_BHLK", "x_BLD.reshape(B,L,H,K).transpose(0, 2, 1, 3)", "(B,L,D) → (B,H,L,K)", (B,H,L,K),
@@ -478,7 +478,7 @@ ATTENTION = Sheet("attention", "Attention and norms", "scaled dot-product attent
         _att("o_BLD", "o_BHLK.transpose(0, 2, 1, 3).reshape(B,L,D)", "(B,H,L,K) → (B,L,D)", (B,L,D), "free",
              model_D=(D,)),
         _att("std_BL1", "x_BLD.std(-1, keepdims=True)", "(B,L,D) → (B,L,1)", (B,L,1), "plain"),
-        _att("scores_BHLM", "scores_BHLM + pad_BM[:, None, None, :]", "(B,H,L,M) + (B,1,1,M) → (B,H,L,M)",
+        _att("padded_BHLM", "scores_BHLM + pad_BM[:, None, None, :]", "(B,H,L,M) + (B,1,1,M) → (B,H,L,M)",
              (B,H,L,M), "stretched"),
     ), note=f"e.g. column: B = {B}, H = {H}, L = {L}, M = {M}, K = {K}, D = H·K = {D}.  "
             "Scores ÷ √K, masked with −inf before the softmax; split with reshape then transpose, merge the reverse"),
@@ -508,8 +508,8 @@ ATTENTION = Sheet("attention", "Attention and norms", "scaled dot-product attent
 ))
 
 # ---------------------------------------------------------------- scaling math
-COSTS = (Column("name", "what", 0.23, mono=False), Column("formula", "formula", 0.29, answer=True),
-         Column("example", "example", 0.32), Column("result", "=", 0.16, answer=True))
+COSTS = (Column("name", "what", 0.23, mono=False), Column("formula", "formula", 0.32, answer=True),
+         Column("example", "example", 0.31), Column("result", "=", 0.14, answer=True))
 H100 = {"peak": 989e12, "bw": 3.35e12}  # bf16 dense FLOP/s and HBM bytes/s of an H100-class accelerator
 
 
@@ -521,7 +521,7 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
     Section("Roofline: compute-bound above the ridge point, memory-bound below", COSTS, (
         _cost("matmul FLOPs", "2 * M * K * N", 1.374e11, "FLOP", M=4096, K=4096, N=4096),
         _cost("matmul bytes, bf16 (s = 2)", "s * (M * K + K * N + M * N)", 1.007e8, "B", s=2, M=4096, K=4096, N=4096),
-        _cost("arithmetic intensity", "F / Q", 1364, "FLOP/B", F=1.374e11, Q=1.007e8),
+        _cost("arithmetic intensity", "F / Q", 160, "FLOP/B", F=4.8e11, Q=3e9),
         _cost("ridge point", "peak / bw", 295.2, "FLOP/B", **H100),
         _cost("roofline time", "max(F / peak, Q / bw)", 2.022e-3, "s", F=2e12, Q=1e9, **H100),
     ), note="F FLOPs; Q bytes moved (inputs read, output written once); peak FLOP/s and bw bytes/s (H100-class); "
@@ -544,13 +544,13 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
         _cost("ring all-reduce, sent per device", "2 * (N - 1) / N * S", 24.5, "GB", N=8, S=14),
         _cost("ring all-gather or reduce-scatter", "(N - 1) / N * S", 12.25, "GB", N=8, S=14),
         _cost("ZeRO-3 traffic ÷ data parallel's", "3 * (N - 1) / N * S / (2 * (N - 1) / N * S)", 1.5, "×", N=8, S=14),
-        _cost("pipeline bubble, share of a step", "(p - 1) / (m + p - 1)", 0.1579, "", p=4, m=16),
+        _cost("pipeline bubble, share of a step", "(p - 1) / (m + p - 1)", 0.2, "", p=4, m=12),
     ), note="S the whole array's bytes. ZeRO-3: 2 all-gathers + 1 reduce-scatter vs 1 all-reduce. p stages, m microbatches"),
     Section("Serving", COSTS, (
-        _cost("KV cache (K and V)", "2 * B * L * layers * Hkv * K * s / 2**30", 10, "GiB",
-              B=1, L=32768, layers=80, Hkv=8, K=128, s=2),
-        _cost("the same with MHA (Hkv = H)", "2 * B * L * layers * Hkv * K * s / 2**30", 80, "GiB",
-              B=1, L=32768, layers=80, Hkv=64, K=128, s=2),
+        _cost("KV cache (K and V)", "2 * B * L * layers * Hkv * K * s / 2**30", 20, "GiB",
+              B=2, L=32768, layers=80, Hkv=8, K=128, s=2),
+        _cost("the same with MHA (Hkv = H)", "2 * B * L * layers * Hkv * K * s / 2**30", 160, "GiB",
+              B=2, L=32768, layers=80, Hkv=64, K=128, s=2),
         _cost("bf16 weights of a 70B model", "2 * P / 1e9", 140, "GB", P=70e9),
         _cost("decode, batch 1: time per token", "2 * P / bw * 1000", 41.79, "ms", P=70e9, bw=3.35e12),
     ), note="Hkv KV heads: H for MHA, 8 groups for GQA (a 70B-class model), 1 for MQA; K head size; s bytes per number"),
@@ -626,3 +626,9 @@ MODERN = Sheet("modern", "The modern block", "RMSNorm, RoPE, SwiGLU, grouped-que
 
 SHEETS = {sheet.name: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL, ATTENTION,
                                           SCALING, MODERN)}
+# The notebook each sheet belongs to (where its one-pager cell or its first use is): the Anki
+# deck files a sheet's notes under that notebook's subdeck. A sheet left out goes to a "one-pagers" subdeck.
+NOTEBOOK_OF_SHEET = {"broadcasting": "01_broadcasting", "suffixes": "02_matmul_einsum", "matmul": "02_matmul_einsum",
+                     "einsum": "02_matmul_einsum", "reshape": "03_reshape_view", "mlp": "04_backprop_mlp",
+                     "parallel": "05_parallel_mlp", "attention": "06_attention_norms", "scaling": "07_scaling_math",
+                     "modern": "08_modern_transformer"}

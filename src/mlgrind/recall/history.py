@@ -34,6 +34,19 @@ def record_rating(course: Course, assignment: str, score: float, max_score: floa
                    (assignment, score, max_score, "".join("y" if yes else "n" for yes in said), time.time()))
 
 
+def _with_interviews(ratings: dict[str, str], interviews: list[tuple]) -> dict[str, str]:
+    """Each assignment's written-answer column: its ``grade --rate`` score, then its interview questions' latest
+    ratings summed ("4/6 over 2 interview questions")."""
+    latest = {item: (assignment, score, points) for item, assignment, score, points in interviews}  # by time: last wins
+    shown = dict(ratings)
+    for assignment in dict.fromkeys(a for a, _, _ in latest.values()):
+        mine = [(score, points) for a, score, points in latest.values() if a == assignment]
+        text = (f"{sum(s for s, _ in mine):g}/{sum(p for _, p in mine):g} over "
+                f"{len(mine)} interview question{'s' * (len(mine) > 1)}")
+        shown[assignment] = f"{shown[assignment]}; {text}" if assignment in shown else text
+    return shown
+
+
 def graded_assignments(course: Course) -> list[str]:
     """The assignments self-graded at least once, in course order."""
     with closing(progressdb.connect(course)) as db:
@@ -51,6 +64,9 @@ def report(course: Course) -> str:
         grades = db.execute("SELECT assignment, score, max_score, at FROM grades ORDER BY at").fetchall()
         ratings = dict(db.execute("SELECT assignment, printf('%g/%g', score, max_score) FROM interview_ratings ORDER BY at"))
         drills = db.execute("SELECT topic, COUNT(*), SUM(correct) FROM drills GROUP BY topic ORDER BY topic").fetchall()
+        interviews = db.execute("SELECT item, topic, score, max_score FROM reviews WHERE kind = 'interview' "
+                                "ORDER BY at").fetchall()
+    ratings = _with_interviews(ratings, interviews)
     rows = [("assignment", "best", "latest", "when", "written answers (self-rated)")]
     next_up = None
     for assignment in course.assignments():

@@ -20,8 +20,10 @@ nothing opens a window. ``mlgrind onepager`` calls ``write_onepagers``::
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
@@ -45,6 +47,8 @@ INK, GREY, FAINT, BLANK_EDGE = "#1a1a1a", "#5c5c5c", "#f3f3f3", "#9a9a9a"
 BODY, SMALL, KEY = 7.6, 6.6, 6.4  # font sizes, points
 MIN_FONT = 5.2
 ROW_H, MIN_ROW_H = 0.29, 0.17  # taller rows when the page has room: more space to write in
+RECALL_ROW_H = 0.45  # a recall sheet's rows may grow taller still: its boxes are written in by hand
+TEXT_GAP = 0.12  # at least this much between a printed cell's text and the next cell (a box to write in)
 ALIGN_H = 0.40  # a row of dimension boxes (a size over one or two role words)
 TAGS = {"reference": "reference", "recall": "recall: fill in every box from memory", "key": "answer key"}
 
@@ -83,7 +87,8 @@ def write_onepagers(sheets: str | Iterable[str] = "all", out_dir: str | Path = "
         fig = render(name, size, kind)
         for ext in ("pdf", "png"):
             path = out / f"{name}-{size}-{kind}.{ext}"
-            fig.savefig(path, dpi=DPI, metadata={"Title": f"The ML Grind: {SHEETS[name].title} ({kind})"})
+            with rc_context({"pdf.fonttype": 42}):  # TrueType fonts, embedded: crisp in every viewer and printer
+                fig.savefig(path, dpi=DPI, metadata={"Title": f"The ML Grind: {SHEETS[name].title} ({kind})"})
             written.append(path)
     return written
 
@@ -250,7 +255,7 @@ def _fit_rows(page: _Page, sheet: Sheet, y) -> float:
             fixed += 0.16
             rows += len(section.rows)
     free = page.h - MARGIN - y - fixed
-    return max(MIN_ROW_H, min(ROW_H, free / max(rows, 1)))
+    return max(MIN_ROW_H, min(RECALL_ROW_H if page.kind == "recall" else ROW_H, free / max(rows, 1)))
 
 
 def _section_title(page: _Page, section: Section, x0, width, y) -> float:
@@ -262,16 +267,24 @@ def _section_title(page: _Page, section: Section, x0, width, y) -> float:
     return y
 
 
-def _columns(section: Section, x0, width):
+def _columns(section: Section, x0, width, kind: str = "reference"):
+    """(column, left, width) of each column drawn. A recall sheet has no notes (they can give an answer away):
+    their width goes to the answer boxes."""
+    columns = section.columns
+    if kind == "recall":
+        columns = [c for c in section.columns if c.field != "note"]
+        spare = sum(c.width for c in section.columns) - sum(c.width for c in columns)
+        boxes = sum(c.width for c in columns if c.answer) or 1
+        columns = [replace(c, width=c.width + spare * c.width / boxes) if c.answer else c for c in columns]
     left, usable, out = x0 + NUM_W, width - NUM_W, []
-    for column in section.columns:
+    for column in columns:
         out.append((column, left, column.width * usable))
         left += column.width * usable
     return out
 
 
 def _grid(page: _Page, section: Section, x0, width, y, row_h, number) -> tuple[float, int]:
-    cols = _columns(section, x0, width)
+    cols = _columns(section, x0, width, page.kind)
     for column, cx, cw in cols:
         if page.kind == "key" and column.field == "note":
             continue
@@ -283,13 +296,14 @@ def _grid(page: _Page, section: Section, x0, width, y, row_h, number) -> tuple[f
         if page.kind != "key" and number % 2 == 0:
             page.band(x0, y, width, row_h, FAINT)
         page.text(x0 + NUM_W - 0.06, y + row_h / 2, str(number), size=6, mono=False, ha="right", color=GREY)
-        for column, cx, cw in cols:
-            _draw_cell(page, row, column, cx, y, cw, row_h)
+        for k, (column, cx, cw) in enumerate(cols):
+            boxed_next = k + 1 < len(cols) and cols[k + 1][0].answer
+            _draw_cell(page, row, column, cx, y, cw, row_h, gap=TEXT_GAP if boxed_next else 0.03)
         y += row_h
     return y, number
 
 
-def _draw_cell(page: _Page, row, column: Column, cx, y, cw, row_h):
+def _draw_cell(page: _Page, row, column: Column, cx, y, cw, row_h, gap=0.03):
     text = cell_text(row, column.field)
     role = palette.ROLES[row.role]
     if not text or (column.field == "role" and role is palette.PLAIN):  # no colour, so nothing to name
@@ -298,8 +312,8 @@ def _draw_cell(page: _Page, row, column: Column, cx, y, cw, row_h):
     mid = y + row_h / 2
     if not column.answer:
         if page.kind != "key":
-            page.text(cx + 0.04, mid, text, size=BODY if column.mono else SMALL, width=cw - 0.07, mono=column.mono,
-                      color=INK if column.mono else GREY, gid=column.field)
+            page.text(cx + 0.04, mid, text, size=BODY if column.mono else SMALL, width=cw - 0.04 - gap,
+                      mono=column.mono, color=INK if column.mono else GREY, gid=column.field)
         elif column.field != "note":  # the key names each answer's prompt; notes stay on the reference
             page.text(cx + 0.04, mid, text, size=KEY, width=cw - 0.07, mono=column.mono, color=GREY,
                       gid=column.field)

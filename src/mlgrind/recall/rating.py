@@ -21,10 +21,14 @@ def ask_yes_no(ask: Callable[[str], str], say: Callable[[str], None], prompt: st
         say("  please type y or n")
 
 
-def rate(rubric: Rubric, ask: Callable[[str], str] = input, say: Callable[[str], None] = print) -> list[bool]:
-    """Ask, item by item, whether the learner's answer does what the item says; EOFError or
-    KeyboardInterrupt propagate so that an unfinished rating is never kept."""
-    said = []
+def rate(rubric: Rubric, ask: Callable[[str], str] = input, say: Callable[[str], None] = print,
+         said: list[bool] | None = None) -> list[bool]:
+    """Ask, item by item, whether the learner's answer does what the item says.
+
+    Each y/n is appended to ``said`` (a new list unless given) as it comes; EOFError or
+    KeyboardInterrupt propagate, and a caller that passed ``said`` still holds the points rated so far.
+    """
+    said = [] if said is None else said
     for number, item in enumerate(rubric.items, 1):
         say(f"\n[{number}/{len(rubric.items)}] ({points_text(item.points)}) {item.text}")
         said.append(ask_yes_no(ask, say, "  does your answer do this? [y/n] "))

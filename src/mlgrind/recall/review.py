@@ -1,4 +1,4 @@
-"""``mlgrind review``: today's due items, most overdue first, then what comes due tomorrow and the retention estimate.
+"""``mlgrind review``: today's due items, most overdue first, then what comes due tomorrow and the share recalled lately.
 
 Due items are drill families and interview questions whose FSRS state says so; a drill family never
 reviewed is new, and joins after the due ones. A drill family is asked as a fresh variant (never the
@@ -42,6 +42,8 @@ class Summary:
     drills: int = 0
     right: int = 0
     interviews: int = 0
+    points: float = 0.0  # rubric points the interview answers covered
+    out_of: float = 0.0  # of so many
     reviewed: list[str] = field(default_factory=list)
 
 
@@ -90,15 +92,28 @@ def run(course: Course, minutes: float, ask: Callable[[str], str] = input, say: 
             if entry.family is not None:
                 _drill(course, entry.family, ask, say, clock, now, rng, summary)
             else:
-                rated = interview.ask_question(entry.question, ask, say, clock)
-                interview.record(course, rated, now())
-                summary.interviews += 1
+                try:
+                    rated = interview.ask_question(entry.question, ask, say, clock)
+                except interview.RatedInPart as stop:
+                    _keep_interview(course, stop.rated, now, summary, entry)
+                    raise KeyboardInterrupt from stop
+                _keep_interview(course, rated, now, summary, entry)
+                continue
             summary.reviewed.append(entry.item.title)
     except (EOFError, KeyboardInterrupt):
         say(f"\nstopped early; saved and scheduled: {plural(len(summary.reviewed), 'answer')}")
     for line in closing_lines(course, summary, now()):
         say(line)
     return summary
+
+
+def _keep_interview(course: Course, rated: interview.Rated, now: Callable[[], datetime], summary: Summary,
+                    entry: Due) -> None:
+    interview.record(course, rated, now())
+    summary.interviews += 1
+    summary.points += rated.score
+    summary.out_of += rated.question.rubric.points
+    summary.reviewed.append(entry.item.title)
 
 
 def _drill(course: Course, family: Family, ask: Callable[[str], str], say: Callable[[str], None],
@@ -115,18 +130,17 @@ def _drill(course: Course, family: Family, ask: Callable[[str], str], say: Calla
 
 
 def closing_lines(course: Course, summary: Summary, now: datetime) -> list[str]:
-    """What was reviewed, what comes due by tomorrow, and the retention estimate."""
+    """What was reviewed, what comes due by tomorrow (one per line), and the share recalled lately."""
     states = memory_states.stored(course)
     parts = []
     if summary.drills:
         parts.append(f"drills {summary.right}/{summary.drills} right")
     if summary.interviews:
-        parts.append(plural(summary.interviews, "interview question"))
+        parts.append(f"{plural(summary.interviews, 'interview question')} {summary.points:g}/{summary.out_of:g} "
+                     "rubric points")
     soon = stats.due_between(states, now, now + timedelta(days=1))
     names = {f"drill:{f.name}": f.title for f in FAMILIES.values()}
-    estimate = stats.retention(states, now)
     return [f"\nreviewed: {len(summary.reviewed)}" + (f" ({', '.join(parts)})" if parts else ""),
-            f"due by this time tomorrow: {len(soon)}" + (" (" + ", ".join(
-                names.get(s.item, s.item.removeprefix("interview:")) for s in soon) + ")" if soon else ""),
-            "retention estimate: " + (f"{estimate:.0%} over {len(states)} reviewed items" if estimate is not None
-                                      else "none yet")]
+            f"due by this time tomorrow: {len(soon)}" + (":" if soon else ""),
+            *(f"  - {names.get(s.item, s.item.removeprefix('interview:'))}" for s in soon),
+            stats.retention_line(course, now)]

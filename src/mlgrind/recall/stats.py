@@ -1,4 +1,4 @@
-"""What the review schedule says: items due per topic, due soon, estimated retention, the review streak.
+"""What the review schedule says: items due per topic, due soon, the share recalled lately, the review streak.
 
 Everything is computed from the stored states and the review log at a given ``now``, so the same
 numbers come out in ``mlgrind review``'s summary, ``mlgrind progress`` and a test with a fixed clock.
@@ -15,7 +15,10 @@ from .memory_states import Stored
 from .scheduler import retrievability
 from .words import plural
 
-__all__ = ["due", "due_between", "retention", "review_lines", "streak"]
+__all__ = ["RECENT_DAYS", "due", "due_between", "recalled_lately", "retention", "retention_line", "review_lines",
+           "streak"]
+
+RECENT_DAYS = 7  # the window of the measured retention
 
 
 def due(states: dict[str, Stored], now: datetime) -> list[Stored]:
@@ -33,6 +36,28 @@ def retention(states: dict[str, Stored], now: datetime) -> float | None:
     if not states:
         return None
     return sum(retrievability(s.card, now) for s in states.values()) / len(states)
+
+
+def recalled_lately(course: Course, now: datetime, days: int = RECENT_DAYS) -> tuple[int, int]:
+    """(reviews recalled, reviews) in the ``days`` before ``now``: recalled is any rating but Again."""
+    from .scheduler import Rating
+
+    since = now - timedelta(days=days)
+    ratings = [rating for *_, rating, _score, _max, when in memory_states.log(course) if since <= when <= now]
+    return sum(r != Rating.Again for r in ratings), len(ratings)
+
+
+def retention_line(course: Course, now: datetime) -> str:
+    """The measured retention, saying what it is: the share of the last week's reviews recalled.
+
+    FSRS's own estimate is not shown: it rates an item reviewed today as certain, whatever the answer.
+    """
+    recalled, total = recalled_lately(course, now)
+    if not total:
+        return f"retention: no reviews in the last {RECENT_DAYS} days"
+    return (f"retention: {recalled} of {plural(total, 'review')} recalled in the last {RECENT_DAYS} days "
+            f"({recalled / total:.0%}; recalled = a right drill answer, or an interview answer covering at least "
+            "half its rubric)")
 
 
 def streak(days: set[date], today: date) -> int:
@@ -61,10 +86,8 @@ def review_lines(course: Course, now: datetime, new_drills: int) -> list[str]:
     if new_drills:
         by_topic["new drill families"] = new_drills
     shown = ", ".join(f"{topic} {count}" for topic, count in by_topic.items()) or "nothing"
-    estimate = retention(states, now)
     return [f"review: due now: {shown} (mlgrind review)",
-            "retention: " + (f"{estimate:.0%} estimated over {len(states)} reviewed items" if estimate is not None
-                             else "no reviews yet"),
+            retention_line(course, now),
             f"review streak: {plural(streak(review_days(course), now.astimezone().date()), 'day')}"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from .registry import Question, family
-from .shape_answers import ask, shape_topic, sizes
+from .shape_answers import ask, shape_topic, sizes, worked
 
 _GRADIENTS = {"do", "ds", "dy"}  # upstream gradients of the backward questions
 
@@ -52,7 +52,36 @@ def _attention_question(rng: random.Random, level: int) -> tuple[str, dict]:
     return f"np.arange({m})[None, :] <= np.arange({l})[:, None]", {}
 
 
-@shape_topic("attention", "scores, masks, heads, gradients and the KV cache", notebook="06_attention_norms", families=[
+def _slip(q: Question) -> str:
+    """What a question that hides the classic slip is really about, whether NumPy runs it or not."""
+    runs = q.answer != "error"
+    if "pad[:, None, :]" in q.expr:
+        b, h = q.shapes["pad"][0], q.shapes["scores"][1]
+        return ("the silent bug: pad[:, None, :] is (B, 1, M), so right-aligned its B meets the heads axis H. "
+                + (f"It runs only because B = {b} equals H = {h}, adding each batch row's padding to a head "
+                   "instead of to its own batch row." if runs else f"Here B = {b} and H = {h} clash, so it fails.")
+                + " pad[:, None, None, :] (B, 1, 1, M) lines B up with B.")
+    if "np.where" in q.expr and q.shapes["mask"] != q.shapes["scores"][-2:]:
+        return ("the mask is (M, L), the transpose of the (L, M) one attention needs: "
+                + ("it runs only because L equals M, masking the wrong pairs, a silent bug." if runs
+                   else "L and M differ, so NumPy refuses it."))
+    if q.expr == "p @ do":
+        return ("dv needs p's transpose, (B, H, M, L) @ (B, H, L, K): p @ do "
+                + ("runs only because L equals M, and gives the wrong numbers." if runs else "contracts M with L."))
+    if "'bld,bld->ld'" in q.expr:
+        return "dgamma must be (D,) like gamma: sum over L as well as B ('bld,bld->d')."
+    if ".mean(0" in q.expr:
+        return "LayerNorm averages each token over its features, the last axis; mean(0) averages over the batch."
+    return ""
+
+
+def _explain(q: Question) -> str:
+    slip = _slip(q)
+    return worked(q) + (f"\nnote: {slip}" if slip else "")
+
+
+@shape_topic("attention", "scores, masks, heads, gradients and the KV cache", notebook="06_attention_norms",
+             explain=_explain, families=[
     family("attention-backward", "attention and norm gradients", level=2, holds=_backward),
     family("attention-heads", "heads, the KV cache and LayerNorm's axis", level=2, holds=_heads),
     family("attention-forward", "scores, masks and weighted values", level=2,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from .registry import Question, family
-from .shape_answers import ask, plan_steps, shape_topic
+from .shape_answers import ask, shape_topic, worked
 
 EINSUMS = [  # (spec, sizes by letter -> operand shapes); harder levels reach further down the list
     ("i,j->ij", lambda s: ([s["i"]], [s["j"]])),
@@ -25,15 +25,10 @@ def _spec(q: Question) -> str:
     return q.expr.split("'")[1]
 
 
-@plan_steps
-def _einsum_steps(q: Question):
-    from ...shapes.rules import einsum
-
-    return einsum(_spec(q), *q.shapes.values())
 
 
 @shape_topic("einsum", "np.einsum specs: outer, matmul, attention, diagonal", notebook="02_matmul_einsum",
-             explain=_einsum_steps, families=[
+             explain=worked, families=[
                  family("einsum-attention", "einsum attention scores", level=3, holds=lambda q: _spec(q) == SCORES),
                  family("einsum-output", "einsum output shape", level=3, holds=lambda q: _spec(q) != SCORES),
              ])

@@ -5,14 +5,9 @@ from __future__ import annotations
 import random
 
 from .registry import Question, family
-from .shape_answers import ask, plan_steps, shape_topic, sizes
+from .shape_answers import ask, shape_topic, sizes, worked
 
 
-@plan_steps
-def _matmul_steps(q: Question):
-    from ...shapes.rules import matmul
-
-    return matmul(*q.shapes.values())
 
 
 def _ndims(q: Question) -> list[int]:
@@ -20,7 +15,7 @@ def _ndims(q: Question) -> list[int]:
 
 
 @shape_topic("matmul", "a @ b, with 1-D operands and batch dims", notebook="02_matmul_einsum",
-             explain=_matmul_steps, families=[
+             explain=worked, families=[
                  family("matmul-vector", "matmul with a 1-D operand", level=2, holds=lambda q: 1 in _ndims(q)),
                  family("matmul-batch", "matmul with batch dims", level=3,
                         holds=lambda q: 1 not in _ndims(q) and max(_ndims(q)) > 2),
@@ -28,7 +23,7 @@ def _ndims(q: Question) -> list[int]:
              ])
 def generate(rng: random.Random, level: int) -> Question:
     m, k, n = sizes(rng, 3)
-    batch = sizes(rng, rng.randint(0, level))
+    batch = sizes(rng, rng.randint(level == 3, level))  # level 3 always has batch dims (or 1-D operands)
     kind = rng.choice(["mat", "mat", "vec-left", "vec-right", "vec-vec"] if level > 1 else ["mat", "vec-right"])
     a = {"mat": batch + [m, k], "vec-left": [k], "vec-right": batch + [m, k], "vec-vec": [k]}[kind]
     b = {"mat": [k, n], "vec-left": batch + [k, n], "vec-right": [k], "vec-vec": [k]}[kind]

@@ -63,7 +63,8 @@ class Question:
     def prompt(self) -> str:
         if self.text:
             return f"{self.text}\n  ->"
-        given = ", ".join(f"{name}.shape = {tuple(shape)}" for name, shape in self.shapes.items())
+        given = ", ".join(f"{name}.shape = {tuple(shape)}" for name, shape in self.shapes.items()) or \
+            "no arrays given: the expression makes its own"
         return f"{given}\n  {self.expr}  ->"
 
 

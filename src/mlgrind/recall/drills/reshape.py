@@ -7,7 +7,7 @@ import random
 import re
 
 from .registry import Question, family
-from .shape_answers import ask, shape_topic, sizes
+from .shape_answers import ask, shape_topic, sizes, worked
 
 _STEP = re.compile(r"\.reshape\(|\.T\b|\.swapaxes\(|\.squeeze\(|\[")
 
@@ -16,7 +16,7 @@ def _steps(q: Question) -> int:
     return len(_STEP.findall(q.expr))
 
 
-@shape_topic("reshape", "chains of reshape, .T, [None] and squeeze", notebook="03_reshape_view", families=[
+@shape_topic("reshape", "chains of reshape, .T, [None] and squeeze", notebook="03_reshape_view", explain=worked, families=[
     family("reshape-step", "one reshape, transpose or new axis", level=1, holds=lambda q: _steps(q) == 1),
     family("reshape-chain", "reshape chain", level=3, holds=lambda q: _steps(q) > 1),
 ])

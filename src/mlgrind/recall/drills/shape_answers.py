@@ -9,12 +9,16 @@ of the result, or ``"error"``), never our own rule code, so a drill cannot teach
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 
 from ...shapes.text import parse_shape
 from .registry import Family, Question, topic
 
-__all__ = ["ask", "numpy_says", "parse_shape_answer", "plan_steps", "shape_topic", "sizes"]
+__all__ = ["ask", "numpy_says", "parse_shape_answer", "plan_steps", "shape_topic", "sizes", "worked"]
+
+
+MAX_DIMS = 64  # NumPy's limit on an array's dims
 
 
 def ask(expr: str, **shapes) -> Question:
@@ -36,10 +40,15 @@ def parse_shape_answer(text: str) -> tuple | str:
         return ()
     if not text:
         raise ValueError("type a shape such as 9,4,3 or the word error")
+    dims = len(re.findall(r"\d+", text))
+    if dims > MAX_DIMS:
+        raise ValueError(f"{dims} dims: a NumPy array has at most {MAX_DIMS}. Type sizes such as 9,4,3, () for a "
+                         "scalar, or error")
     try:
         return parse_shape(text)
     except ValueError as problem:
-        raise ValueError(f"{text!r} is not a shape: {problem}. Type sizes such as 9,4,3, () for a scalar, "
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise ValueError(f"{shown!r} is not a shape: {problem}. Type sizes such as 9,4,3, () for a scalar, "
                          "or error") from None
 
 
@@ -47,6 +56,13 @@ def numpy_says(q: Question) -> str:
     if q.answer == "error":
         return f"NumPy raises an error running {q.expr} on these shapes."
     return f"NumPy gives {q.answer} for {q.expr}."
+
+
+def worked(q: Question) -> str:
+    """The question's expression worked out step by step, the shape after each step (``working``)."""
+    from .working import working
+
+    return working(q.expr, q.shapes)
 
 
 def plan_steps(plan: Callable[[Question], object]) -> Callable[[Question], str]:
@@ -57,8 +73,9 @@ def plan_steps(plan: Callable[[Question], object]) -> Callable[[Question], str]:
     def explain_by_plan(q: Question) -> str:
         try:
             steps = plan(q).steps
-        except ValueError as error:  # the rule's message names the sizes that clash
-            return str(error)
+        except ValueError as error:  # the steps up to the clash, which name the sizes that clash
+            done = getattr(error, "plan", None)
+            return "\n".join([*done.steps, "so NumPy raises an error"]) if done and done.steps else str(error)
         return "\n".join(steps) if steps else numpy_says(q)
     return explain_by_plan
 
