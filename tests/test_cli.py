@@ -87,7 +87,10 @@ def test_solved_notebook_gets_full_marks_as_json(course, selfgrade_gradebook):
     assert report["next"] == (
         "next: every autograded exercise passes - open notebooks/02_matmul_einsum.ipynb; keep it fresh with `mlgrind drill`"
     )
-    assert Path(report["feedback"]).is_file()
+    # The report sits beside the notebooks, inside the learner's JupyterLab (`make lab` serves notebooks/).
+    assert report["feedback"] == str(course / "notebooks" / "feedback" / f"{A}.html")
+    made = course / "autograder" / "selfgrade" / "feedback" / "learner" / A / f"{A}.html"  # nbgrader's
+    assert Path(report["feedback"]).read_bytes() == made.read_bytes()
     assert report["notes"] == []
     assert digest(learner) == before
 
@@ -320,7 +323,7 @@ def test_committed_release_and_notebooks_match_a_fresh_build(course):
         committed = {
             p.relative_to(REPO): p.read_bytes()
             for p in (REPO / folder).rglob("*")
-            if p.is_file() and ".attempt-" not in p.name and ".ipynb_checkpoints" not in p.parts
+            if p.is_file() and ".attempt-" not in p.name and not {".ipynb_checkpoints", "feedback"} & set(p.parts)
         }
         assert built.keys() == committed.keys(), f"{folder}/ files differ; run `mlgrind build`"
         stale = [str(k) for k in built if built[k] != committed[k]]

@@ -159,6 +159,13 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
         notes = tampering(learner_nb, nbformat.read(str(release), as_version=4))
     notes += odd_outputs(autograded_nb, settings.limits, skip={c.grade_id for c in cells})
 
+    feedback = settings.feedback_html(assignment, student)
+    if student == STUDENT:
+        shown = course.learner_feedback(assignment)
+        shown.parent.mkdir(exist_ok=True)
+        shutil.copyfile(feedback, shown)
+        feedback = shown
+
     command = "check" if student == EDITOR else "grade"
     return Report(
         assignment=assignment,
@@ -166,7 +173,7 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
         score=sum(c.score for c in auto),
         max_score=sum(c.max_score for c in auto),
         cells=cells,
-        feedback=str(settings.feedback_html(assignment, student)),
+        feedback=str(feedback),
         notes=notes,
         next=next_step(cells, assignment, later_assignment(course.assignments(), assignment), command),
     )

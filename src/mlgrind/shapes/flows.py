@@ -40,6 +40,12 @@ __all__ = ["BroadcastFlow", "MatmulFlow", "EinsumFlow", "parse_shape", "parse_sh
 MAX_DIMS = 12
 EXAMPLE = "9, 1, 3"
 
+# A reopened notebook has no widget models: JupyterLab then writes "Error displaying widget: model not
+# found" (an element with text and no child element) where the widget was. The picture shown instead
+# hides that line in the output right after it.
+HIDE_DEAD_WIDGET = ("<style>.jp-OutputArea-child:has(.mlgrind-static) + .jp-OutputArea-child "
+                    ".jupyter-widgets:not(:has(*)) { display: none; }</style>")
+
 
 def parse_shape(text: str) -> tuple[int, ...]:
     """A shape typed into a field (see shapes.text), at most MAX_DIMS dims.
@@ -143,7 +149,7 @@ class _Flow(widgets.VBox):
     def static_html(self) -> str:
         """The snapshot shown where the widget cannot run (nbconvert, nbgrader feedback, GitHub)."""
         flow = escape(self.model_id or "", quote=True)
-        return (f'<div class="mlgrind-static" data-flow="{flow}">{self._static}'
+        return (f'<div class="mlgrind-static" data-flow="{flow}">{HIDE_DEAD_WIDGET}{self._static}'
                 '<div style="font-size:11px;color:#666666;font-style:italic">A picture of the widget; '
                 "run the cell in JupyterLab to edit the shapes.</div></div>")
 
