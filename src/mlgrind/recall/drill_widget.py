@@ -22,6 +22,11 @@ def _course_here() -> Course | None:
         return None  # outside a course copy (a shared HTML export, say) there is nowhere to keep the score
 
 
+def answer_width(placeholder: str) -> str:
+    """A width for the answer box that shows the whole example answer (a character is under 0.6 em)."""
+    return f"{max(16, round(0.6 * len(placeholder)) + 4)}em"
+
+
 class DrillWidget(widgets.VBox):
     """Questions of ``topic`` (any of recall.drills.TOPICS) from ``seed`` on; answers saved to progress."""
 
@@ -33,7 +38,7 @@ class DrillWidget(widgets.VBox):
                                     course=_course_here())
         self.prompt = widgets.HTML()
         self.answer = widgets.Text(placeholder=placeholder, continuous_update=False,
-                                   layout=widgets.Layout(width="16em"))
+                                   layout=widgets.Layout(width=answer_width(placeholder)))
         self.check = widgets.Button(description="Check", button_style="primary")
         self.next = widgets.Button(description="Next question")
         self.feedback = widgets.HTML()
