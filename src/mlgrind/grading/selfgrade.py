@@ -27,6 +27,7 @@ from ..course.rubrics import is_answered
 from ..course.settings import Settings, notebook_id, sqlite_url
 from .build import generate_into
 from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
+from .gradebook_stamp import repair_stamp
 from .nbgrader_steps import StepFailed, reason, run_step
 from .report import EDITOR, STUDENT, CellResult, NotGraded, Report
 from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering
@@ -134,6 +135,7 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
 
     settings = private_settings(course)
     settings.gradebook_file.parent.mkdir(parents=True, exist_ok=True)
+    repair_stamp(settings.gradebook_file)
     check_gradebook(settings)
     _ensure_gradebook(course, assignment, settings)
 
