@@ -73,7 +73,7 @@ class GradeCell(widgets.VBox):
     def static_html(self) -> str:
         """What a viewer without a kernel shows (a reopened notebook, the feedback report)."""
         flow = html.escape(self.model_id, quote=True)
-        return (f'<div class="mlgrind-static" data-flow="{flow}">{HIDE_DEAD_WIDGET}'
+        return (f'<div class="mlgrind-static mlgrind-grade-static" data-flow="{flow}">{HIDE_DEAD_WIDGET}'
                 f"<p>{html.escape(repr(self))}, or run this cell and click <b>Grade this notebook</b>.</p></div>")
 
     def _ipython_display_(self):
