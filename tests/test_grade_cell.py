@@ -6,6 +6,7 @@ and its pieces are checked on their own.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -43,10 +44,10 @@ def test_the_grade_cell_shows_the_grade_tables_rows_the_next_step_and_a_link_ins
     shown = GradeCell(A, folder=notebooks)._grade()
     # The same grade as the command, from the same saved notebook.
     report = json.loads(run(["mlgrind", "grade", "01", "--json"], course).stdout)
-    table = re.search(r"<pre[^>]*>(.*?)</pre>", shown, re.S).group(1)
-    for cell in report["cells"]:
-        assert re.search(rf"{re.escape(cell['exercise'])}\s+{cell['score']:g}/{cell['max_score']:g}\s+{cell['status']}", table), cell
-    assert f"score: {report['score']:g} / {report['max_score']:g}" in table
+    rows = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td[^>]*>(.*?)</td><td>(.*?)</td></tr>", shown)
+    assert rows == [(html.escape(c["exercise"]), f"{c['score']:g}/{c['max_score']:g}", c["status"], html.escape(c["summary"]))
+                    for c in report["cells"]]
+    assert f"<b>score: {report['score']:g} / {report['max_score']:g} autograded points" in shown
     assert report["next"] in shown
     link = re.search(r'<a class="mlgrind-feedback-link" href="([^"]+)"', shown).group(1)
     # Relative to the notebook, inside the folder the learner's lab serves.

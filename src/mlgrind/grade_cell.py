@@ -20,8 +20,9 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from .course.settings import notebook_name
-from .grading.report import Report, format_table
-from .shapes.flows import HIDE_DEAD_WIDGET
+from .course.exercises import score_line
+from .grading.report import Report
+from .shapes.flows import live_hides_static, static_picture
 
 SAVE_FIRST = "Grading reads the notebook as saved: save it first (Ctrl+S, or File → Save Notebook)."
 
@@ -43,14 +44,31 @@ def unsaved_answers(saved_nb, history: list[str]) -> list[str]:
     return names
 
 
+STATUS_COLOURS = {"pass": "#1b7f3b", "fail": "#b00020", "error": "#b00020"}
+
+
 def report_html(report: Report, notebook_folder: Path) -> str:
-    """The table, the next step and a link to the feedback report, as the cell shows them."""
-    table = html.escape(format_table(report, next_line=False).replace(f"feedback: {report.feedback}", "").rstrip())
+    """The grade table's rows, its score line and notes, every failed check, the next step and a link to
+    the feedback report, as the cell shows them (messages wrap instead of running off the page)."""
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(c.exercise)}</td><td>{c.score:g}/{c.max_score:g}</td>"
+        f'<td style="color:{STATUS_COLOURS.get(c.status, "inherit")}">{esc(c.status)}</td><td>{esc(c.summary)}</td></tr>'
+        for c in report.cells
+    )
+    failed = "".join(
+        f"<details><summary>every failed check of {esc(c.exercise)}</summary><pre>{esc(c.message.strip())}</pre></details>"
+        for c in report.cells if c.status in ("fail", "error") and c.summary != c.message.strip()
+    )
+    notes = "".join(f"<p>note: {esc(note)}</p>" for note in report.notes)
     link = os.path.relpath(report.feedback, notebook_folder).replace(os.sep, "/")
-    return (f'<pre class="mlgrind-grade-table">{table}</pre>'
-            f'<p class="mlgrind-grade-next"><b>{html.escape(report.next)}</b></p>'
-            f'<p><a class="mlgrind-feedback-link" href="{html.escape(link, quote=True)}">'
-            f"Open the feedback report ({html.escape(link)})</a>: every exercise with its checks.</p>")
+    return (f'<table class="mlgrind-grade-table"><thead><tr><th>exercise</th><th>points</th><th>status</th>'
+            f"<th>message</th></tr></thead><tbody>{rows}</tbody></table>"
+            f'<p class="mlgrind-grade-score"><b>{esc(score_line(report.score, report.max_score, report.manual_max))}</b></p>'
+            f"{notes}{failed}"
+            f'<p class="mlgrind-grade-next"><b>{esc(report.next)}</b></p>'
+            f'<p><a class="mlgrind-feedback-link" href="{esc(link, quote=True)}">'
+            f"Open the feedback report ({esc(link)})</a>: every exercise with its checks.</p>")
 
 
 class GradeCell(widgets.VBox):
@@ -65,16 +83,12 @@ class GradeCell(widgets.VBox):
         self.out = widgets.Output()
         self.button.on_click(lambda _: self.grade())
         super().__init__([widgets.HBox([self.button, self.note]), self.out])
-        # The live cell hides its own picture for static viewers (shown where no kernel runs).
-        hide = f'.mlgrind-static[data-flow="{html.escape(self.model_id, quote=True)}"]'
-        self.note.value = (f"<style>.jp-OutputArea-child:has({hide}) {{ display: none; }}</style>"
-                           f'<span style="font-size:12px">{html.escape(SAVE_FIRST)}</span>')
+        self.note.value = live_hides_static(self.model_id) + f'<span style="font-size:12px">{html.escape(SAVE_FIRST)}</span>'
 
     def static_html(self) -> str:
         """What a viewer without a kernel shows (a reopened notebook, the feedback report)."""
-        flow = html.escape(self.model_id, quote=True)
-        return (f'<div class="mlgrind-static mlgrind-grade-static" data-flow="{flow}">{HIDE_DEAD_WIDGET}'
-                f"<p>{html.escape(repr(self))}, or run this cell and click <b>Grade this notebook</b>.</p></div>")
+        return static_picture(self.model_id, "grade", f"<p>{html.escape(repr(self))}, or run this cell and click "
+                                                      "<b>Grade this notebook</b>.</p>")
 
     def _ipython_display_(self):
         from IPython.display import display

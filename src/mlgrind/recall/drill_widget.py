@@ -10,6 +10,7 @@ import ipywidgets as widgets
 
 from ..course import Course, CourseError
 from .drills import Question, find, question
+from ..shapes.flows import live_hides_static, static_picture
 from .session import DrillSession
 
 __all__ = ["DrillWidget"]
@@ -47,7 +48,16 @@ class DrillWidget(widgets.VBox):
         self.answer.observe(lambda change: self._check(), names="value")
         self.next.on_click(lambda _: self._ask())
         super().__init__([self.prompt, widgets.HBox([self.answer, self.check, self.next]), self.feedback, self.score])
+        self.children = (widgets.HTML(live_hides_static(self.model_id)), *self.children)
         self._ask()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        text = f"A recall drill on {self.topic}: run this cell in JupyterLab to practise."
+        display({"text/plain": text, "text/html": static_picture(self.model_id, "drill", f"<p>{escape(text)}</p>")},
+                raw=True)
+        display(self._repr_mimebundle_(), raw=True)
 
     @property
     def current(self) -> Question:

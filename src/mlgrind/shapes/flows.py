@@ -40,11 +40,24 @@ __all__ = ["BroadcastFlow", "MatmulFlow", "EinsumFlow", "parse_shape", "parse_sh
 MAX_DIMS = 12
 EXAMPLE = "9, 1, 3"
 
-# A reopened notebook has no widget models: JupyterLab then writes "Error displaying widget: model not
-# found" (an element with text and no child element) where the widget was. The picture shown instead
+# A notebook reopened with a new kernel has no widget models: JupyterLab then writes "Error displaying
+# widget: model not found" as the whole text of the output where the widget was (an output element
+# with no child element; a live widget's output has its views inside). The picture shown instead
 # hides that line in the output right after it.
 HIDE_DEAD_WIDGET = ("<style>.jp-OutputArea-child:has(.mlgrind-static) + .jp-OutputArea-child "
-                    ".jupyter-widgets:not(:has(*)) { display: none; }</style>")
+                    "> .jp-OutputArea-output.jupyter-widgets:not(:has(*)) { display: none; }</style>")
+
+
+def static_picture(model_id: str, kind: str, inner_html: str) -> str:
+    """What a widget (a drill, the grade cell) shows where no kernel runs, hidden by ``live_hides_static``."""
+    return (f'<div class="mlgrind-static mlgrind-{kind}-static" data-flow="{escape(model_id, quote=True)}">'
+            f"{HIDE_DEAD_WIDGET}{inner_html}</div>")
+
+
+def live_hides_static(model_id: str) -> str:
+    """A style block for the live widget's HTML: while it runs, its own static picture is hidden."""
+    hide = f'.mlgrind-static[data-flow="{escape(model_id, quote=True)}"]'
+    return f"<style>.jp-OutputArea-child:has({hide}), .output_area:has({hide}) {{ display: none; }}</style>"
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
