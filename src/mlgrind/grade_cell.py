@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,24 +51,28 @@ STATUS_COLOURS = {"pass": "#1b7f3b", "fail": "#b00020", "error": "#b00020"}
 def report_html(report: Report, notebook_folder: Path) -> str:
     """The grade table's rows, its score line and notes, every failed check, the next step and a link to
     the feedback report, as the cell shows them (messages wrap instead of running off the page)."""
-    esc = html.escape
+    def esc(text: str) -> str:  # `code` is set in type, as in the feedback report
+        return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+    left = ' style="text-align:left"'
     rows = "".join(
-        f"<tr><td>{esc(c.exercise)}</td><td>{c.score:g}/{c.max_score:g}</td>"
-        f'<td style="color:{STATUS_COLOURS.get(c.status, "inherit")}">{esc(c.status)}</td><td>{esc(c.summary)}</td></tr>'
+        f"<tr><td{left}>{esc(c.exercise)}</td><td{left}>{c.score:g}/{c.max_score:g}</td>"
+        f'<td style="text-align:left;color:{STATUS_COLOURS.get(c.status, "inherit")}">{esc(c.status)}</td>'
+        f"<td{left}>{esc(c.summary)}</td></tr>"
         for c in report.cells
     )
     failed = "".join(
-        f"<details><summary>every failed check of {esc(c.exercise)}</summary><pre>{esc(c.message.strip())}</pre></details>"
+        f"<details><summary>every failed check of {esc(c.exercise)}</summary><pre>{html.escape(c.message.strip())}</pre></details>"
         for c in report.cells if c.status in ("fail", "error") and c.summary != c.message.strip()
     )
     notes = "".join(f"<p>note: {esc(note)}</p>" for note in report.notes)
     link = os.path.relpath(report.feedback, notebook_folder).replace(os.sep, "/")
-    return (f'<table class="mlgrind-grade-table"><thead><tr><th>exercise</th><th>points</th><th>status</th>'
-            f"<th>message</th></tr></thead><tbody>{rows}</tbody></table>"
+    head = "".join(f"<th{left}>{name}</th>" for name in ("exercise", "points", "status", "message"))
+    return (f'<table class="mlgrind-grade-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
             f'<p class="mlgrind-grade-score"><b>{esc(score_line(report.score, report.max_score, report.manual_max))}</b></p>'
             f"{notes}{failed}"
             f'<p class="mlgrind-grade-next"><b>{esc(report.next)}</b></p>'
-            f'<p><a class="mlgrind-feedback-link" href="{esc(link, quote=True)}">'
+            f'<p><a class="mlgrind-feedback-link" href="{html.escape(link, quote=True)}">'
             f"Open the feedback report ({esc(link)})</a>: every exercise with its checks.</p>")
 
 
