@@ -27,6 +27,7 @@ _NAMED = re.compile(r"^([\w.]+): ")
 _NOT_YET = re.compile(r"^(?:[\w./ ]+: )?not attempted yet \((.+)\)$")
 # A failed check ends with its likely cause, a question: "..., expected (4, 3): transposed?" or
 # "... (a division by zero, or exp of a large number?)"; after "expected ...: " when it has one.
+_ERROR_NAME = re.compile(r"^[A-Z][A-Za-z]*: ")
 _CAUSE_IN_PARENS = re.compile(r"^(?P<what>.*\S)\s+\((?P<cause>[^()]*\?)\)$")
 _CAUSE_AFTER_EXPECTED = re.compile(r"^(?P<what>.*?\bexpected [^:]*?): (?P<cause>.+\?)$")
 _CAUSE_AFTER_COLON = re.compile(r"^(?P<what>.*): (?P<cause>[^:]+\?)$")
@@ -162,6 +163,8 @@ def summarize(message: str, width: int = SUMMARY_WIDTH, title: str = "") -> str:
     'transposed? shape (3, 4), expected (4, 3) (+2 more)'
     >>> summarize("f: f of float64 (1, 3) and (4, 3) is (4, 1), expected (1, 4): transposed?", 40, "`f(x)`")
     'transposed? f of float64 (1, 3) and...'
+    >>> summarize("CellTimeoutError: the cell ran past the 3 s limit (an infinite loop?)", 70)
+    'CellTimeoutError: the cell ran past the 3 s limit (an infinite loop?)'
     >>> summarize("mse_loss: not attempted yet (its cell still raises NotImplementedError)")
     'its cell still raises NotImplementedError'
     """
@@ -172,7 +175,7 @@ def summarize(message: str, width: int = SUMMARY_WIDTH, title: str = "") -> str:
     named = _NAMED.match(first)
     if named and re.search(rf"\b{re.escape(named.group(1))}\b", title):
         first = first[named.end():]
-    if not not_yet:
+    if not not_yet and not _ERROR_NAME.match(first):  # an error's words stay in order: "CellTimeoutError: ..."
         first = cause_first(first)
     suffix = f" (+{more} more)" if more else ""
     room = width - len(suffix)
