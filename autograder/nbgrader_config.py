@@ -1,13 +1,24 @@
 """nbgrader settings of The ML Grind; plain `nbgrader ...` and `mlgrind` both read them."""
 import os
+import sys
+from pathlib import Path
 
 import mlgrind.grading
+from mlgrind.grading.gradebook_stamp import put_alembic_on_path, repair_stamp
 from mlgrind.course.limits import memory_argument, parse_memory
 from mlgrind.course.settings import with_busy_timeout
 
 c = get_config()  # noqa: F821
 
 course_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# nbgrader stamps a new gradebook by running `alembic` by name: found even when the environment was not
+# activated (`.venv/bin/jupyter lab`); and a gradebook an earlier failure left unstamped is stamped.
+put_alembic_on_path()
+if "MLGRIND_DB_URL" not in os.environ:
+    repaired = repair_stamp(Path(course_root, "autograder", "gradebook.db"))
+    if repaired:
+        print(f"mlgrind: {repaired}", file=sys.stderr)
 
 c.CourseDirectory.course_id = "ml-grind"
 c.CourseDirectory.root = course_root

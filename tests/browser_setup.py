@@ -75,8 +75,12 @@ def get(url: str) -> tuple[int, str]:
         return error.code, ""
 
 
-def private_environment(base: Path) -> dict:
-    """The course's environment with HOME and every Jupyter folder in ``base``; no news toast over the page."""
+def private_environment(base: Path, news_off: bool = True) -> dict:
+    """The course's environment with HOME and every Jupyter folder in ``base``.
+
+    ``news_off``: a user setting keeps JupyterLab's news toast off the page (the learner's lab needs
+    none: it turns the toast off itself).
+    """
     environment = env(JUPYTER_PLATFORM_DIRS="1")
     for name in ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR",
                  "JUPYTERLAB_WORKSPACES_DIR"):
@@ -84,8 +88,9 @@ def private_environment(base: Path) -> dict:
     environment.pop("JUPYTER_CONFIG_PATH", None)
     settings = base / "settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True, exist_ok=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    if news_off:
+        (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+            json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     environment["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
     return environment
 

@@ -55,7 +55,7 @@ def copy_course(dest: Path) -> Path:
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
-            shutil.copytree(src, target, ignore=shutil.ignore_patterns("*.attempt-*", ".ipynb_checkpoints"))
+            shutil.copytree(src, target, ignore=shutil.ignore_patterns("*.attempt-*", ".ipynb_checkpoints", "feedback"))
         else:
             shutil.copy2(src, target)
     return dest

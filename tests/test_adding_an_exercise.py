@@ -33,7 +33,7 @@ with QuickCheck("toy_row_sums") as check:
         check.close("s_N", s_N, [3.0, 12.0])
 '''
 HIDDEN = '''
-"""Hidden: random N and M (1 included): the shape, then each row's sum against a loop."""
+# Hidden: random N and M (1 included): the shape, then each row's sum against a loop.
 ### BEGIN HIDDEN TESTS
 import numpy as np
 from mlgrind.checks import Checker

@@ -137,6 +137,15 @@ def test_run_all_on_an_untouched_notebook_reaches_the_drill(lab, chromium, tmp_p
         expect(last.get_by_role("button", name="Next question").first).to_be_visible(timeout=180_000)
         expect(idle).to_have_count(1, timeout=60_000)
         page.screenshot(path=str(tmp_path / f"{assignment}-run-all.png"))
+        # The drill's answer box shows its whole example answer ("6.9e10, 2*4096**3  or  memory").
+        box = last.locator("input[type=text]").first
+        shown, room = box.evaluate("""box => {
+            const style = getComputedStyle(box), pen = document.createElement("canvas").getContext("2d");
+            pen.font = style.font;
+            return [pen.measureText(box.placeholder).width,
+                    box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)];
+        }""")
+        assert shown <= room, (box.get_attribute("placeholder"), shown, room)
 
         # The saved notebook holds every cell's outputs, on screen or not.
         before = path.stat().st_mtime_ns

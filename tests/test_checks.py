@@ -594,6 +594,13 @@ KERNEL_CELLS = {
     "failing": "with QuickCheck('standardize') as check:\n"
                "    check.shape('out_BF', np.zeros((3, 4)), (4, 3))\n"
                "    check.close('out_BF', np.ones(2), np.zeros(2))",
+    "guard_after_failing": "print('failed checks told to the guard:', len(failed_events))",
+    "hidden_failing": "with Checker('standardize') as check:\n"
+                      "    check.shape('out_BF', np.zeros((3, 4)), (4, 3))\n"
+                      "    check.close('out_BF', np.ones(2), np.zeros(2))",
+    "learner_error_alone": "def standardize(x_BF):\n    for row in None:\n        pass\n\n"
+                           "with QuickCheck('standardize') as check:\n"
+                           "    standardize(np.zeros((2, 2)))",
     "learner_error": "def standardize(x_BF):\n    for row in None:\n        pass\n\n"
                      "with QuickCheck('standardize') as check:\n"
                      "    check.true(False, 'mean is wrong: expected 0, got 1')\n"
@@ -659,31 +666,52 @@ def test_a_demo_cell_names_the_stub_it_reached_and_goes_on(kernel_outputs):
     assert kernel_outputs["guard_count"][0] == "failed checks told to the guard: 2\n"
 
 
-def test_a_failed_check_lists_every_failure_and_no_course_frame(kernel_outputs):
-    _, [error] = kernel_outputs["failing"]
+def red(line: str) -> str:
+    return f"\x1b[31m✗ {line}\x1b[0m\n"
+
+
+def test_a_failed_quick_check_is_one_red_line_cause_first_and_the_notebook_goes_on(kernel_outputs):
+    assert kernel_outputs["failing"] == (
+        red("standardize: transposed? out_BF is (3, 4), expected (4, 3) (+1 more failed check)"), [])
+    # A visible check is feedback, not a grade: the grading guard hears nothing of it.
+    assert kernel_outputs["guard_after_failing"][0] == "failed checks told to the guard: 2\n"
+
+
+def test_a_failed_hidden_test_still_raises_every_failure_with_no_course_frame(kernel_outputs):
+    _, [error] = kernel_outputs["hidden_failing"]
     text = shown(error)
     assert "CheckFailed: standardize: out_BF is (3, 4), expected (4, 3): transposed? (+1 more failed checks below)" in text
     assert "- out_BF is (2,), expected (4, 3)" not in text  # the second check is on its own arrays
     assert "- out_BF is wrong at 2 of 2 elements; worst at [0]: got 1, expected 0" in text
-    assert "with QuickCheck('standardize') as check:" in text  # the cell is shown
+    assert "with Checker('standardize') as check:" in text  # the cell is shown
     assert not COURSE_FRAME.search(text), text
     assert "__exit__" not in text
 
 
-def test_a_learner_error_after_a_failure_shows_the_learners_frames_only(kernel_outputs):
-    _, [error] = kernel_outputs["learner_error"]
-    text = shown(error)
-    assert "TypeError: 'NoneType' object is not iterable" in text
-    assert "in standardize(x_BF)" in text and "for row in None:" in text
-    assert "- then raised TypeError: 'NoneType' object is not iterable" in text
-    assert not COURSE_FRAME.search(text), text
+def test_a_learner_error_in_a_quick_check_is_one_red_line_naming_the_line_that_raised(kernel_outputs):
+    assert kernel_outputs["learner_error"] == (
+        red("standardize: mean is wrong: expected 0, got 1 (+1 more failed check)"), [])
+    printed, errors = kernel_outputs["learner_error_alone"]
+    assert errors == []
+    assert printed == red("standardize raised TypeError: 'NoneType' object is not iterable "
+                          "(in standardize, its cell's line 2: for row in None:)")
 
 
 def test_an_error_inside_a_check_or_a_forbidden_call_shows_no_course_frame(kernel_outputs):
-    for name in ("odd_value", "forbidden"):
-        _, [error] = kernel_outputs[name]
-        assert not COURSE_FRAME.search(shown(error)), shown(error)
-    assert kernel_outputs["forbidden"][1][0]["evalue"] == "numpy.einsum is not allowed in this exercise"
+    printed, errors = kernel_outputs["odd_value"]
+    assert errors == [] and printed.startswith("\x1b[31m✗ standardize raised ValueError")
+    assert not COURSE_FRAME.search(printed), printed
+    _, [error] = kernel_outputs["forbidden"]
+    assert not COURSE_FRAME.search(shown(error)), shown(error)
+    assert error["evalue"] == "numpy.einsum is not allowed in this exercise"
+
+
+def test_a_wrong_scalar_says_it_came_out_wrong_and_the_likely_cause():
+    check = Checker("mse_loss")
+    check.close("mse_loss of perfect predictions", np.float64(0.8888889), 0.0, atol=1e-12,
+                hint="what a silent (N, 1) - (N,) broadcast gives?")
+    assert check.failures == ["mse_loss of perfect predictions came out wrong: got 0.888889, expected 0: "
+                              "what a silent (N, 1) - (N,) broadcast gives?"]
 
 
 def test_a_quick_check_that_passes_prints_its_passed_line(kernel_outputs):

@@ -87,7 +87,10 @@ def test_solved_notebook_gets_full_marks_as_json(course, selfgrade_gradebook):
     assert report["next"] == (
         "next: every autograded exercise passes - open notebooks/02_matmul_einsum.ipynb; keep it fresh with `mlgrind drill`"
     )
-    assert Path(report["feedback"]).is_file()
+    # The report sits beside the notebooks, inside the learner's JupyterLab (`make lab` serves notebooks/).
+    assert report["feedback"] == str(course / "notebooks" / "feedback" / f"{A}.html")
+    made = course / "autograder" / "selfgrade" / "feedback" / "learner" / A / f"{A}.html"  # nbgrader's
+    assert Path(report["feedback"]).read_bytes() == made.read_bytes()
     assert report["notes"] == []
     assert digest(learner) == before
 
@@ -143,9 +146,9 @@ def test_a_learner_sees_titles_statuses_short_messages_and_the_next_step(course,
     assert re.fullmatch(rf"0/{mse.points:g}\s+not attempted\b.*", rows[mse.label])
     status, message = re.fullmatch(rf"0/{pairwise.points:g}\s+(\S+)\s+(.*)", rows[PAIRWISE]).groups()
     assert status == "fail"
-    # One row: the first check, cut at a word, and how many more failed.
-    assert len(message) <= 64 and re.search(r"\w\.\.\. \(\+11 more\)$", message), message
-    assert message.startswith("pairwise_sq_dists of float")
+    # One row: the first check's likely cause, then the check cut at a word, and how many more failed.
+    assert len(message) <= 64 and re.search(r"[\w)]\.\.\. \(\+11 more\)$", message), message
+    assert message.startswith("transposed? pairwise_sq_dists of float")
     assert "(--verbose shows every failed check: `mlgrind grade 01 --verbose`)" in out
     score = SHEET.score_line(SHEET.score_without(*WRONG_AND_UNTOUCHED))
     assert score in out
@@ -320,7 +323,7 @@ def test_committed_release_and_notebooks_match_a_fresh_build(course):
         committed = {
             p.relative_to(REPO): p.read_bytes()
             for p in (REPO / folder).rglob("*")
-            if p.is_file() and ".attempt-" not in p.name and ".ipynb_checkpoints" not in p.parts
+            if p.is_file() and ".attempt-" not in p.name and not {".ipynb_checkpoints", "feedback"} & set(p.parts)
         }
         assert built.keys() == committed.keys(), f"{folder}/ files differ; run `mlgrind build`"
         stale = [str(k) for k in built if built[k] != committed[k]]

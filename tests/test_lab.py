@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from browser_setup import expect, get, idle_kernel, jupyter_lab, private_environment, serving
-from support import REPO, copy_course, free_port
+from gradesheet import gradesheet
+from support import BIN, REPO, copy_course, free_port
 
 NOTEBOOK = "01_broadcasting.ipynb"
 CLASS_ONLY = re.compile(r"Error fetching|exchange|nbgrader", re.IGNORECASE)
@@ -44,6 +46,55 @@ def test_make_lab_headless_serves_the_notebooks(tmp_path):
         assert "01_broadcasting.ipynb" in names
         status, page = get(f"{url}/lab?token={token}")
         assert status == 200 and "JupyterLab" in page
+
+
+def terminal_says(url: str, token: str, cwd: Path, command: str, timeout: float = 300) -> str:
+    """What a new terminal of the lab at ``url``, opened in ``cwd``, prints for ``command`` (through its
+    websocket), until done."""
+    import asyncio
+
+    from tornado.websocket import websocket_connect
+
+    request = urllib.request.Request(f"{url}/api/terminals?token={token}", method="POST",
+                                     data=json.dumps({"cwd": str(cwd)}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        name = json.loads(reply.read())["name"]
+    marker = "END-OF-" + "COMMAND"
+
+    async def talk() -> str:
+        socket = await websocket_connect(f"{url.replace('http', 'ws')}/terminals/websocket/{name}?token={token}")
+        await socket.write_message(json.dumps(["stdin", f"{command}; echo; echo {marker}\r"]))
+        said = ""
+        while said.count(marker) < 2:  # the echoed command line, then the echo's own output
+            message = await asyncio.wait_for(socket.read_message(), timeout)
+            assert message is not None, f"the terminal closed: {said[-2000:]}"
+            kind, *rest = json.loads(message)
+            if kind == "stdout":
+                said += rest[0]
+        socket.close()
+        return said
+
+    return asyncio.run(talk())
+
+
+def test_mlgrind_grade_works_in_the_learner_labs_terminal(tmp_path):
+    """JupyterLab's terminal starts the user's login files, and a login profile may reset PATH (Debian's
+    /etc/profile does): the course's commands are still found, and `mlgrind grade 01` grades."""
+    course = copy_course(tmp_path / "course")
+    environment = private_environment(tmp_path / "learner")
+    home = Path(environment["HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".profile").write_text("PATH=/usr/bin:/bin\nexport PATH\n")
+    port, token = free_port(), "learner"
+    with make_lab(course, environment, port, token) as (url, _):
+        said = terminal_says(url, token, course / "notebooks", "command -v mlgrind && mlgrind grade 01")
+    said = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", said)
+    assert f"{BIN / 'mlgrind'}" in said, said[-3000:]
+    assert "command not found" not in said
+    total = gradesheet("01_broadcasting").total
+    assert f"score: 0 / {total:g} autograded points" in said, said[-3000:]
+    assert f"{course / 'notebooks' / 'feedback' / '01_broadcasting.html'}" in said
 
 
 # ---------------------------------------------------------------------------------------- in a browser

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from mlgrind.shapes import palette
+from mlgrind.shapes.flows import HIDE_DEAD_WIDGET
 from mlgrind.widgets import BroadcastFlow, EinsumFlow, MatmulFlow, parse_shape, parse_shapes
 from support import env, run, solved
 
@@ -181,7 +182,10 @@ def test_display_gives_a_static_picture_then_the_live_widget():
     assert set(static) == {"text/plain", "text/html"}
     assert static["text/plain"] == "broadcast (9, 1, 3) with (4, 1) -> (9, 4, 3)"
     assert f'class="mlgrind-static" data-flow="{flow.model_id}"' in static["text/html"]
-    assert "<script" not in static["text/html"] and "<style" not in static["text/html"]
+    # No script, and no style but the rule that hides a reopened notebook's "model not found" line.
+    assert static["text/html"].count(HIDE_DEAD_WIDGET) == 1
+    bare = static["text/html"].replace(HIDE_DEAD_WIDGET, "")
+    assert "<script" not in bare and "<style" not in bare
     assert "result (9, 4, 3)" in visible(static["text/html"])
     assert live["application/vnd.jupyter.widget-view+json"]["model_id"] == flow.model_id
     assert live["text/plain"] == "BroadcastFlow('(9, 1, 3)', '(4, 1)')"

@@ -8,7 +8,7 @@ checks every import of every module against them, imports inside functions inclu
     layer 1 (foundation): course attempts checks judge shapes
     layer 2 (drawing): shapes.html shapes.flows | pictures
     layer 3 (the work): grading | recall
-    layer 4 (front ends): cli __main__ editor widgets drillwidget shapes.costs shapes.sharding
+    layer 4 (front ends): cli __main__ editor widgets grade_cell drillwidget shapes.costs shapes.sharding
 
 A name stands for that module and every module under it that no longer name in the table claims:
 ``shapes`` in layer 1 is the package and its rules (``rules``, ``text``, ``palette``), while its
@@ -25,7 +25,7 @@ drawing sits in layer 2.
    sandboxed kernels); ``recall`` keeps what was learnt (drills, review, interview, one-pagers, Anki).
    Neither imports the other: what both need lives in the foundation.
 4. Front ends: ``cli`` (the ``mlgrind`` command), ``editor`` (editor mode), and the paths notebooks
-   import (``widgets``, ``drillwidget``, ``shapes.costs``, ``shapes.sharding``).
+   import (``widgets``, ``grade_cell``, ``drillwidget``, ``shapes.costs``, ``shapes.sharding``).
 """
 
 import sys

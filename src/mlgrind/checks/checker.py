@@ -1,7 +1,7 @@
 """``Checker``: a test cell's checks, every failure collected and raised at once with its likely cause.
 
 ``QuickCheck`` is the same for a notebook's visible checks, which note an exercise not attempted
-yet instead of failing it.
+yet instead of failing it, and in a notebook show a failure as one red line instead of raising it.
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 import numbers
 import re
 import sys
+import traceback
 
 import numpy as np
 
+from ..course.exercises import cause_first
 from .bytecode import code_names, has_loops
 from .not_attempted import as_not_attempted, attempted, in_notebook
 from .shape_hints import format_shape, shape_hint
@@ -140,8 +142,11 @@ class Checker:
             return self.fail(f"{name} is the {type(actual).__name__} {actual!r}, expected the {kind} {expected!r}")
         return self.fail(f"{name} is {actual!r}, expected {expected!r}")
 
-    def close(self, name: str, actual, expected, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
-        """``actual`` has ``expected``'s shape and values within ``atol + rtol * |expected|``."""
+    def close(self, name: str, actual, expected, rtol: float = 1e-6, atol: float = 1e-8, hint: str = "") -> bool:
+        """``actual`` has ``expected``'s shape and values within ``atol + rtol * |expected|``.
+
+        ``hint`` is the likely cause of a wrong value ("a silent broadcast?"), said after it.
+        """
         expected = np.asarray(expected)
         if not self.shape(name, actual, expected.shape):
             return False
@@ -165,12 +170,15 @@ class Checker:
         bad = err > atol + rtol * np.abs(np.where(np.isfinite(want), want, 0.0))
         if not bad.any():
             return True
+        cause = f": {hint}" if hint else ""
+        if got.ndim == 0:
+            return self.fail(f"{name} came out wrong: got {float(got):.6g}, expected {float(want):.6g}{cause}")
         rel = err / np.maximum(np.abs(want), atol)
         index = np.unravel_index(int(np.argmax(np.where(bad, rel, -1.0))), got.shape)
         index = tuple(int(i) for i in index)
         return self.fail(
             f"{name} is wrong at {int(bad.sum())} of {got.size} elements; worst at {list(index)}: "
-            f"got {got[index]:.6g}, expected {want[index]:.6g} (relative error {rel[index]:.1e})"
+            f"got {got[index]:.6g}, expected {want[index]:.6g} (relative error {rel[index]:.1e}){cause}"
         )
 
     def raises(self, exc_type, fn, *args, words: tuple = (), **kwargs):
@@ -288,12 +296,18 @@ class Checker:
         return self.fail(f"{fn.__name__} uses the @ operator, which this exercise rules out")
 
 
+RED, PLAIN = "\x1b[31m", "\x1b[0m"  # a notebook's stream output draws these as red text
+
+
 class QuickCheck(Checker):
     """A notebook's visible checks: an exercise not attempted yet is noted in one line, not raised.
 
-    ``passed`` is printed when every check passes (the cell goes on either way, so it cannot follow
-    the block). Outside a notebook (a module's pytest run, a script) nothing may pass silently, so
-    there an exercise not attempted yet fails as in a hidden test.
+    In a notebook a failure is one red line too, its likely cause first (``cause_first``), and the
+    cell ends without an error, so Run All goes on to the cells below; the hidden tests still fail
+    for real when grading. ``passed`` is printed when every check passes (the cell goes on either
+    way, so it cannot follow the block). Outside a notebook (a module's pytest run, a script)
+    nothing may pass silently, so there a failure raises and an exercise not attempted yet fails as
+    in a hidden test.
     """
 
     def __init__(self, what: str, passed: str = "The quick checks pass."):
@@ -306,3 +320,47 @@ class QuickCheck(Checker):
     def _passed(self) -> None:
         if self.passed:
             print(self.passed)
+
+    def fail(self, message: str) -> bool:
+        # Not told to the grading guard: a visible check is feedback, never a grade, and in a
+        # notebook its failure is shown without raising.
+        self.failures.append(message)
+        return False
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if not in_notebook() or (exc is not None and not isinstance(exc, Exception)):
+            return super().__exit__(exc_type, exc, tb)  # an interrupt stops the cell as ever
+        try:
+            if super().__exit__(exc_type, exc, tb):
+                return True
+        except CheckFailed:
+            print(self.red_line())
+            return True
+        if exc is None or isinstance(exc, CheckFailed):
+            return False
+        print(self.red_line(exc))
+        return True
+
+    def red_line(self, exc: BaseException | None = None) -> str:
+        """The one line a notebook shows for a failed block: the first failure, cause first, and how
+        many more; or the learner's error with the line of their code that raised it."""
+        if exc is not None:
+            where = _learner_line(exc)
+            text = f"{self.what} raised {type(exc).__name__}: {exc}{where}"
+        else:
+            first, rest = self.failures[0], self.failures[1:]
+            more = f" (+{len(rest)} more failed check{'s' if len(rest) > 1 else ''})" if rest else ""
+            text = f"{self.what}: {cause_first(first)}{more}"
+        return f"{RED}✗ {' '.join(text.split())}{PLAIN}"
+
+
+def _learner_line(exc: BaseException) -> str:
+    """`` (in standardize, line 2 of its cell: for row in None:)``: where the learner's code raised."""
+    drop_course_frames(exc)
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    where = "this cell" if last.name.startswith("<") else f"in {last.name}, its cell's"
+    code = f": {last.line.strip()}" if last.line else ""
+    return f" ({where} line {last.lineno}{code})"

@@ -101,3 +101,8 @@ class Course:
 
     def learner_notebook(self, assignment: str) -> Path:
         return self.notebooks / notebook_name(assignment)
+
+    def learner_feedback(self, assignment: str) -> Path:
+        """The feedback report of a learner's last self-grade, beside the notebooks: inside the root of
+        the learner's JupyterLab (``make lab`` serves ``notebooks/``), so it opens there in one click."""
+        return self.notebooks / "feedback" / f"{assignment}.html"

@@ -27,6 +27,12 @@ _MORE = re.compile(r"\s*\(\+(\d+) more failed checks?(?: below)?\)\s*$")
 _NOT_ATTEMPTED = re.compile(r"not attempted", re.I)
 _NAMED = re.compile(r"^([\w.]+): ")
 _NOT_YET = re.compile(r"^(?:[\w./ ]+: )?not attempted yet \((.+)\)$")
+# A failed check ends with its likely cause, a question: "..., expected (4, 3): transposed?" or
+# "... (a division by zero, or exp of a large number?)"; after "expected ...: " when it has one.
+_ERROR_NAME = re.compile(r"^[A-Z][A-Za-z]*: ")
+_CAUSE_IN_PARENS = re.compile(r"^(?P<what>.*\S)\s+\((?P<cause>[^()]*\?)\)$")
+_CAUSE_AFTER_EXPECTED = re.compile(r"^(?P<what>.*?\bexpected [^:]*?): (?P<cause>.+\?)$")
+_CAUSE_AFTER_COLON = re.compile(r"^(?P<what>.*): (?P<cause>[^:]+\?)$")
 
 
 @dataclass(frozen=True)
@@ -137,13 +143,35 @@ def further_checks(message: str) -> tuple[str, int]:
     return first, sum(1 for line in lines[1:] if line.lstrip().startswith("- "))
 
 
+def cause_first(message: str) -> str:
+    """A failed check's one line with its likely cause moved to the front, where a cut cannot lose it.
+
+    >>> cause_first("d_NM is (2, 3), expected (3, 2): transposed?")
+    'transposed? d_NM is (2, 3), expected (3, 2)'
+    >>> cause_first("out has 1 non-finite values, first at [0]: nan (a division by zero, or exp of a large number?)")
+    'a division by zero, or exp of a large number? out has 1 non-finite values, first at [0]: nan'
+    >>> cause_first("out is wrong at 2 of 2 elements")
+    'out is wrong at 2 of 2 elements'
+    """
+    for pattern in (_CAUSE_IN_PARENS, _CAUSE_AFTER_EXPECTED, _CAUSE_AFTER_COLON):
+        found = pattern.match(message.strip())
+        if found:
+            return f"{found['cause']} {found['what']}"
+    return message
+
+
 def summarize(message: str, width: int = SUMMARY_WIDTH, title: str = "") -> str:
     """The message in at most ``width`` characters, cut at a word, with the count of further checks;
-    a leading ``name: `` the exercise's ``title`` already says is left out, and of a message saying
-    "not attempted yet" only its reason is kept (the status says the rest).
+    the likely cause comes first (``cause_first``), a leading ``name: `` the exercise's ``title``
+    already says is left out, and of a message saying "not attempted yet" only its reason is kept
+    (the status says the rest).
 
-    >>> summarize("f: shape (3, 4), expected (4, 3): transposed? (+2 more failed checks below)", 46, "`f(x)`")
-    'shape (3, 4), expected (4, 3)... (+2 more)'
+    >>> summarize("f: shape (3, 4), expected (4, 3): transposed? (+2 more failed checks below)", 52, "`f(x)`")
+    'transposed? shape (3, 4), expected (4, 3) (+2 more)'
+    >>> summarize("f: f of float64 (1, 3) and (4, 3) is (4, 1), expected (1, 4): transposed?", 40, "`f(x)`")
+    'transposed? f of float64 (1, 3) and...'
+    >>> summarize("CellTimeoutError: the cell ran past the 3 s limit (an infinite loop?)", 70)
+    'CellTimeoutError: the cell ran past the 3 s limit (an infinite loop?)'
     >>> summarize("mse_loss: not attempted yet (its cell still raises NotImplementedError)")
     'its cell still raises NotImplementedError'
     """
@@ -154,6 +182,8 @@ def summarize(message: str, width: int = SUMMARY_WIDTH, title: str = "") -> str:
     named = _NAMED.match(first)
     if named and re.search(rf"\b{re.escape(named.group(1))}\b", title):
         first = first[named.end():]
+    if not not_yet and not _ERROR_NAME.match(first):  # an error's words stay in order: "CellTimeoutError: ..."
+        first = cause_first(first)
     suffix = f" (+{more} more)" if more else ""
     room = width - len(suffix)
     if len(first) > room:
@@ -168,7 +198,8 @@ _TODO = {"not attempted": "write it", "fail": "fix it", "error": "fix the error"
 
 
 def next_step(rows, assignment: str, later: str | None, command: str = "grade") -> str:
-    """The one thing to do next: the first autograded exercise short of full marks, else the next notebook.
+    """The one thing to do next: the first exercise that fails or errs, else the first not attempted
+    (finish what was started first), else the next notebook.
 
     ``rows`` have ``exercise`` (a label), ``status``, ``score`` and ``max_score``; ``later`` is the
     assignment after this one, if any; ``command`` the ``mlgrind`` command that grades it again.
@@ -180,12 +211,16 @@ def next_step(rows, assignment: str, later: str | None, command: str = "grade") 
     'next: Exercise 2 · `g` - write it, run its check cell, then `mlgrind grade 01` again'
     >>> next_step(rows, "01_broadcasting", "02_matmul_einsum", command="check")
     'next: Exercise 2 · `g` - write it, then `mlgrind check 01` again'
+    >>> rows.append(Row(exercise="Exercise 3 · `h`", status="fail", score=1, max_score=3))
+    >>> next_step(rows, "01_broadcasting", "02_matmul_einsum")
+    'next: Exercise 3 · `h` - fix it, run its check cell, then `mlgrind grade 01` again'
     >>> next_step(rows[:1], "01_broadcasting", "02_matmul_einsum")
     'next: every autograded exercise passes - open notebooks/02_matmul_einsum.ipynb; keep it fresh with `mlgrind drill`'
     """
     number = assignment.split("_")[0]
-    for row in rows:
-        if row.status != "manual" and (row.status != "pass" or row.score < row.max_score):
+    short = [row for row in rows if row.status != "manual" and (row.status != "pass" or row.score < row.max_score)]
+    short.sort(key=lambda row: row.status == "not attempted")  # stable: notebook order within each kind
+    for row in short[:1]:
             again = "run its check cell, then " if command == "grade" else "then "
             return f"next: {row.exercise} - {_TODO.get(row.status, 'fix it')}, {again}`mlgrind {command} {number}` again"
     if later:

@@ -27,6 +27,7 @@ from ..course.rubrics import is_answered
 from ..course.settings import Settings, notebook_id, sqlite_url
 from .build import generate_into
 from .gradebook import check_gradebook, gradebook_is_current, open_gradebook
+from .gradebook_stamp import repair_stamp
 from .nbgrader_steps import StepFailed, reason, run_step
 from .report import EDITOR, STUDENT, CellResult, NotGraded, Report
 from .submission import NotebookUnreadable, assignment_of, odd_outputs, read_notebook, tampering
@@ -134,6 +135,7 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
 
     settings = private_settings(course)
     settings.gradebook_file.parent.mkdir(parents=True, exist_ok=True)
+    repair_stamp(settings.gradebook_file)
     check_gradebook(settings)
     _ensure_gradebook(course, assignment, settings)
 
@@ -159,6 +161,13 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
         notes = tampering(learner_nb, nbformat.read(str(release), as_version=4))
     notes += odd_outputs(autograded_nb, settings.limits, skip={c.grade_id for c in cells})
 
+    feedback = settings.feedback_html(assignment, student)
+    if student == STUDENT:
+        shown = course.learner_feedback(assignment)
+        shown.parent.mkdir(exist_ok=True)
+        shutil.copyfile(feedback, shown)
+        feedback = shown
+
     command = "check" if student == EDITOR else "grade"
     return Report(
         assignment=assignment,
@@ -166,7 +175,7 @@ def grade(course: Course, assignment: str, notebook=None, student: str = STUDENT
         score=sum(c.score for c in auto),
         max_score=sum(c.max_score for c in auto),
         cells=cells,
-        feedback=str(settings.feedback_html(assignment, student)),
+        feedback=str(feedback),
         notes=notes,
         next=next_step(cells, assignment, later_assignment(course.assignments(), assignment), command),
     )

@@ -10,6 +10,7 @@ import ipywidgets as widgets
 
 from ..course import Course, CourseError
 from .drills import Question, find, question
+from ..shapes.flows import live_hides_static, static_picture
 from .session import DrillSession
 
 __all__ = ["DrillWidget"]
@@ -20,6 +21,11 @@ def _course_here() -> Course | None:
         return Course.here()
     except CourseError:
         return None  # outside a course copy (a shared HTML export, say) there is nowhere to keep the score
+
+
+def answer_width(placeholder: str) -> str:
+    """A width for the answer box that shows the whole example answer (a character is under 0.6 em)."""
+    return f"{max(16, round(0.6 * len(placeholder)) + 4)}em"
 
 
 class DrillWidget(widgets.VBox):
@@ -33,7 +39,7 @@ class DrillWidget(widgets.VBox):
                                     course=_course_here())
         self.prompt = widgets.HTML()
         self.answer = widgets.Text(placeholder=placeholder, continuous_update=False,
-                                   layout=widgets.Layout(width="16em"))
+                                   layout=widgets.Layout(width=answer_width(placeholder)))
         self.check = widgets.Button(description="Check", button_style="primary")
         self.next = widgets.Button(description="Next question")
         self.feedback = widgets.HTML()
@@ -42,7 +48,16 @@ class DrillWidget(widgets.VBox):
         self.answer.observe(lambda change: self._check(), names="value")
         self.next.on_click(lambda _: self._ask())
         super().__init__([self.prompt, widgets.HBox([self.answer, self.check, self.next]), self.feedback, self.score])
+        self.children = (widgets.HTML(live_hides_static(self.model_id)), *self.children)
         self._ask()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        text = f"A recall drill on {self.topic}: run this cell in JupyterLab to practise."
+        display({"text/plain": text, "text/html": static_picture(self.model_id, "drill", f"<p>{escape(text)}</p>")},
+                raw=True)
+        display(self._repr_mimebundle_(), raw=True)
 
     @property
     def current(self) -> Question:

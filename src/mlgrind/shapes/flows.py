@@ -40,6 +40,25 @@ __all__ = ["BroadcastFlow", "MatmulFlow", "EinsumFlow", "parse_shape", "parse_sh
 MAX_DIMS = 12
 EXAMPLE = "9, 1, 3"
 
+# A notebook reopened with a new kernel has no widget models: JupyterLab then writes "Error displaying
+# widget: model not found" as the whole text of the output where the widget was (an output element
+# with no child element; a live widget's output has its views inside). The picture shown instead
+# hides that line in the output right after it.
+HIDE_DEAD_WIDGET = ("<style>.jp-OutputArea-child:has(.mlgrind-static) + .jp-OutputArea-child "
+                    "> .jp-OutputArea-output.jupyter-widgets:not(:has(*)) { display: none; }</style>")
+
+
+def static_picture(model_id: str, kind: str, inner_html: str) -> str:
+    """What a widget (a drill, the grade cell) shows where no kernel runs, hidden by ``live_hides_static``."""
+    return (f'<div class="mlgrind-static mlgrind-{kind}-static" data-flow="{escape(model_id, quote=True)}">'
+            f"{HIDE_DEAD_WIDGET}{inner_html}</div>")
+
+
+def live_hides_static(model_id: str) -> str:
+    """A style block for the live widget's HTML: while it runs, its own static picture is hidden."""
+    hide = f'.mlgrind-static[data-flow="{escape(model_id, quote=True)}"]'
+    return f"<style>.jp-OutputArea-child:has({hide}), .output_area:has({hide}) {{ display: none; }}</style>"
+
 
 def parse_shape(text: str) -> tuple[int, ...]:
     """A shape typed into a field (see shapes.text), at most MAX_DIMS dims.
@@ -143,7 +162,7 @@ class _Flow(widgets.VBox):
     def static_html(self) -> str:
         """The snapshot shown where the widget cannot run (nbconvert, nbgrader feedback, GitHub)."""
         flow = escape(self.model_id or "", quote=True)
-        return (f'<div class="mlgrind-static" data-flow="{flow}">{self._static}'
+        return (f'<div class="mlgrind-static" data-flow="{flow}">{HIDE_DEAD_WIDGET}{self._static}'
                 '<div style="font-size:11px;color:#666666;font-style:italic">A picture of the widget; '
                 "run the cell in JupyterLab to edit the shapes.</div></div>")
 
