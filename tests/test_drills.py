@@ -413,6 +413,7 @@ WRONG_ANSWERS_EXPLAINED = {  # topic: (which question, what its working must say
     "reshape": (lambda q: q.expr.count("(") >= 2 and ", -1)" in q.expr and q.answer != "error", _reshape_facts),
     "attention": (lambda q: "pad[:, None, :]" in q.expr and q.answer != "error", _silent_pad_facts),
     "cost": (lambda q: q.expr == "kv-cache", lambda q: [f"= {show(recomputed(q.expr, q.values))}"]),
+    "modern": (lambda q: q.expr.startswith("np.einsum('bgrlm,bgmk->bgrlk'") and q.answer != "error", _einsum_facts),
 }
 
 

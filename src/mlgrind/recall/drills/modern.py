@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from .registry import Question, family
-from .shape_answers import ask, shape_topic, sizes
+from .shape_answers import ask, shape_topic, sizes, worked
 
 _KINDS = {  # kind -> family
     "rms": "modern-norm-mlp", "dg": "modern-norm-mlp", "swiglu": "modern-norm-mlp", "dw-down": "modern-norm-mlp",
@@ -91,7 +91,7 @@ def _in(name: str):
 
 
 @shape_topic("modern", "RMSNorm, RoPE, SwiGLU, grouped queries and attention tiles", notebook="08_modern_transformer",
-             families=[
+             explain=worked, families=[
                  family("modern-norm-mlp", "RMSNorm and SwiGLU shapes and gradients", level=1, holds=_in("modern-norm-mlp")),
                  family("modern-rope", "RoPE's pairs and angles", level=1, holds=_in("modern-rope")),
                  family("modern-gqa", "query heads in groups sharing key/value heads", level=1, holds=_in("modern-gqa")),

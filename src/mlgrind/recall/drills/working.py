@@ -100,9 +100,16 @@ class _Walk:
             owner, name = node.func.value, node.func.attr
             if ast.unparse(owner) == "np":
                 return self.numpy_call(name, node)
-            args = [_literal(a) for a in node.args]
-            return _method(name, self.shape(owner), args, {k.arg: _literal(k.value) for k in node.keywords})
+            args = [self.value(a) for a in node.args]
+            return _method(name, self.shape(owner), args, {k.arg: self.value(k.value) for k in node.keywords})
         return ""
+
+    def value(self, node: ast.AST):
+        """A method's argument: a literal, or an array's ``.shape`` (``x.reshape(x.shape)``)."""
+        if (isinstance(node, ast.Attribute) and node.attr == "shape" and isinstance(node.value, ast.Name)
+                and node.value.id in self.arrays):
+            return self.arrays[node.value.id].shape
+        return _literal(node)
 
     def numpy_call(self, name: str, node: ast.Call) -> str:
         if name == "arange":
@@ -198,6 +205,8 @@ def _index(shape: tuple, index: ast.AST) -> str:
 
 def _method(name: str, shape: tuple, args: list, keywords: dict) -> str:
     size = math.prod(shape)
+    if name in ("reshape", "transpose") and len(args) == 1 and isinstance(args[0], tuple):
+        args = list(args[0])  # x.reshape((2, 3)) and x.reshape(2, 3) are one call
     if name == "reshape":
         if -1 in args:
             known = [a for a in args if a != -1]
