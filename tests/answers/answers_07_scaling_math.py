@@ -184,7 +184,39 @@ WRONG = {
         ROOFLINE, "return max(compute_s, memory_s),", "return min(compute_s, memory_s),")),
     "roofline_bound_swapped": ("roofline", "test_roofline", _edit(
         ROOFLINE, '"compute" if compute_s >= memory_s else "memory"', '"memory" if compute_s >= memory_s else "compute"')),
+    # ties at the ridge: at least the ridge is compute-bound
+    "roofline_tie_is_memory_bound": ("roofline", "test_roofline", _edit(
+        ROOFLINE, '"compute" if compute_s >= memory_s', '"compute" if compute_s > memory_s')),
+    "roofline_tie_by_intensity_strictly_above_the_ridge": ("roofline", "test_roofline", '''
+def arithmetic_intensity(M, K, N, itemsize):
+    return 2 * M * K * N / (itemsize * (M * K + K * N + M * N))
+
+def roofline(flops, bytes_moved, peak_flops, bandwidth):
+    bound = "compute" if flops / bytes_moved > peak_flops / bandwidth else "memory"
+    return max(flops / peak_flops, bytes_moved / bandwidth), bound
+'''),
     # ---------------------------------------------------------------- the decode batch
+    "decode_batch_loop_past_the_tie": ("decode_batch", "test_decode_batch", '''
+def compute_bound_batch(K, N, itemsize, peak_flops, bandwidth):
+    ridge = peak_flops / bandwidth
+    if 2 * K * N <= ridge * itemsize * (K + N):
+        return None
+    M = 1
+    while arithmetic_intensity(M, K, N, itemsize) <= ridge:
+        M += 1
+    return M
+'''),
+    "decode_batch_floor_plus_one": ("decode_batch", "test_decode_batch", _edit(
+        DECODE, "M = max(1, int(np.ceil(ridge * itemsize * K * N / (2 * K * N - ridge * itemsize * (K + N)))))\n"
+        "    for _ in range(2):\n"
+        "        if M > 1 and arithmetic_intensity(M - 1, K, N, itemsize) >= ridge:\n"
+        "            M -= 1\n"
+        "        elif arithmetic_intensity(M, K, N, itemsize) < ridge:\n"
+        "            M += 1\n",
+        "M = int(ridge * itemsize * K * N / (2 * K * N - ridge * itemsize * (K + N))) + 1\n")),
+    "decode_batch_correction_with_strict_comparisons": ("decode_batch", "test_decode_batch", _edit(_edit(
+        DECODE, "arithmetic_intensity(M - 1, K, N, itemsize) >= ridge", "arithmetic_intensity(M - 1, K, N, itemsize) > ridge"),
+        "elif arithmetic_intensity(M, K, N, itemsize) < ridge", "elif arithmetic_intensity(M, K, N, itemsize) <= ridge")),
     "decode_batch_the_last_memory_bound_one": ("decode_batch", "test_decode_batch", _edit(
         DECODE, "    return M\n", "    return M - 1 if M > 1 else M\n")),
     "decode_batch_never_none": ("decode_batch", "test_decode_batch", _edit(
@@ -339,6 +371,26 @@ def compute_bound_batch(K, N, itemsize, peak_flops, bandwidth):
     while arithmetic_intensity(M, K, N, itemsize) < ridge:
         M += 1
     return M
+'''),
+    "roofline_cross_multiplied": ("roofline", '''
+def arithmetic_intensity(M, K, N, itemsize):
+    return (M * K * N) / (itemsize * (M * K + K * N + M * N)) * 2
+
+def roofline(flops, bytes_moved, peak_flops, bandwidth):
+    compute_bound = flops * bandwidth >= bytes_moved * peak_flops
+    seconds = flops / peak_flops if compute_bound else bytes_moved / bandwidth
+    return seconds, "compute" if compute_bound else "memory"
+'''),
+    "decode_batch_exact_fractions": ("decode_batch", '''
+from fractions import Fraction
+from math import ceil
+
+def compute_bound_batch(K, N, itemsize, peak_flops, bandwidth):
+    ridge = Fraction(peak_flops) / Fraction(bandwidth)
+    gain = 2 * K * N - ridge * itemsize * (K + N)      # intensity >= ridge  <=>  M * gain >= ridge * itemsize * K * N
+    if gain <= 0:
+        return None
+    return max(1, ceil(ridge * itemsize * K * N / gain))
 '''),
     "decode_batch_bisection": ("decode_batch", '''
 def compute_bound_batch(K, N, itemsize, peak_flops, bandwidth):
