@@ -268,6 +268,12 @@ def compute_bound_batch(K, N, itemsize, peak_flops, bandwidth):
         RING, "return steps[op] * array_bytes // N", "return steps[op] * array_bytes")),
     "ring_bytes_a_float": ("ring_bytes", "test_ring_bytes", _edit(
         RING, "return steps[op] * array_bytes // N", "return steps[op] / N * array_bytes")),
+    "ring_bytes_rounds_up": ("ring_bytes", "test_ring_bytes", _edit(
+        RING, "return steps[op] * array_bytes // N", "return -(-steps[op] * array_bytes // N)")),
+    "ring_bytes_rounds_to_nearest": ("ring_bytes", "test_ring_bytes", _edit(
+        RING, "return steps[op] * array_bytes // N", "return round(steps[op] * array_bytes / N)")),
+    "ring_bytes_one_chunk_rounded_down_then_multiplied": ("ring_bytes", "test_ring_bytes", _edit(
+        RING, "return steps[op] * array_bytes // N", "return steps[op] * (array_bytes // N)")),
     # ---------------------------------------------------------------- all-reduce from its two halves
     "ring_all_reduce_calls_all_reduce": ("ring_all_reduce", "test_ring_all_reduce", '''
 def ring_all_reduce(parts):
