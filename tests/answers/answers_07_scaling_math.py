@@ -554,6 +554,53 @@ def peak_activations(events, n_stages):
         peaks.append(best)
     return peaks
 '''),
+    "gpipe_simulated_last_microbatch_back_first": ("pipeline", '''
+def pipeline_bubble(n_stages, n_microbatches):
+    idle_steps = n_stages - 1
+    return idle_steps / (n_microbatches + idle_steps)
+
+def gpipe_schedule(n_stages, n_microbatches):
+    p, m = n_stages, n_microbatches
+    done, events, t = {}, [], 0
+    while len(events) < 2 * p * m:
+        now = []
+        for s in range(p):
+            fwd = [j for j in range(m) if ("F", s, j) not in done and (s == 0 or done.get(("F", s - 1, j), t) < t)]
+            all_forwards_done = len([k for k in done if k[0] == "F"]) == p * m
+            bwd = [j for j in range(m) if ("B", s, j) not in done and all_forwards_done and
+                   (done.get(("B", s + 1, j), t) < t if s < p - 1 else done[("F", s, j)] < t)]
+            if fwd:
+                now.append((t, s, "F", min(fwd)))
+            elif bwd:
+                now.append((t, s, "B", max(bwd)))
+        for step, s, kind, j in now:
+            done[(kind, s, j)] = step
+        events += now
+        t += 1
+    return events
+
+def idle_fraction(events, n_stages):
+    busy = {(step, stage) for step, stage, _, _ in events}
+    steps = 1 + max(step for step, _, _, _ in events)
+    return (n_stages * steps - len(busy)) / (n_stages * steps)
+
+def peak_activations(events, n_stages):
+    peaks = []
+    for s in range(n_stages):
+        changes = sorted([(t, 0) for t, st, k, _ in events if st == s and k == "F"] +
+                         [(t, 1) for t, st, k, _ in events if st == s and k == "B"])
+        held = best = 0
+        for _, is_backward in changes:   # a forward adds one; a backward frees one after its step
+            if is_backward:
+                held -= 1
+            else:
+                held += 1
+                best = max(best, held)
+        peaks.append(best)
+    return peaks
+'''),
+    "gpipe_backwards_in_reverse_microbatch_order": ("pipeline", _edit(
+        PIPELINE, "(p - 1 - s) + j, s, \"B\", j)", "(p - 1 - s) + (m - 1 - j), s, \"B\", j)")),
     "plan_inline_formulas_and_a_loop": ("plan", '''
 PLANS = ("data", "zero2", "fsdp")
 
