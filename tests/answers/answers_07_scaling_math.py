@@ -7,7 +7,8 @@ exercise builds on (arithmetic_intensity, adam_bytes_per_param, kv_cache_bytes, 
 zero_bytes_per_device, the collectives), so every mistake is graded in its own exercise.
 
 Most wrong answers are one edit of a correct answer (``_edit``), so each entry shows the one
-mistake a learner makes, by class: units (bits, GiB, hours, floats for byte counts), factors (the 2
+mistake a learner makes, by class: units (bits, a decimal GB of capacity, hours, floats and rounding for byte counts), ties and
+boundaries (a tie at the ridge, a state of exactly the device's size), factors (the 2
 of a multiply-add, 6·P·T, the ring's (N − 1)/N), what a ZeRO stage shards, keys without values and
 heads for KV heads, and for FSDP the mean, the shard, the axis and the device's own data.
 """
@@ -118,7 +119,7 @@ def kv_cache_bytes(batch, seq_len, n_layers, n_kv_heads, head_dim, itemsize):
     return 2 * batch * seq_len * n_layers * n_kv_heads * head_dim * itemsize
 
 def max_sequences(memory_gb, model, seq_len, itemsize):
-    free = round(memory_gb * 10**9) - model["n_params"] * itemsize
+    free = round(memory_gb * 2**30) - model["n_params"] * itemsize
     per_sequence = kv_cache_bytes(1, seq_len, model["n_layers"], model["n_kv_heads"], model["head_dim"], itemsize)
     return max(0, free // per_sequence)
 '''
@@ -161,7 +162,7 @@ def plan_costs(n_params, n_devices, precision):
 
 def choose_plan(n_params, n_devices, device_gb, precision):
     costs = plan_costs(n_params, n_devices, precision)
-    return next((plan for plan in PLANS if costs[plan][0] <= device_gb * 10**9), None)
+    return next((plan for plan in PLANS if costs[plan][0] <= device_gb * 2**30), None)
 '''
 
 CORRECT = {"roofline": ROOFLINE, "decode_batch": DECODE, "train_cost": TRAIN, "adam_bytes": ADAM, "zero": ZERO,
@@ -330,7 +331,13 @@ def ring_all_reduce(parts):
         KV, "return 2 * batch * seq_len", "return batch * seq_len")),
     "kv_cache_bits_for_bytes": ("kv_cache", "test_kv", _edit(
         KV, "return 2 * batch * seq_len", "return 16 * batch * seq_len")),
-    "max_sequences_gib_for_gb": ("kv_cache", "test_kv", _edit(KV, "round(memory_gb * 10**9)", "round(memory_gb * 2**30)")),
+    "max_sequences_decimal_gb": ("kv_cache", "test_kv", _edit(KV, "round(memory_gb * 2**30)", "round(memory_gb * 10**9)")),
+    "max_sequences_gb_of_1024_cubed_thousand": ("kv_cache", "test_kv", _edit(
+        KV, "round(memory_gb * 2**30)", "round(memory_gb * 1024 * 1000 * 1000)")),
+    "max_sequences_one_sequence_short_at_an_exact_fit": ("kv_cache", "test_kv", _edit(
+        KV, "return max(0, free // per_sequence)", "return max(0, (free - 1) // per_sequence)")),
+    "max_sequences_floor_of_a_float_division": ("kv_cache", "test_kv", _edit(
+        KV, "return max(0, free // per_sequence)", "return max(0, int(free / per_sequence - 1e-9))")),
     "max_sequences_query_heads": ("kv_cache", "test_kv", _edit(KV, 'model["n_kv_heads"]', 'model["n_heads"]')),
     "max_sequences_negative_when_weights_overflow": ("kv_cache", "test_kv", _edit(
         KV, "return max(0, free // per_sequence)", "return free // per_sequence")),
@@ -351,10 +358,16 @@ def ring_all_reduce(parts):
     "plan_zero2_without_the_all_gather": ("plan", "test_plan", _edit(PLAN, "scatter + gather),", "scatter),")),
     "plan_fp32_on_the_wire": ("plan", "test_plan", _edit(PLAN, '(2 if precision == "mixed" else 4)', "4")),
     "choose_plan_least_memory": ("plan", "test_plan", _edit(
-        PLAN, "return next((plan for plan in PLANS if costs[plan][0] <= device_gb * 10**9), None)",
-        "fits = [plan for plan in PLANS if costs[plan][0] <= device_gb * 10**9]\n"
+        PLAN, "return next((plan for plan in PLANS if costs[plan][0] <= device_gb * 2**30), None)",
+        "fits = [plan for plan in PLANS if costs[plan][0] <= device_gb * 2**30]\n"
         "    return min(fits, key=lambda plan: costs[plan][0]) if fits else None")),
-    "choose_plan_gib_for_gb": ("plan", "test_plan", _edit(PLAN, "device_gb * 10**9", "device_gb * 2**30")),
+    "choose_plan_decimal_gb": ("plan", "test_plan", _edit(PLAN, "device_gb * 2**30", "device_gb * 10**9")),
+    "choose_plan_an_exact_fit_does_not_fit": ("plan", "test_plan", _edit(
+        PLAN, "costs[plan][0] <= device_gb * 2**30", "costs[plan][0] < device_gb * 2**30")),
+    "choose_plan_keeps_a_byte_of_headroom": ("plan", "test_plan", _edit(
+        PLAN, "costs[plan][0] <= device_gb * 2**30", "costs[plan][0] + 1 <= device_gb * 2**30")),
+    "choose_plan_rounds_the_state_up_to_whole_gib": ("plan", "test_plan", _edit(
+        PLAN, "costs[plan][0] <= device_gb * 2**30", "-(-costs[plan][0] // 2**30) <= device_gb")),
 }
 
 ALTERNATIVE = {
@@ -504,10 +517,10 @@ def kv_cache_bytes(batch, seq_len, n_layers, n_kv_heads, head_dim, itemsize):
 
 def max_sequences(memory_gb, model, seq_len, itemsize):
     weights = model["n_params"] * itemsize
-    if weights > memory_gb * 1e9:
+    if weights > memory_gb * 1024**3:
         return 0
     one = kv_cache_bytes(1, seq_len, model["n_layers"], model["n_kv_heads"], model["head_dim"], itemsize)
-    return int((round(memory_gb * 1e9) - weights) // one)
+    return int((round(memory_gb * 1024**3) - weights) // one)
 '''),
     "pipeline_simulated_step_by_step": ("pipeline", '''
 def pipeline_bubble(n_stages, n_microbatches):
@@ -616,7 +629,7 @@ def plan_costs(n_params, n_devices, precision):
 def choose_plan(n_params, n_devices, device_gb, precision):
     costs = plan_costs(n_params, n_devices, precision)
     for plan in PLANS:
-        if costs[plan][0] / 1e9 <= device_gb:
+        if costs[plan][0] / 1024**3 <= device_gb:
             return plan
     return None
 '''),
