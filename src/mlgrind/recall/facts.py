@@ -451,7 +451,7 @@ D = H * K
 ATT_SHAPES = {"q_BHLK": (B, H, L, K), "k_BHMK": (B, H, M, K), "v_BHMK": (B, H, M, K), "mask_LM": (L, M),
               "scores_BHLM": (B, H, L, M), "p_BHLM": (B, H, L, M), "x_BLD": (B, L, D), "o_BHLK": (B, H, L, K),
               "do_BHLK": (B, H, L, K), "dp_BHLM": (B, H, L, M), "ds_BHLM": (B, H, L, M), "dy_BLD": (B, L, D),
-              "xhat_BLD": (B, L, D), "std_BL1": (B, L, 1), "dxhat_BLD": (B, L, D), "pad_BM": (B, M),
+              "xhat_BLD": (B, L, D), "std_BL1": (B, L, 1), "dxhat_BLD": (B, L, D), "keep_BM": (B, M),
               }
 
 
@@ -478,10 +478,10 @@ ATTENTION = Sheet("attention", "Attention and norms", "scaled dot-product attent
         _att("o_BLD", "o_BHLK.transpose(0, 2, 1, 3).reshape(B,L,D)", "(B,H,L,K) → (B,L,D)", (B,L,D), "free",
              model_D=(D,)),
         _att("std_BL1", "x_BLD.std(-1, keepdims=True)", "(B,L,D) → (B,L,1)", (B,L,1), "plain"),
-        _att("scores_BHLM", "scores_BHLM + pad_BM[:, None, None, :]", "(B,H,L,M) + (B,1,1,M) → (B,H,L,M)",
-             (B,H,L,M), "stretched"),
+        _att("scores_BHLM", "np.where(keep_BM[:, None, None, :], scores_BHLM, -np.inf)",
+             "(B,1,1,M) with (B,H,L,M) → (B,H,L,M)", (B,H,L,M), "stretched"),
     ), note=f"e.g. column: B = {B}, H = {H}, L = {L}, M = {M}, K = {K}, D = H·K = {D}.  "
-            "Scores ÷ √K, masked with −inf before the softmax; split with reshape then transpose, merge the reverse"),
+            "Scores ÷ √K, masked with −inf before the softmax (keep_BM: True for real keys, False for padding); split with reshape then transpose, merge the reverse"),
     Section("Backward", ATT_FORMULAS, (
         _att("dv_BHMK", "p_BHLM.swapaxes(-1, -2) @ do_BHLK", "(B,H,M,L) @ (B,H,L,K) → (B,H,M,K)", (B,H,M,K),
              "contracted"),
@@ -498,7 +498,7 @@ ATTENTION = Sheet("attention", "Attention and norms", "scaled dot-product attent
     Section("Say it in an interview", CUES, (
         Cue("the mask: query i sees key j when", "j ≤ i + (M − L); masked scores = −inf", "stretched"),
         Cue("why ÷ √K", "q·k sums K terms: variance K; keeps softmax unsaturated", "plain"),
-        Cue("LayerNorm vs batch norm", "per position over D, vs per feature over B", "plain"),
+        Cue("LayerNorm vs batch norm", "per position over D, vs per feature over B and L", "plain"),
         Cue("LayerNorm dx_BLD", "(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)) / std", "plain", "means over D"),
         Cue("KV cache, one decode step", "append k, v of (B,H,1,K) along M", "batch", "attend with 1 query"),
         Cue("scores memory, 32k tokens", "32768² × 4 B = 4 GiB per head; FlashAttention tiles", "plain"),
@@ -552,8 +552,10 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
         _cost("the same with MHA (Hkv = H)", "2 * B * L * layers * Hkv * K * s / 2**30", 80, "GiB",
               B=1, L=32768, layers=80, Hkv=64, K=128, s=2),
         _cost("bf16 weights of a 70B model", "2 * P / 1e9", 140, "GB", P=70e9),
-        _cost("decode, batch 1: time per token", "2 * P / bw * 1000", 41.79, "ms", P=70e9, bw=3.35e12),
-    ), note="Hkv KV heads: H for MHA, 8 groups for GQA (a 70B-class model), 1 for MQA; K head size; s bytes per number"),
+        _cost("decode, batch 1, TP over 4: time per token", "2 * P / (N * bw) * 1000", 10.45, "ms", P=70e9, N=4,
+              bw=3.35e12),
+    ), note="Hkv KV heads: H for MHA, 8 groups for GQA (a 70B-class model), 1 for MQA; K head size; s bytes per number. "
+            "140 GB of weights do not fit one 80 GB part: N-way tensor parallelism splits the reads"),
 ))
 
 SHEETS = {sheet.name: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL, ATTENTION,
