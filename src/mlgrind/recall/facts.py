@@ -477,11 +477,11 @@ ATTENTION = Sheet("attention", "Attention and norms", "scaled dot-product attent
              "free", heads_HK=(H,K)),
         _att("o_BLD", "o_BHLK.transpose(0, 2, 1, 3).reshape(B,L,D)", "(B,H,L,K) → (B,L,D)", (B,L,D), "free",
              model_D=(D,)),
-        _att("std_BL1", "x_BLD.std(-1, keepdims=True)", "(B,L,D) → (B,L,1)", (B,L,1), "plain"),
+        _att("std_BL1", "np.sqrt(x_BLD.var(-1, keepdims=True) + 1e-5)", "(B,L,D) → (B,L,1)", (B,L,1), "plain"),
         _att("scores_BHLM", "np.where(keep_BM[:, None, None, :], scores_BHLM, -np.inf)",
              "(B,1,1,M) with (B,H,L,M) → (B,H,L,M)", (B,H,L,M), "stretched"),
     ), note=f"e.g. column: B = {B}, H = {H}, L = {L}, M = {M}, K = {K}, D = H·K = {D}.  "
-            "Scores ÷ √K, masked with −inf before the softmax (keep_BM: True for real keys, False for padding); split with reshape then transpose, merge the reverse"),
+            "Scores ÷ √K, masked with −inf before the softmax; split with reshape then transpose, merge the reverse"),
     Section("Backward", ATT_FORMULAS, (
         _att("dv_BHMK", "p_BHLM.swapaxes(-1, -2) @ do_BHLK", "(B,H,M,L) @ (B,H,L,K) → (B,H,M,K)", (B,H,M,K),
              "contracted"),
@@ -521,11 +521,11 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
     Section("Roofline: compute-bound above the ridge point, memory-bound below", COSTS, (
         _cost("matmul FLOPs", "2 * M * K * N", 1.374e11, "FLOP", M=4096, K=4096, N=4096),
         _cost("matmul bytes, bf16 (s = 2)", "s * (M * K + K * N + M * N)", 1.007e8, "B", s=2, M=4096, K=4096, N=4096),
-        _cost("arithmetic intensity", "F / Q", 1364, "FLOP/B", F=1.374e11, Q=1.007e8),
+        _cost("arithmetic intensity", "2 * M * K * N / (s * (M * K + K * N + M * N))", 1365.3, "FLOP/B", s=2, M=4096,
+              K=4096, N=4096),
         _cost("ridge point", "peak / bw", 295.2, "FLOP/B", **H100),
-        _cost("roofline time", "max(F / peak, Q / bw)", 2.022e-3, "s", F=2e12, Q=1e9, **H100),
-    ), note="F FLOPs; Q bytes moved (inputs read, output written once); peak FLOP/s and bw bytes/s (H100-class); "
-            "s bytes/number"),
+        _cost("roofline time", "max(flops / peak, Q / bw)", 2.022e-3, "s", flops=2e12, Q=1e9, **H100),
+    ), note="(M, K) @ (K, N); Q bytes moved (inputs read, output written once); peak FLOP/s, bw bytes/s; s bytes/number"),
     Section("Training compute", COSTS, (
         _cost("training FLOPs", "6 * P * T", 8.4e23, "FLOP", P=70e9, T=2e12),
         _cost("GPU-days at a given MFU", "6 * P * T / (peak * mfu) / 86400", 24580, "GPU-days", P=70e9, T=2e12,
@@ -552,10 +552,10 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
         _cost("the same with MHA (Hkv = H)", "2 * B * L * layers * Hkv * K * s / 2**30", 80, "GiB",
               B=1, L=32768, layers=80, Hkv=64, K=128, s=2),
         _cost("bf16 weights of a 70B model", "2 * P / 1e9", 140, "GB", P=70e9),
-        _cost("decode, batch 1, TP over 4: time per token", "2 * P / (N * bw) * 1000", 10.45, "ms", P=70e9, N=4,
+        _cost("decode, batch 1, N-way TP", "2 * P / (N * bw) * 1000", 10.45, "ms", P=70e9, N=4,
               bw=3.35e12),
-    ), note="Hkv KV heads: H for MHA, 8 groups for GQA (a 70B-class model), 1 for MQA; K head size; s bytes per number. "
-            "140 GB of weights do not fit one 80 GB part: N-way tensor parallelism splits the reads"),
+    ), note="Hkv KV heads: H for MHA, 8 groups for GQA (a 70B-class model), 1 for MQA; K head size; s bytes/number; "
+            "N tensor-parallel parts"),
 ))
 
 SHEETS = {sheet.name: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL, ATTENTION,
