@@ -551,3 +551,100 @@ def test_interleaving_v_chunks_divides_the_bubble_by_v(p, v, m):
     slots = interleaved_forward_steps(p, v, m)  # a slot is 1/v of a stage's step
     busy = v * m
     assert (slots - busy) / busy == pytest.approx((p - 1) / (v * m))
+
+
+# ---------------------------------------------------------------- 06: attention's costs, masks, norms and the cache
+@pytest.fixture(scope="module")
+def attention():
+    return reference("06_attention_norms", "setup", "softmax", "causal-mask", "attention", "init-block-params", "decode")
+
+
+def counted_matmuls():
+    """``mm(a, b)``: a @ b that adds its FLOPs (2 per multiply-add) to ``flops[0]``."""
+    flops = [0]
+
+    def mm(a, b):
+        flops[0] += 2 * a.shape[-2] * a.shape[-1] * b.shape[-1]
+        return a @ b
+    return mm, flops
+
+
+@pytest.mark.parametrize("L, M, K", [(5, 7, 3), (10, 14, 3), (16, 16, 8)])
+def test_flash_attention_recomputes_so_it_saves_memory_traffic_not_flops(attention, L, M, K):
+    text = flat(cells("06_attention_norms")["interview_scores"])
+    assert "It does not save FLOPs: every score is still computed, 4·L·M·K FLOPs per head forward" in text
+    assert "the backward adds 2·L·M·K to recompute the scores on top of its 8·L·M·K, a sixth more in all" in text
+    rng = np.random.default_rng(L)
+    q, k, v, do = (rng.normal(size=(1, 1, n, K)) for n in (L, M, M, L))
+    mm, flops = counted_matmuls()
+    p = attention["softmax"](mm(q, k.swapaxes(-1, -2)) / np.sqrt(K))
+    o = mm(p, v)
+    forward = flops[0]
+    dv, dp = mm(p.swapaxes(-1, -2), do), mm(do, v.swapaxes(-1, -2))
+    ds = p * (dp - (p * dp).sum(-1, keepdims=True)) / np.sqrt(K)
+    dq, dk = mm(ds, k), mm(ds.swapaxes(-1, -2), q)
+    backward = flops[0] - forward
+    o_ref, cache = attention["attention_forward"](q, k, v)
+    for got, want in zip((o, dq, dk, dv), (o_ref, *attention["attention_backward"](do, cache))):
+        assert np.allclose(got, want)  # these matmuls are the whole of attention's forward and backward
+    assert (forward, backward) == (4 * L * M * K, 8 * L * M * K)
+    recompute = 2 * L * M * K  # the backward recomputes the scores q @ k.T block by block
+    assert (forward + backward + recompute) / (forward + backward) == pytest.approx(7 / 6)
+
+
+def test_a_boolean_added_to_scores_masks_nothing_and_np_where_does(attention):
+    keep_BM = np.array([[True, True, False]])
+    scores_BHLM = np.zeros((1, 1, 2, 3))
+    added = attention["softmax"](scores_BHLM + keep_BM[:, None, None, :])
+    assert (added[..., 2] > 0).all()  # False adds 0: the padded key still gets weight
+    masked = attention["softmax"](np.where(keep_BM[:, None, None, :], scores_BHLM, -np.inf))
+    assert (masked[..., 2] == 0).all() and np.allclose(masked[..., :2], 0.5)
+    bias_BM = np.where(keep_BM, 0.0, -np.inf)  # the additive form: a 0 / −inf bias
+    assert np.array_equal(attention["softmax"](scores_BHLM + bias_BM[:, None, None, :]), masked)
+    sheet = [f.expr for f in SHEETS["attention"].rows() if isinstance(f, Fact)]
+    assert "np.where(keep_BM[:, None, None, :], scores_BHLM, -np.inf)" in sheet
+    assert not any("+ pad" in expr for expr in sheet)
+
+
+@pytest.mark.parametrize("L, M", [(1, 1), (3, 3), (2, 5), (4, 9)])
+def test_the_drills_causal_mask_is_06s_keys_last(attention, L, M):
+    import random
+
+    from mlgrind.recall.drills import attention as drill
+
+    expr = next(e for e in (drill._attention_question(random.Random(s), 3)[0] for s in range(400)) if "arange" in e)
+    assert "+ (" in expr  # j ≤ i + (M − L): the queries are the last L of the M positions
+    built = eval(re.sub(r"\d+", lambda m: "{}", expr).format(M, L, M, L), {"np": np})  # noqa: S307
+    assert np.array_equal(built, attention["causal_mask"](L, M))
+
+
+def test_batch_norm_averages_over_b_and_l_and_the_cache_grows_as_l_squared():
+    source = cells("06_attention_norms")
+    assert "over B and L for a (B, L, D) tensor" in flat(source["md-02"])
+    assert "every other axis for each feature, B and L of a (B, L, D) tensor" in flat(source["md-drill"])
+    assert cues("attention")["LayerNorm vs batch norm"].answer == "per position over D, vs per feature over B and L"
+    x_BLD = np.random.default_rng(0).normal(size=(4, 5, 3)) * np.array([1.0, 10.0, 100.0]) + 7
+    bn_BLD = (x_BLD - x_BLD.mean(axis=(0, 1))) / x_BLD.std(axis=(0, 1))
+    assert np.allclose(bn_BLD.reshape(-1, 3).mean(0), 0) and np.allclose(bn_BLD.reshape(-1, 3).std(0), 1)
+    text = flat(source["md-block-picture"])
+    assert "the attention weights `p_BHLM` grow as B·H·L²" in text
+    B, H, D, F = 8, 16, 1024, 4096
+    for L in (512, 8192):
+        grows_with_bl = B * L * (6 * D + 2 * F)  # the norms, projections, o and the MLP's u and g
+        probabilities = B * H * L * L
+        assert (probabilities > grows_with_bl) == (L == 8192)  # at long contexts the L² term dominates
+
+
+def test_a_preallocated_masked_cache_is_right_but_not_this_contract(attention):
+    text = flat(cells("06_attention_norms")["md-decode"])
+    assert "Production servers instead preallocate the cache at its full length and mask the slots" in text
+    assert "both are right, but not this exercise's contract" in text
+    rng = np.random.default_rng(4)
+    B, H, T, K, full = 2, 3, 4, 2, 9
+    q_BH1K, k_BHTK, v_BHTK = rng.normal(size=(B, H, 1, K)), rng.normal(size=(B, H, T, K)), rng.normal(size=(B, H, T, K))
+    k_full, v_full = np.zeros((B, H, full, K)), np.zeros((B, H, full, K))
+    k_full[:, :, :T], v_full[:, :, :T] = k_BHTK, v_BHTK
+    written = np.arange(full)[None, :] < T  # (1, full): the slots holding a key so far
+    grown, _ = attention["attention_forward"](q_BH1K, k_BHTK, v_BHTK)
+    preallocated, _ = attention["attention_forward"](q_BH1K, k_full, v_full, written)
+    assert np.allclose(grown, preallocated)
