@@ -648,3 +648,14 @@ def test_a_preallocated_masked_cache_is_right_but_not_this_contract(attention):
     grown, _ = attention["attention_forward"](q_BH1K, k_BHTK, v_BHTK)
     preallocated, _ = attention["attention_forward"](q_BH1K, k_full, v_full, written)
     assert np.allclose(grown, preallocated)
+
+
+def test_06_and_07_size_the_kv_cache_with_one_signature(attention, scaling):
+    import inspect
+
+    assert "07's `kv_cache_bytes` takes the same arguments in the same order" in flat(cells("06_attention_norms")["md-decode"])
+    six, seven = attention["kv_cache_bytes"], scaling["kv_cache_bytes"]
+    assert list(inspect.signature(six).parameters) == ["batch", "seq_len", "n_layers", "d_model", "itemsize"]
+    assert list(inspect.signature(seven).parameters) == ["batch", "seq_len", "n_layers", "n_kv_heads", "head_dim", "itemsize"]
+    for batch, seq_len, layers, heads, head_dim, itemsize in ((1, 4096, 32, 32, 128, 2), (3, 7, 2, 4, 5, 4)):
+        assert six(batch, seq_len, layers, heads * head_dim, itemsize) == seven(batch, seq_len, layers, heads, head_dim, itemsize)

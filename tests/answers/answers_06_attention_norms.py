@@ -165,8 +165,8 @@ def mha_decode(params, x_BLD, n_heads):
         outputs.append(y_B1D)
     return np.concatenate(outputs, axis=1)
 
-def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):
-    return 2 * n_layers * batch * length * d_model * itemsize
+def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=2):
+    return 2 * n_layers * batch * seq_len * d_model * itemsize
 '''
 
 STEP = DECODE[:DECODE.index("def mha_decode")]
@@ -436,14 +436,18 @@ def mha_decode(params, x_BLD, n_heads):
     "kv_cache_bytes_ignores_itemsize": ("decode", "test_decode", _edit(
         DECODE, "d_model * itemsize", "d_model * 2")),
     "kv_cache_bytes_a_float": ("decode", "test_decode", _edit(
-        DECODE, "return 2 * n_layers * batch * length * d_model * itemsize",
-        "return 2.0 * n_layers * batch * length * d_model * itemsize")),
+        DECODE, "return 2 * n_layers * batch * seq_len * d_model * itemsize",
+        "return 2.0 * n_layers * batch * seq_len * d_model * itemsize")),
     "kv_cache_bytes_via_gib": ("decode", "test_decode", _edit(
-        DECODE, "return 2 * n_layers * batch * length * d_model * itemsize",
-        "return 2 * n_layers * batch * length * d_model * itemsize / 2**30 * 2**30")),
+        DECODE, "return 2 * n_layers * batch * seq_len * d_model * itemsize",
+        "return 2 * n_layers * batch * seq_len * d_model * itemsize / 2**30 * 2**30")),
+    "kv_cache_bytes_layers_first_as_it_once_was": ("decode", "test_decode", _edit(_edit(
+        DECODE, "def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=2):",
+        "def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):"),
+        "n_layers * batch * seq_len", "n_layers * batch * length")),
     "kv_cache_bytes_default_itemsize_fp32": ("decode", "test_decode", _edit(
-        DECODE, "def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):",
-        "def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=4):")),
+        DECODE, "def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=2):",
+        "def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=4):")),
     # ---------------------------------------------------------------- the language model
     "lm_embedding_gradient_written_once_per_token": ("lm", "test_lm", _edit(
         LM, "np.add.at(grads[\"embed_VD\"], tokens_BL, dx_BLD)", "grads[\"embed_VD\"][tokens_BL] += dx_BLD")),
@@ -705,9 +709,9 @@ def mha_decode(params, x_BLD, n_heads):
         cache["k"][:, :, t], cache["v"][:, :, t] = k[:, :, -1], v[:, :, -1]
     return y_BLD
 
-def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):
+def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=2):
     per_token = 2 * d_model * itemsize           # one key and one value of d_model numbers
-    return n_layers * batch * length * per_token
+    return n_layers * batch * seq_len * per_token
 '''),
     "decode_list_cache_and_inline_attention": ("decode", '''
 def decode_step(params, x_B1D, cache, n_heads):
@@ -729,7 +733,7 @@ def mha_decode(params, x_BLD, n_heads):
         out.append(y)
     return np.concatenate(out, axis=1)
 
-def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):
-    return int(np.prod([2, n_layers, batch, length, d_model, itemsize], dtype=np.int64))
+def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=2):
+    return int(np.prod([2, n_layers, batch, seq_len, d_model, itemsize], dtype=np.int64))
 '''),
 }

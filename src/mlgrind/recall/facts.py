@@ -42,7 +42,7 @@ class Formula:
     """A cost formula with a worked example: ``expr`` (Python over ``values``) gives ``answer``, in ``unit``."""
 
     name: str  # what it computes: "training FLOPs"
-    expr: str  # Python arithmetic over the names in ``values`` (and ``max``): "6 * N * T"
+    expr: str  # Python arithmetic over the names in ``values`` (and ``max``): "6 * P * T"
     values: dict  # name -> the example's number
     answer: float  # the example's result, in ``unit``
     unit: str = ""  # "FLOP", "GB", "GPU-days"
