@@ -22,7 +22,7 @@ def recomputed(kind: str, v: dict) -> float | str:
     if kind == "intensity":
         return flops / moved
     if kind == "bound":
-        return "compute" if flops / moved > v["peak"] / v["bandwidth"] else "memory"
+        return "compute" if flops / moved >= v["peak"] / v["bandwidth"] else "memory"
     if kind == "train-flops":
         return in_unit(6 * v["params"] * v["tokens"])
     if kind == "gpu-days":
@@ -42,5 +42,5 @@ def recomputed(kind: str, v: dict) -> float | str:
         assert v["kv_heads"] == kv_heads
         return in_unit(2 * v["batch"] * v["seq_len"] * v["layers"] * kv_heads * v["head_dim"] * ITEMSIZE[v["dtype"]])
     if kind == "decode-time":
-        return in_unit(ITEMSIZE[v["dtype"]] * v["params"] / v["bandwidth"])
+        return in_unit(ITEMSIZE[v["dtype"]] * v["params"] / (v["devices"] * v["bandwidth"]))
     raise AssertionError(f"a kind of cost question these formulas do not know: {kind}")

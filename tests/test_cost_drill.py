@@ -1,4 +1,5 @@
-"""The cost drill: answers the formulas give, worked out again here; within 10% is right; the drill asks it like any topic."""
+"""The cost drill: answers the formulas give, worked out again here; within 3% is right, closer than any unit slip,
+and a slip is named; the drill asks it like any topic."""
 
 from __future__ import annotations
 
@@ -67,16 +68,16 @@ def test_the_explanation_shows_the_formula_with_the_numbers():
 
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from([q for q in ASKED if not isinstance(q.answer, str)]),
-       st.floats(min_value=0.901, max_value=1.099))
-def test_within_ten_percent_is_right(q, factor):
+       st.floats(min_value=0.9701, max_value=1.0299))
+def test_within_three_percent_is_right(q, factor):
     assert is_right(q, q.answer * factor)
     assert is_right(q, parse_answer(show(q.answer), "cost"))  # the printed answer typed back
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from([q for q in ASKED if not isinstance(q.answer, str)]), st.floats(min_value=0.11, max_value=0.99),
+@given(st.sampled_from([q for q in ASKED if not isinstance(q.answer, str)]), st.floats(min_value=0.031, max_value=0.99),
        st.sampled_from([1, -1, 1000]))
-def test_eleven_percent_off_or_more_is_wrong(q, off, direction):
+def test_four_percent_off_or_more_is_wrong(q, off, direction):
     assert not is_right(q, q.answer * (1 + direction * off))
     assert not is_right(q, "memory") and not is_right(q, -q.answer)
 
@@ -86,6 +87,38 @@ def test_eleven_percent_off_or_more_is_wrong(q, off, direction):
 def test_every_printed_number_reads_back_as_itself(x):
     """What the drill prints (four significant digits) typed back is within 0.05%: never a miss by rounding."""
     assert parse_answer(show(x), "cost") == pytest.approx(x, rel=5e-4)
+
+
+SLIPPED = [(2**30 / 1e9, "GiB vs GB"), (1e9 / 2**30, "GB vs GiB"), (2**20 / 1e6, "MiB vs MB"), (8, "bits vs bytes"),
+           (1 / 8, "bytes vs bits"), (1e9, "off by 10^9"), (1e-3, "off by 10^-3"), (2, "multiply-add")]
+
+
+@pytest.mark.parametrize("factor, named", SLIPPED)
+def test_a_unit_slip_is_wrong_and_named(factor, named):
+    """The smallest slip the course teaches, MB for MiB, is 4.9% off: above the 3% a right answer may be."""
+    from mlgrind.recall.costdrill import TOLERANCE, slip
+    from mlgrind.recall.session import DrillSession
+
+    assert min(abs(f - 1) for f, _ in SLIPPED) > TOLERANCE
+    for q in [q for q in ASKED if not isinstance(q.answer, str)][::40]:
+        given = q.answer * factor
+        assert not is_right(q, given) and named in slip(q.answer, given)
+        assert slip(q.answer, q.answer * 1.02) == "" and slip(q.answer, q.answer * 1.2) == ""
+        session = DrillSession([q])
+        session.next()
+        outcome = session.answer(show(given))
+        assert not outcome.correct and outcome.explanation.startswith(slip(q.answer, parse_answer(show(given), "cost")))
+
+
+def test_decode_questions_split_weights_that_do_not_fit_one_accelerator():
+    from mlgrind.recall.costdrill import DEVICE_BYTES
+
+    decode = [q for q in ASKED if q.expr == "decode-time"]
+    assert {q.values["devices"] for q in decode} >= {1, 4, 16}
+    for q in decode:
+        weights, n = 2 * q.values["params"], q.values["devices"]
+        assert weights / n <= DEVICE_BYTES and (n == 1 or weights / (n // 2) > 0.75 * DEVICE_BYTES)
+        assert ("one 80 GB accelerator" in q.text) == (n == 1) and (n == 1 or f"over {n} accelerators" in q.text)
 
 
 def test_a_word_answer_wants_the_word():
@@ -131,7 +164,7 @@ def test_the_terminal_drill_scores_a_cost_question_right_and_wrong(tmp_path, mon
     monkeypatch.chdir(tmp_path)
     number = next(q for q in ASKED if not isinstance(q.answer, str))
     word = next(q for q in ASKED if q.answer == "memory")
-    replies = iter([show(number.answer * 1.05), "nothing", "compute", show(number.answer * 0.8)])
+    replies = iter([show(number.answer * 1.02), "nothing", "compute", show(number.answer * 0.8)])
     lines = []
     session = terminal([number, word, number], ask=lambda prompt: next(replies), say=lines.append)
     assert (session.right, session.asked) == (1, 3)
@@ -203,7 +236,7 @@ def test_a_review_asks_the_cost_families_and_schedules_a_miss_sooner(course, mon
         assert prompt.startswith(q.text) and prompt.rstrip().endswith("->")
         if len(asked) == 1:  # the first one missed: a wrong word, or twice the number
             return ("compute" if q.answer == "memory" else "memory") if isinstance(q.answer, str) else show(2 * q.answer)
-        return q.answer if isinstance(q.answer, str) else show(q.answer * 1.08)
+        return q.answer if isinstance(q.answer, str) else show(q.answer * 1.02)
 
     summary = review.run(course, 10, ask=ask, say=lines.append, now=lambda: now, rng=random.Random(3))
     cost = [f for f in FAMILIES.values() if f.topic == "cost"]

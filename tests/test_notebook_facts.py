@@ -327,7 +327,10 @@ def _intensity(M, K, N, itemsize):
 
 
 def test_scaling_units_and_the_ridge():
-    assert "the two differ by 7%" in scaling_cell("md-01") and round(2**30 / 1e9 - 1, 2) == 0.07
+    units = scaling_cell("md-01")
+    assert "an \"80 GB\" accelerator holds 80 GiB, 80 × 2³⁰ = 85.9e9 bytes" in units and round(80 * 2**30 / 1e8) == 859
+    assert "3.35 TB/s moves 3.35e12 bytes a second" in units
+    assert "The two differ by 7%" in units and round(2**30 / 1e9 - 1, 2) == 0.07
     text = scaling_cell("md-roofline-picture")
     assert "its ridge at 989 / 3.35 ≈ 295 FLOPs per byte" in text and round(989 / 3.35) == 295
     # "decoding is memory-bound until the batch is in the hundreds": the first compute-bound batch
@@ -348,32 +351,38 @@ def test_scaling_bytes_per_parameter_and_the_pipeline_picture():
 
 def test_scaling_plan_answer_the_13b_model_on_eight_devices():
     text = scaling_cell("plan_reason")
-    P, N, GB = 13e9, 8, 1e9
-    claims = {"16 × 13e9 = 208 GB per device": 16 * P / GB == 208,
-              "(26 GB)": 2 * P / GB == 26,
-              "(22.75 GB per device), 48.75 GB in all": (14 * P / N / GB, (2 * P + 14 * P / N) / GB) == (22.75, 48.75),
+    P, N, GiB = 13e9, 8, 2**30
+    claims = {"16 × 13e9 = 208e9 bytes (194 GiB) per device, more than the 80 GiB": 16 * P == 208e9 and
+              round(16 * P / GiB) == 194 > 80,
+              "whole (26e9 bytes)": 2 * P == 26e9,
+              "(22.75e9 bytes per device): 2 + 14/8 = 3.75 bytes per parameter, 48.75e9 bytes (45.4 GiB) in all":
+                  (14 * P / N, 2 + 14 / N, 2 * P + 14 * P / N, round((2 * P + 14 * P / N) / GiB, 1)) ==
+                  (22.75e9, 3.75, 48.75e9, 45.4),
               "2(N − 1)/N × 26 GB = 45.5 GB per device per step": 2 * (N - 1) / N * 26 == 45.5,
-              "(88.75 GB)": 48.75 + 40 == 88.75,
-              "FSDP (26 GB of state per device)": 16 * P / N / GB == 26,
+              "40 GiB of activations on top (85.4 GiB)": round(48.75e9 / GiB + 40, 1) == 85.4 > 80,
+              "FSDP (26e9 bytes, 24.2 GiB of state per device)": 16 * P / N == 26e9 and round(26e9 / GiB, 1) == 24.2,
               "1.5 times the traffic (68.25 GB per step)": 3 * (N - 1) / N * 26 == 68.25 == 1.5 * 45.5}
     for said, holds in claims.items():
         assert said in text and holds, said
+    assert "activations of the batch you want take 40 GiB per device" in scaling_cell("md-plan-reason")
 
 
 def test_scaling_model_answer_the_70b_model_on_eight_80gb_devices():
     text = " ".join(model_answer("07_scaling_math").split())
-    P, GB = 70e9, 1e9
+    P, GiB = 70e9, 2**30
+    node = 8 * 80 * GiB  # eight "80 GB" parts hold 80 GiB each
     assert "around 300 FLOPs per byte (989 TFLOP/s over 3.35 TB/s)" in text and abs(989 / 3.35 - 300) < 10
     assert "3 × (N − 1)/N of the weights' bytes per device, 1.5 times the 2 × (N − 1)/N" in text
-    assert "16 × 70e9 = 1120 GB of training state" in text and "more than the 640 GB of 8 × 80 GB" in text
+    assert "16 × 70e9 = 1120e9 bytes (1043 GiB) of training state" in text and round(16 * P / GiB) == 1043
+    assert "more than the 640 GiB of 8 × 80 GB" in text and 16 * P > node
     assert "weights and both Adam moments" in text and 2 + 2 + 4 + 4 + 4 == 16
-    assert 16 * P / GB == 1120 > 8 * 80 == 640
-    assert "fully sharded (140 GB per device)" in text and 1120 / 8 == 140 > 80
-    assert "the bf16 weights are 140 GB, 17.5 GB per device" in text and 2 * P / GB == 140 and 140 / 8 == 17.5
-    assert "leaves 500 GB for the KV cache" in text and 640 - 140 == 500
+    assert "fully sharded (130 GiB per device)" in text and round(16 * P / 8 / GiB) == 130 > 80
+    assert "the bf16 weights are 140e9 bytes (130 GiB), 16.3 GiB per device" in text
+    assert round(2 * P / GiB) == 130 and round(2 * P / 8 / GiB, 1) == 16.3
+    assert "leaves 510 GiB for the KV cache" in text and round((node - 2 * P) / GiB) == 510
     per_sequence = 2 * 4096 * 80 * 8 * 128 * 2  # keys and values, tokens, layers, KV heads, head size, bf16
-    assert "a 4096-token sequence takes 1.34 GB, so about 370 sequences fit" in text
-    assert round(per_sequence / GB, 2) == 1.34 and abs(500 * GB // per_sequence - 370) < 5
+    assert "a 4096-token sequence takes 1.25 GiB, so about 407 sequences fit" in text
+    assert per_sequence / GiB == 1.25 and (node - 2 * P) // per_sequence == 407
 
 
 def test_scaling_drill_answers():

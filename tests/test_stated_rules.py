@@ -388,3 +388,274 @@ def test_the_letters_say_what_they_mean():
     assert "image height" in letters["H"].answer and "patch size" in letters["p (in 03)"].answer
     init = cells("04_backprop_mlp")["init_params"]
     assert "sqrt(1 / F) into the" in init and "(LeCun)" in init and "np.sqrt(1.0 / F)" in init
+
+
+# ---------------------------------------------------------------- 07: units, serving, ZeRO, rings and bubbles
+@pytest.fixture(scope="module")
+def scaling():
+    return reference("07_scaling_math", "setup", "given", "roofline", "adam_bytes", "zero", "ring_bytes", "fsdp",
+                     "kv_cache", "pipeline", "plan")
+
+
+LLAMA70 = {"n_params": 70_000_000_000, "n_layers": 80, "n_heads": 64, "n_kv_heads": 8, "head_dim": 128}
+
+
+def test_capacity_is_binary_and_rates_decimal_in_the_solutions(scaling):
+    """An "80 GB" part holds 80 GiB: 407 sequences of the 70B model fit on eight, not the 372 of 10⁹-byte GBs."""
+    units = flat(cells("07_scaling_math")["md-01"])
+    assert "Memory **capacity** is binary" in units and "**Bandwidth** and FLOP/s are decimal" in units
+    assert scaling["max_sequences"](640, LLAMA70, 4096, 2) == 407
+    per = scaling["kv_cache_bytes"](1, 4096, 80, 8, 128, 2)
+    assert (640 * 10**9 - 140 * 10**9) // per == 372  # what a decimal GB would have said
+    need = scaling["plan_costs"](13_000_000_000, 8, "mixed")["zero2"][0]
+    assert scaling["choose_plan"](13_000_000_000, 8, need / 2**30, "mixed") == "zero2"  # an exact fit fits
+    assert scaling["choose_plan"](13_000_000_000, 8, (need - 1) / 2**30, "mixed") == "fsdp"
+
+
+def test_decode_batching_pays_the_kv_cache_per_sequence():
+    """Weights are read once a step, each sequence's cache once a step: equal near batch 104 at 4k tokens."""
+    answer = flat(cells("07_scaling_math")["interview_decode"])
+    weights = 2 * LLAMA70["n_params"]
+    cache = 2 * 4096 * 80 * 8 * 128 * 2
+    assert "a sequence's cache is 1.34e9 bytes against 140e9 bytes of weights" in answer
+    assert round(cache / 1e9, 2) == 1.34 and weights == 140e9
+    assert "from a batch of about 104 the step reads more cache than weights" in answer and round(weights / cache) == 104
+    # per sequence and step: 2·P FLOPs of matmuls and 4·L·layers·H·K of attention (scores and weighted sum)
+    flops = 2 * LLAMA70["n_params"] + 4 * 4096 * 80 * 64 * 128
+    intensity = {B: B * flops / (weights + B * cache) for B in (1, 104, 10**4, 10**9)}
+    assert "never passes about 112 FLOPs per byte however large the batch" in answer
+    assert round(flops / cache) == 112 and max(intensity.values()) < 112.5 < 989 / 3.35
+    assert intensity[104] < 989 / 3.35 / 2  # far below the ridge where the two reads are equal
+    throughput = {B: B / (weights + B * cache) for B in (1, 52, 104, 208, 416)}  # tokens per byte read
+    gains = [throughput[b] / throughput[a] for a, b in ((1, 52), (52, 104), (104, 208), (208, 416))]
+    assert all(g > 1 for g in gains) and gains == sorted(gains, reverse=True)  # rising, with shrinking returns
+    assert "almost for free" not in answer
+
+
+def test_zero2_is_enough_for_13b_on_eight_and_zero3_needs_tokens_to_hide_its_gathers(scaling):
+    answer = flat(cells("07_scaling_math")["interview_zero3"])
+    P, N = 13_000_000_000, 8
+    assert "2 + 14/N bytes per parameter" in answer
+    assert scaling["zero_bytes_per_device"](P, N, 2, "mixed") == 2 * P + 14 * P // N
+    assert "3.75 × 13e9 = 48.75e9 bytes, 45.4 GiB, which fits an 80 GiB part" in answer
+    assert scaling["zero_bytes_per_device"](P, N, 2, "mixed") == 48_750_000_000 <= 80 * 2**30
+    assert round(48.75e9 / 2**30, 1) == 45.4 and 2 + 14 / N == 3.75
+    assert scaling["choose_plan"](P, N, 80, "mixed") == "zero2"
+    assert "worth it when the 16 bytes per parameter" not in answer
+    # hiding the gathers: compute 6·P·t FLOPs against about 3 × 2P bytes on the link, per device and step
+    assert "about 20,000 tokens per device per step at 989 TFLOP/s and 50 GB/s" in answer
+    peak, link = 989e12, 50e9
+    sent = scaling["plan_costs"](P, 64, "mixed")["fsdp"][1]
+    assert sent == pytest.approx(3 * 2 * P, rel=0.02)
+    t_min = peak / link
+    assert round(t_min, -3) == 20_000
+    for t, hidden in ((t_min * 1.1, True), (t_min * 0.5, False)):
+        assert (6 * P * t / peak >= sent / link) == hidden
+
+
+def test_fsdp_traffic_is_fixed_while_each_devices_batch_shrinks(scaling):
+    """At a fixed global batch, more FSDP devices send as much each but compute less: TP and PP come in."""
+    text = flat(cells("07_scaling_math")["md-plan"])
+    assert "What brings them into a large run is communication more than memory" in text
+    assert "FSDP's traffic per step is fixed by the model" in text
+    assert "add chips without shrinking any device's batch" in text
+    P, tokens, peak, link = 70_000_000_000, 4_000_000, 989e12, 50e9
+    hidden = {}
+    for N in (64, 256, 1024, 4096):
+        sent = scaling["plan_costs"](P, N, "mixed")["fsdp"][1]
+        assert sent == pytest.approx(6 * P, rel=0.05)  # fixed by the model, whatever N
+        hidden[N] = 6 * P * (tokens / N) / peak >= sent / link
+    assert hidden[64] and not hidden[4096]
+
+
+def test_the_fsdp_exercise_gathers_once_so_it_sends_what_data_parallelism_sends(scaling):
+    text = flat(cells("07_scaling_math")["md-fsdp"])
+    assert "This step gathers each weight once and keeps it through the backward" in text
+    assert "gathers them again for the backward: that second all-gather is the 1.5 times" in text
+    sent = {"all_gather": 0, "reduce_scatter": 0}
+    space = dict(scaling)
+    for op in sent:
+        def counting(parts, axis=0, op=op, real=scaling[op]):
+            full = sum(np.asarray(p).nbytes for p in parts) if op == "all_gather" else np.asarray(parts[0]).nbytes
+            sent[op] += scaling["ring_bytes"](op, full, len(parts))
+            return real(parts, axis)
+        space[op] = counting
+    exec(cells("07_scaling_math")["fsdp"], space)  # noqa: S102 - the reference solution, with counted collectives
+    N, D, F, C, b = 4, 8, 12, 4, 3
+    params = scaling["init_params"](D, F, C, seed=1)
+    shards = scaling["shard_params"](params, N)
+    rng = np.random.default_rng(0)
+    space["fsdp_step"](shards, rng.normal(size=(N, b, D)), rng.integers(0, C, size=(N, b)), 0.1)
+    weights = sum(v.nbytes for v in params.values())
+    assert sent["all_gather"] == scaling["ring_bytes"]("all_gather", weights, N)  # gathered once
+    assert sum(sent.values()) == pytest.approx(scaling["ring_bytes"]("all_reduce", weights, N), abs=8)
+    costs = scaling["plan_costs"](10**9, N, "mixed")
+    assert costs["fsdp"][1] / costs["data"][1] == pytest.approx(1.5)
+
+
+def ring_all_reduce_trace(N: int, S: int):
+    """(steps, bytes each device sent) of a ring all-reduce of S bytes: N − 1 reduce-scatter steps, N − 1 gather steps."""
+    chunk = S // N
+    sent = [0] * N
+    steps = 0
+    for _phase in ("reduce-scatter", "all-gather"):
+        for _ in range(N - 1):
+            for i in range(N):
+                sent[i] += chunk  # device i sends one chunk to device i + 1
+            steps += 1
+    return steps, sent
+
+
+@pytest.mark.parametrize("N", [2, 3, 8, 64])
+def test_the_ring_meets_the_all_reduce_bound_and_pays_in_steps(scaling, N):
+    text = flat(cells("07_scaling_math")["md-ring-bytes"])
+    assert "meeting that bound is what makes the ring bandwidth-optimal" in text
+    assert "What it pays is latency: 2(N − 1) steps" in text and "which is why a ring" not in text
+    S = N * 1000
+    steps, sent = ring_all_reduce_trace(N, S)
+    # the bound: each device sends its (N − 1)/N share out to be reduced and takes as much back in
+    bound = 2 * (N - 1) * S // N
+    assert steps == 2 * (N - 1) and set(sent) == {bound} == {scaling["ring_bytes"]("all_reduce", S, N)}
+
+
+@pytest.mark.parametrize("p, m", [(4, 8), (4, 4), (8, 64), (2, 1)])
+def test_both_bubble_figures_come_from_one_schedule(scaling, p, m):
+    text = flat(cells("07_scaling_math")["md-02"])
+    assert "(p − 1)/(m + p − 1) is the idle share of all the slots" in text
+    assert "papers often quote (p − 1)/m instead, the idle time over the useful time" in text
+    events = scaling["gpipe_schedule"](p, m)
+    T = max(t for t, *_ in events) + 1
+    idle, busy = p * T - len(events), len(events)
+    assert idle / (p * T) == pytest.approx((p - 1) / (m + p - 1))
+    assert idle / busy == pytest.approx((p - 1) / m)
+
+
+def interleaved_forward_steps(p: int, v: int, m: int) -> int:
+    """Slots of a greedy forward pass through p·v chunks, chunk k on device k % p, microbatches in groups of p."""
+    done, t = {}, 0
+    while len(done) < p * v * m:
+        busy = set()
+        ready = [(k, j) for k in range(p * v) for j in range(m)
+                 if (k, j) not in done and (k == 0 or done.get((k - 1, j), t) < t)]
+        for k, j in sorted(ready, key=lambda kj: (kj[1] // p, kj[0] // p, kj[1])):
+            if k % p not in busy:
+                busy.add(k % p)
+                done[(k, j)] = t
+        t += 1
+    return t
+
+
+@pytest.mark.parametrize("p, v, m", [(4, 1, 8), (4, 2, 8), (4, 4, 8), (2, 3, 4), (8, 2, 16)])
+def test_interleaving_v_chunks_divides_the_bubble_by_v(p, v, m):
+    assert "cutting the bubble to (p − 1)/(v·m) of the useful time" in flat(cells("07_scaling_math")["md-02"])
+    slots = interleaved_forward_steps(p, v, m)  # a slot is 1/v of a stage's step
+    busy = v * m
+    assert (slots - busy) / busy == pytest.approx((p - 1) / (v * m))
+
+
+# ---------------------------------------------------------------- 06: attention's costs, masks, norms and the cache
+@pytest.fixture(scope="module")
+def attention():
+    return reference("06_attention_norms", "setup", "softmax", "causal-mask", "attention", "init-block-params", "decode")
+
+
+def counted_matmuls():
+    """``mm(a, b)``: a @ b that adds its FLOPs (2 per multiply-add) to ``flops[0]``."""
+    flops = [0]
+
+    def mm(a, b):
+        flops[0] += 2 * a.shape[-2] * a.shape[-1] * b.shape[-1]
+        return a @ b
+    return mm, flops
+
+
+@pytest.mark.parametrize("L, M, K", [(5, 7, 3), (10, 14, 3), (16, 16, 8)])
+def test_flash_attention_recomputes_so_it_saves_memory_traffic_not_flops(attention, L, M, K):
+    text = flat(cells("06_attention_norms")["interview_scores"])
+    assert "It does not save FLOPs: every score is still computed, 4·L·M·K FLOPs per head forward" in text
+    assert "the backward adds 2·L·M·K to recompute the scores on top of its 8·L·M·K, a sixth more in all" in text
+    rng = np.random.default_rng(L)
+    q, k, v, do = (rng.normal(size=(1, 1, n, K)) for n in (L, M, M, L))
+    mm, flops = counted_matmuls()
+    p = attention["softmax"](mm(q, k.swapaxes(-1, -2)) / np.sqrt(K))
+    o = mm(p, v)
+    forward = flops[0]
+    dv, dp = mm(p.swapaxes(-1, -2), do), mm(do, v.swapaxes(-1, -2))
+    ds = p * (dp - (p * dp).sum(-1, keepdims=True)) / np.sqrt(K)
+    dq, dk = mm(ds, k), mm(ds.swapaxes(-1, -2), q)
+    backward = flops[0] - forward
+    o_ref, cache = attention["attention_forward"](q, k, v)
+    for got, want in zip((o, dq, dk, dv), (o_ref, *attention["attention_backward"](do, cache))):
+        assert np.allclose(got, want)  # these matmuls are the whole of attention's forward and backward
+    assert (forward, backward) == (4 * L * M * K, 8 * L * M * K)
+    recompute = 2 * L * M * K  # the backward recomputes the scores q @ k.T block by block
+    assert (forward + backward + recompute) / (forward + backward) == pytest.approx(7 / 6)
+
+
+def test_a_boolean_added_to_scores_masks_nothing_and_np_where_does(attention):
+    keep_BM = np.array([[True, True, False]])
+    scores_BHLM = np.zeros((1, 1, 2, 3))
+    added = attention["softmax"](scores_BHLM + keep_BM[:, None, None, :])
+    assert (added[..., 2] > 0).all()  # False adds 0: the padded key still gets weight
+    masked = attention["softmax"](np.where(keep_BM[:, None, None, :], scores_BHLM, -np.inf))
+    assert (masked[..., 2] == 0).all() and np.allclose(masked[..., :2], 0.5)
+    bias_BM = np.where(keep_BM, 0.0, -np.inf)  # the additive form: a 0 / −inf bias
+    assert np.array_equal(attention["softmax"](scores_BHLM + bias_BM[:, None, None, :]), masked)
+    sheet = [f.expr for f in SHEETS["attention"].rows() if isinstance(f, Fact)]
+    assert "np.where(keep_BM[:, None, None, :], scores_BHLM, -np.inf)" in sheet
+    assert not any("+ pad" in expr for expr in sheet)
+
+
+@pytest.mark.parametrize("L, M", [(1, 1), (3, 3), (2, 5), (4, 9)])
+def test_the_drills_causal_mask_is_06s_keys_last(attention, L, M):
+    import random
+
+    from mlgrind.recall.drills import attention as drill
+
+    expr = next(e for e in (drill._attention_question(random.Random(s), 3)[0] for s in range(400)) if "arange" in e)
+    assert "+ (" in expr  # j ≤ i + (M − L): the queries are the last L of the M positions
+    built = eval(re.sub(r"\d+", lambda m: "{}", expr).format(M, L, M, L), {"np": np})  # noqa: S307
+    assert np.array_equal(built, attention["causal_mask"](L, M))
+
+
+def test_batch_norm_averages_over_b_and_l_and_the_cache_grows_as_l_squared():
+    source = cells("06_attention_norms")
+    assert "over B and L for a (B, L, D) tensor" in flat(source["md-02"])
+    assert "every other axis for each feature, B and L of a (B, L, D) tensor" in flat(source["md-drill"])
+    assert cues("attention")["LayerNorm vs batch norm"].answer == "per position over D, vs per feature over B and L"
+    x_BLD = np.random.default_rng(0).normal(size=(4, 5, 3)) * np.array([1.0, 10.0, 100.0]) + 7
+    bn_BLD = (x_BLD - x_BLD.mean(axis=(0, 1))) / x_BLD.std(axis=(0, 1))
+    assert np.allclose(bn_BLD.reshape(-1, 3).mean(0), 0) and np.allclose(bn_BLD.reshape(-1, 3).std(0), 1)
+    text = flat(source["md-block-picture"])
+    assert "the attention weights `p_BHLM` grow as B·H·L²" in text
+    B, H, D, F = 8, 16, 1024, 4096
+    for L in (512, 8192):
+        grows_with_bl = B * L * (6 * D + 2 * F)  # the norms, projections, o and the MLP's u and g
+        probabilities = B * H * L * L
+        assert (probabilities > grows_with_bl) == (L == 8192)  # at long contexts the L² term dominates
+
+
+def test_a_preallocated_masked_cache_is_right_but_not_this_contract(attention):
+    text = flat(cells("06_attention_norms")["md-decode"])
+    assert "Production servers instead preallocate the cache at its full length and mask the slots" in text
+    assert "both are right, but not this exercise's contract" in text
+    rng = np.random.default_rng(4)
+    B, H, T, K, full = 2, 3, 4, 2, 9
+    q_BH1K, k_BHTK, v_BHTK = rng.normal(size=(B, H, 1, K)), rng.normal(size=(B, H, T, K)), rng.normal(size=(B, H, T, K))
+    k_full, v_full = np.zeros((B, H, full, K)), np.zeros((B, H, full, K))
+    k_full[:, :, :T], v_full[:, :, :T] = k_BHTK, v_BHTK
+    written = np.arange(full)[None, :] < T  # (1, full): the slots holding a key so far
+    grown, _ = attention["attention_forward"](q_BH1K, k_BHTK, v_BHTK)
+    preallocated, _ = attention["attention_forward"](q_BH1K, k_full, v_full, written)
+    assert np.allclose(grown, preallocated)
+
+
+def test_06_and_07_size_the_kv_cache_with_one_signature(attention, scaling):
+    import inspect
+
+    assert "07's `kv_cache_bytes` takes the same arguments in the same order" in flat(cells("06_attention_norms")["md-decode"])
+    six, seven = attention["kv_cache_bytes"], scaling["kv_cache_bytes"]
+    assert list(inspect.signature(six).parameters) == ["batch", "seq_len", "n_layers", "d_model", "itemsize"]
+    assert list(inspect.signature(seven).parameters) == ["batch", "seq_len", "n_layers", "n_kv_heads", "head_dim", "itemsize"]
+    for batch, seq_len, layers, heads, head_dim, itemsize in ((1, 4096, 32, 32, 128, 2), (3, 7, 2, 4, 5, 4)):
+        assert six(batch, seq_len, layers, heads * head_dim, itemsize) == seven(batch, seq_len, layers, heads, head_dim, itemsize)

@@ -157,6 +157,51 @@ def unpatchify(patches_BNP, p, C, H, W):
     x = patches_BNP.reshape(B, H // p, W // p, C, p, p).transpose(0, 3, 1, 4, 2, 5)
     return x.reshape(B, C, H, W)
 '''),
+    "unpatchify_checks_only_H": ("patchify", "test_patchify", '''
+def patchify(img_BCHW, p):
+    B, C, H, W = img_BCHW.shape
+    if H % p or W % p:
+        raise ValueError(f"patch size p={p} must divide H={H} and W={W}")
+    x = img_BCHW.reshape(B, C, H // p, p, W // p, p).transpose(0, 2, 4, 1, 3, 5)
+    return x.reshape(B, (H // p) * (W // p), C * p * p)
+
+def unpatchify(patches_BNP, p, C, H, W):
+    if H % p:
+        raise ValueError(f"patch size p={p} must divide H={H}")
+    B = patches_BNP.shape[0]
+    x = patches_BNP.reshape(B, H // p, W // p, C, p, p).transpose(0, 3, 1, 4, 2, 5)
+    return x.reshape(B, C, H, W)
+'''),
+    "unpatchify_names_only_H": ("patchify", "test_patchify", '''
+def patchify(img_BCHW, p):
+    B, C, H, W = img_BCHW.shape
+    if H % p or W % p:
+        raise ValueError(f"patch size p={p} must divide H={H} and W={W}")
+    x = img_BCHW.reshape(B, C, H // p, p, W // p, p).transpose(0, 2, 4, 1, 3, 5)
+    return x.reshape(B, (H // p) * (W // p), C * p * p)
+
+def unpatchify(patches_BNP, p, C, H, W):
+    if H % p or W % p:
+        raise ValueError(f"patch size p={p} does not divide the image height H={H}")
+    B = patches_BNP.shape[0]
+    x = patches_BNP.reshape(B, H // p, W // p, C, p, p).transpose(0, 3, 1, 4, 2, 5)
+    return x.reshape(B, C, H, W)
+'''),
+    "unpatchify_infers_W_with_minus_one": ("patchify", "test_patchify", '''
+def patchify(img_BCHW, p):
+    B, C, H, W = img_BCHW.shape
+    if H % p or W % p:
+        raise ValueError(f"patch size p={p} must divide H={H} and W={W}")
+    x = img_BCHW.reshape(B, C, H // p, p, W // p, p).transpose(0, 2, 4, 1, 3, 5)
+    return x.reshape(B, (H // p) * (W // p), C * p * p)
+
+def unpatchify(patches_BNP, p, C, H, W):
+    if H % p or W % p:
+        raise ValueError(f"patch size p={p} must divide H={H} and W={W}")
+    B = patches_BNP.shape[0]
+    x = patches_BNP.reshape(B, H // p, -1, C, p, p).transpose(0, 3, 1, 4, 2, 5)
+    return x.reshape(B, C, H, -1)
+'''),
     "view_transpose_thought_contiguous": ("view_predictions", "test_view_predictions", '''
 view_answers = [(True, True), (True, True), (False, True), (True, True), (True, False), (True, False),
                 (False, True), (True, True), (False, True), (True, True), (False, True), (False, True),
@@ -204,6 +249,20 @@ def fold_heads(x_BLD, H):
 }
 
 ALTERNATIVE = {
+    "unpatchify_infers_the_batch_with_minus_one": ("patchify", '''
+def patchify(img_BCHW, p):
+    B, C, H, W = img_BCHW.shape
+    if H % p or W % p:
+        raise ValueError(f"patch size p={p} must divide H={H} and W={W}")
+    x = img_BCHW.reshape(B, C, H // p, p, W // p, p).transpose(0, 2, 4, 1, 3, 5)
+    return x.reshape(B, (H // p) * (W // p), C * p * p)
+
+def unpatchify(patches_BNP, p, C, H, W):
+    if H % p or W % p:
+        raise ValueError(f"patch size p={p} must divide H={H} and W={W}")
+    x = patches_BNP.reshape(-1, H // p, W // p, C, p, p).transpose(0, 3, 1, 4, 2, 5)
+    return x.reshape(-1, C, H, W)
+'''),
     "predictions_lists_and_capitals": ("predictions", '''
 answers = [[60], [32, 150528], [10, 20, 1], [2, 5, 20], "Error", [4, 6], [5], " error",
            [1, 4, 1, 5], [3, 16], "ERROR", [2, 3, 2, 2], [1, 8, 1], [2, 6]]

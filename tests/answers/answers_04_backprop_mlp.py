@@ -316,6 +316,70 @@ def train_mlp(params, x_BD, labels_B, lr=1.0, steps=2000, batch_size=64, seed=0)
         losses.append(loss)
     return params, losses
 '''),
+    "train_default_batch_size_32": ("train_mlp", TRAIN, '''
+from tqdm.auto import tqdm
+
+def train_mlp(params, x_BD, labels_B, lr=1.0, steps=2000, batch_size=32, seed=0):
+    rng = np.random.default_rng(seed)
+    losses = []
+    for step in tqdm(range(steps)):
+        batch = rng.choice(len(x_BD), size=batch_size, replace=False)
+        logits_BC, cache = mlp_forward(params, x_BD[batch])
+        loss, dlogits_BC = softmax_cross_entropy(logits_BC, labels_B[batch])
+        grads = mlp_backward(params, cache, dlogits_BC)
+        for key in params:
+            params[key] -= lr * grads[key]
+        losses.append(loss)
+    return params, losses
+'''),
+    "train_default_seed_1": ("train_mlp", TRAIN, '''
+from tqdm.auto import tqdm
+
+def train_mlp(params, x_BD, labels_B, lr=1.0, steps=2000, batch_size=64, seed=1):
+    rng = np.random.default_rng(seed)
+    losses = []
+    for step in tqdm(range(steps)):
+        batch = rng.choice(len(x_BD), size=batch_size, replace=False)
+        logits_BC, cache = mlp_forward(params, x_BD[batch])
+        loss, dlogits_BC = softmax_cross_entropy(logits_BC, labels_B[batch])
+        grads = mlp_backward(params, cache, dlogits_BC)
+        for key in params:
+            params[key] -= lr * grads[key]
+        losses.append(loss)
+    return params, losses
+'''),
+    "train_default_lr_0_1": ("train_mlp", TRAIN, '''
+from tqdm.auto import tqdm
+
+def train_mlp(params, x_BD, labels_B, lr=0.1, steps=2000, batch_size=64, seed=0):
+    rng = np.random.default_rng(seed)
+    losses = []
+    for step in tqdm(range(steps)):
+        batch = rng.choice(len(x_BD), size=batch_size, replace=False)
+        logits_BC, cache = mlp_forward(params, x_BD[batch])
+        loss, dlogits_BC = softmax_cross_entropy(logits_BC, labels_B[batch])
+        grads = mlp_backward(params, cache, dlogits_BC)
+        for key in params:
+            params[key] -= lr * grads[key]
+        losses.append(loss)
+    return params, losses
+'''),
+    "train_default_steps_1000": ("train_mlp", TRAIN, '''
+from tqdm.auto import tqdm
+
+def train_mlp(params, x_BD, labels_B, lr=1.0, steps=1000, batch_size=64, seed=0):
+    rng = np.random.default_rng(seed)
+    losses = []
+    for step in tqdm(range(steps)):
+        batch = rng.choice(len(x_BD), size=batch_size, replace=False)
+        logits_BC, cache = mlp_forward(params, x_BD[batch])
+        loss, dlogits_BC = softmax_cross_entropy(logits_BC, labels_B[batch])
+        grads = mlp_backward(params, cache, dlogits_BC)
+        for key in params:
+            params[key] -= lr * grads[key]
+        losses.append(loss)
+    return params, losses
+'''),
     "train_on_the_first_batch_only": ("train_mlp", TRAIN, '''
 from tqdm.auto import tqdm
 

@@ -226,6 +226,22 @@ def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):
     elements = D * F + F + F * C + C if scheme == "tp" else B * C + B * D
     return 2 * (N - 1) * elements * itemsize // N
 '''),
+    "comm_default_itemsize_2": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=2):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
+    N = n_devices
+    elements = B * C + B * D if scheme == "tp" else D * F + F + F * C + C
+    return 2 * (N - 1) * elements * itemsize // N
+'''),
+    "comm_default_itemsize_8": ("comm_bytes", "test_comm_bytes", '''
+def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=8):
+    if scheme not in ("tp", "dp"):
+        raise ValueError(f"unknown scheme {scheme}")
+    N = n_devices
+    elements = B * C + B * D if scheme == "tp" else D * F + F + F * C + C
+    return 2 * (N - 1) * elements * itemsize // N
+'''),
     # ---------------------------------------------------------------- comm_bytes: the ring's factor
     "comm_raw_payload": ("comm_bytes", "test_comm_bytes", '''
 def comm_bytes(scheme, B, D, F, C, n_devices, itemsize=4):

@@ -11,8 +11,9 @@ below still reach 98%) also costs `test_lm`. Such entries name both test cells.
 
 Most wrong answers are one edit of a correct answer (``_edit``), so each entry shows the one
 mistake a learner makes, by class: the wrong axis, a missing term, a missing transpose, a missing
-sum over broadcast axes, a reshape where a transpose belongs, a dropped residual, a cache that
-sees the future.
+sum over broadcast axes, a reshape where a transpose belongs, a dropped residual, a clip where a
+shift belongs, a changed default of a given signature, a float for a byte count, and for decoding a
+step that ignores its cache or an output that reads a later token.
 """
 
 
@@ -145,23 +146,31 @@ def block_backward(params, cache, dy_BLD):
 '''
 
 DECODE = '''
+def decode_step(params, x_B1D, cache, n_heads):
+    B, _, D = x_B1D.shape
+    H, K = n_heads, D // n_heads
+    q_BH1K, k_BH1K, v_BH1K = ((x_B1D @ params[w]).reshape(B, 1, H, K).transpose(0, 2, 1, 3)
+                              for w in ("wq_DD", "wk_DD", "wv_DD"))
+    k_BHTK = np.concatenate([cache[0], k_BH1K], axis=2)
+    v_BHTK = np.concatenate([cache[1], v_BH1K], axis=2)
+    o_BH1K, _ = attention_forward(q_BH1K, k_BHTK, v_BHTK)
+    return o_BH1K.transpose(0, 2, 1, 3).reshape(B, 1, D) @ params["wo_DD"], (k_BHTK, v_BHTK)
+
 def mha_decode(params, x_BLD, n_heads):
     B, L, D = x_BLD.shape
-    H, K = n_heads, D // n_heads
-    keys, values, outputs = [], [], []
+    empty_BH0K = np.zeros((B, n_heads, 0, D // n_heads), dtype=x_BLD.dtype)
+    cache, outputs = (empty_BH0K, empty_BH0K), []
     for t in range(L):
-        x_B1D = x_BLD[:, t:t + 1]
-        q_BH1K, k_BH1K, v_BH1K = ((x_B1D @ params[w]).reshape(B, 1, H, K).transpose(0, 2, 1, 3)
-                                  for w in ("wq_DD", "wk_DD", "wv_DD"))
-        keys.append(k_BH1K)
-        values.append(v_BH1K)
-        o_BH1K, _ = attention_forward(q_BH1K, np.concatenate(keys, axis=2), np.concatenate(values, axis=2))
-        outputs.append(o_BH1K.transpose(0, 2, 1, 3).reshape(B, 1, D) @ params["wo_DD"])
+        y_B1D, cache = decode_step(params, x_BLD[:, t:t + 1], cache, n_heads)
+        outputs.append(y_B1D)
     return np.concatenate(outputs, axis=1)
 
-def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):
-    return 2 * n_layers * batch * length * d_model * itemsize
+def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=2):
+    return 2 * n_layers * batch * seq_len * d_model * itemsize
 '''
+
+STEP = DECODE[:DECODE.index("def mha_decode")]
+KV_BYTES = DECODE[DECODE.index("def kv_cache_bytes"):]
 
 LM = '''
 def lm_forward(params, tokens_BL, n_heads):
@@ -203,6 +212,20 @@ WRONG = {
         SOFTMAX, "(p * dp).sum(axis=axis, keepdims=True)", "(p * dp).sum(axis=0, keepdims=True)")),
     "softmax_backward_sums_everything": ("softmax", ("test_softmax", TRAIN), _edit(
         SOFTMAX, "(p * dp).sum(axis=axis, keepdims=True)", "(p * dp).sum()")),
+    # logits far from 0: a clip is not a shift
+    "softmax_clips_the_logits_at_80": ("softmax", "test_softmax", _edit(
+        SOFTMAX, "np.exp(z - z.max(axis=axis, keepdims=True))", "np.exp(np.clip(z, -80, 80))")),
+    "softmax_clips_where_float64_overflows": ("softmax", "test_softmax", _edit(
+        SOFTMAX, "np.exp(z - z.max(axis=axis, keepdims=True))", "np.exp(np.clip(z, -700, 700))")),
+    "softmax_shifts_by_the_first_entry": ("softmax", "test_softmax", _edit(
+        SOFTMAX, "np.exp(z - z.max(axis=axis, keepdims=True))", "np.exp(z - np.take(z, [0], axis=axis))")),
+    "softmax_shifts_by_the_mean": ("softmax", ("test_softmax", TRAIN), _edit(
+        SOFTMAX, "np.exp(z - z.max(axis=axis, keepdims=True))", "np.exp(z - z.mean(axis=axis, keepdims=True))")),
+    # the defaults of the given signatures
+    "softmax_backward_defaults_to_axis_0": ("softmax", "test_softmax", _edit(
+        SOFTMAX, "def softmax_backward(dp, p, axis=-1):", "def softmax_backward(dp, p, axis=0):")),
+    "softmax_defaults_to_axis_0": ("softmax", "test_softmax", _edit(
+        SOFTMAX, "def softmax(z, axis=-1):", "def softmax(z, axis=0):")),
     # ---------------------------------------------------------------- causal mask
     "mask_upper_triangle": ("causal_mask", ("test_causal_mask", TRAIN), _edit(MASK, "<=", ">=")),
     "mask_diagonal_off_by_one": ("causal_mask", ("test_causal_mask", TRAIN), _edit(MASK, "<=", "<")),
@@ -226,6 +249,13 @@ WRONG = {
     "predictions_keepdims_forgotten": ("mask_predictions", "test_mask_predictions", _edit(
         PREDICTIONS, "(2, 4, 5, 1)]", "(2, 4, 5)]")),
     # ---------------------------------------------------------------- attention
+    "attention_without_a_mask_is_causal_by_default": ("attention", "test_attention", _edit(_edit(
+        ATTENTION, "def attention_forward(q_BHLK, k_BHMK, v_BHMK, mask_LM=None):",
+        "def attention_forward(q_BHLK, k_BHMK, v_BHMK, mask_LM=\"causal\"):"),
+        "    if mask_LM is not None:\n",
+        "    if isinstance(mask_LM, str):\n"
+        "        mask_LM = causal_mask(q_BHLK.shape[2], k_BHMK.shape[2])\n"
+        "    if mask_LM is not None:\n")),
     "attention_scaled_by_K": ("attention", "test_attention", _edit(
         ATTENTION, 'k_BHMK) / np.sqrt(K)', 'k_BHMK) / K')),
     "attention_scaled_by_sqrt_D": ("attention", "test_attention", _edit(
@@ -265,6 +295,8 @@ WRONG = {
         LAYERNORM, "x_BLD.var(axis=-1, keepdims=True)", "x_BLD.var(axis=-1, keepdims=True, ddof=1)")),
     "layernorm_eps_outside_the_root": ("layernorm", "test_layernorm", _edit(
         LAYERNORM, "np.sqrt(x_BLD.var(axis=-1, keepdims=True) + eps)", "np.sqrt(x_BLD.var(axis=-1, keepdims=True)) + eps")),
+    "layernorm_default_eps_1e_6": ("layernorm", "test_layernorm", _edit(
+        LAYERNORM, "def layernorm_forward(x_BLD, gamma_D, beta_D, eps=1e-5):", "def layernorm_forward(x_BLD, gamma_D, beta_D, eps=1e-6):")),
     "layernorm_ignores_eps": ("layernorm", "test_layernorm", _edit(
         LAYERNORM, "keepdims=True) + eps)", "keepdims=True) + 1e-5)")),
     "layernorm_backward_missing_the_mean_term": ("layernorm", "test_layernorm", _edit(
@@ -298,6 +330,8 @@ WRONG = {
         "(dy_BLD @ params[\"wo_DD\"].T).reshape(B, H, L, D // H)")),
     "mha_split_with_a_bare_reshape": ("mha", ("test_mha", TRAIN), _edit(
         MHA, "return a_BLD.reshape(B, L, H, K).transpose(0, 2, 1, 3)", "return a_BLD.reshape(B, H, L, K)")),
+    "mha_not_causal_by_default": ("mha", "test_mha", _edit(
+        MHA, "def mha_forward(params, x_BLD, n_heads, causal=True):", "def mha_forward(params, x_BLD, n_heads, causal=False):")),
     "mha_ignores_causal": ("mha", "test_mha", _edit(MHA, "causal_mask(L) if causal else None", "causal_mask(L)")),
     "mha_dx_only_through_the_queries": ("mha", "test_mha", _edit(
         MHA, "        dx_BLD = dx_BLD + d_BLD @ params[name].T\n", "        if name == \"wq_DD\":\n            dx_BLD = d_BLD @ params[name].T\n")),
@@ -327,7 +361,7 @@ WRONG = {
         BLOCK, 'gelu_backward(dy_BLD @ params["w2_FD"].T, u_BLF)', 'gelu_backward(dy_BLD @ params["w2_FD"].T, g_BLF)')),
     "block_grads_miss_the_attention_weights": ("block", ("test_block", TRAIN), _edit(BLOCK, "    grads.update(attention_grads)\n", "")),
     # ---------------------------------------------------------------- decoding
-    "decode_attends_to_future_tokens": ("decode", "test_decode", '''
+    "decode_attends_to_future_tokens": ("decode", "test_decode", STEP + '''
 def mha_decode(params, x_BLD, n_heads):
     B, L, D = x_BLD.shape
     H, K = n_heads, D // n_heads
@@ -338,28 +372,82 @@ def mha_decode(params, x_BLD, n_heads):
         o_BH1K, _ = attention_forward(q_BH1K, k_BHLK, v_BHLK)
         outputs.append(o_BH1K.transpose(0, 2, 1, 3).reshape(B, 1, D) @ params["wo_DD"])
     return np.concatenate(outputs, axis=1)
-
-def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):
-    return 2 * n_layers * batch * length * d_model * itemsize
-'''),
+''' + KV_BYTES),
     "decode_drops_the_first_token": ("decode", "test_decode", _edit(
-        DECODE, "np.concatenate(keys, axis=2), np.concatenate(values, axis=2)",
-        "np.concatenate(keys[1:] or keys, axis=2), np.concatenate(values[1:] or values, axis=2)")),
-    "decode_attends_before_appending": ("decode", "test_decode", _edit(_edit(
-        DECODE, "        keys.append(k_BH1K)\n        values.append(v_BH1K)\n", ""),
-        "        outputs.append(", "        keys.append(k_BH1K)\n        values.append(v_BH1K)\n        outputs.append(")),
-    "decode_recomputes_with_mha_forward": ("decode", "test_decode", '''
+        DECODE, "attention_forward(q_BH1K, k_BHTK, v_BHTK)",
+        "attention_forward(q_BH1K, k_BHTK[:, :, 1:] if k_BHTK.shape[2] > 1 else k_BHTK,\n"
+        "                                  v_BHTK[:, :, 1:] if v_BHTK.shape[2] > 1 else v_BHTK)")),
+    "decode_attends_before_appending": ("decode", "test_decode", _edit(
+        DECODE, "attention_forward(q_BH1K, k_BHTK, v_BHTK)",
+        "attention_forward(q_BH1K, *(cache if cache[0].shape[2] else (k_BHTK, v_BHTK)))")),
+    "decode_recomputes_with_mha_forward": ("decode", "test_decode", STEP + '''
 def mha_decode(params, x_BLD, n_heads):
     steps = [mha_forward(params, x_BLD[:, :t + 1], n_heads, causal=True)[0][:, -1:] for t in range(x_BLD.shape[1])]
     return np.concatenate(steps, axis=1)
+''' + KV_BYTES),
+    # the process: the step reads earlier positions only through the cache, and no output reads a later one
+    "decode_step_ignores_the_cache": ("decode", "test_decode", _edit(
+        DECODE, "attention_forward(q_BH1K, k_BHTK, v_BHTK)", "attention_forward(q_BH1K, k_BH1K, v_BH1K)")),
+    "decode_step_puts_the_new_key_first": ("decode", "test_decode", _edit(_edit(
+        DECODE, "np.concatenate([cache[0], k_BH1K], axis=2)", "np.concatenate([k_BH1K, cache[0]], axis=2)"),
+        "np.concatenate([cache[1], v_BH1K], axis=2)", "np.concatenate([v_BH1K, cache[1]], axis=2)")),
+    "decode_step_reprojects_the_prefix_it_caches": ("decode", "test_decode", '''
+def decode_step(params, x_B1D, cache, n_heads):
+    x_BTD = np.concatenate([cache[0], x_B1D], axis=1)      # the inputs so far, projected again every step
+    B, T, D = x_BTD.shape
+    H, K = n_heads, D // n_heads
+    q_BHTK, k_BHTK, v_BHTK = ((x_BTD @ params[w]).reshape(B, T, H, K).transpose(0, 2, 1, 3)
+                              for w in ("wq_DD", "wk_DD", "wv_DD"))
+    o_BH1K, _ = attention_forward(q_BHTK[:, :, -1:], k_BHTK, v_BHTK)
+    return o_BH1K.transpose(0, 2, 1, 3).reshape(B, 1, D) @ params["wo_DD"], (x_BTD, x_BTD)
 
-def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):
-    return 2 * n_layers * batch * length * d_model * itemsize
-'''),
+def mha_decode(params, x_BLD, n_heads):
+    B, L, D = x_BLD.shape
+    cache, outputs = (x_BLD[:, :0], x_BLD[:, :0]), []
+    for t in range(L):
+        y_B1D, cache = decode_step(params, x_BLD[:, t:t + 1], cache, n_heads)
+        outputs.append(y_B1D)
+    return np.concatenate(outputs, axis=1)
+''' + KV_BYTES),
+    "mha_decode_full_causal_attention_in_one_shot": ("decode", "test_decode", STEP + '''
+def mha_decode(params, x_BLD, n_heads):
+    B, L, D = x_BLD.shape
+    H, K = n_heads, D // n_heads
+    q, k, v = ((x_BLD @ params[w]).reshape(B, L, H, K).transpose(0, 2, 1, 3) for w in ("wq_DD", "wk_DD", "wv_DD"))
+    o_BHLK, _ = attention_forward(q, k, v, causal_mask(L))
+    return o_BHLK.transpose(0, 2, 1, 3).reshape(B, L, D) @ params["wo_DD"]
+''' + KV_BYTES),
+    "mha_decode_masks_future_scores_with_a_large_negative": ("decode", "test_decode", STEP + '''
+def mha_decode(params, x_BLD, n_heads):
+    B, L, D = x_BLD.shape
+    H, K = n_heads, D // n_heads
+    q, k, v = ((x_BLD @ params[w]).reshape(B, L, H, K).transpose(0, 2, 1, 3) for w in ("wq_DD", "wk_DD", "wv_DD"))
+    outputs = []
+    for t in range(L):
+        scores = np.einsum("bhk,bhmk->bhm", q[:, :, t], k) / np.sqrt(K)
+        scores = scores + np.where(np.arange(L) <= t, 0.0, -1e9)
+        p = np.exp(scores - scores.max(-1, keepdims=True))
+        p = p / p.sum(-1, keepdims=True)
+        outputs.append(np.einsum("bhm,bhmk->bhk", p, v).reshape(B, 1, D) @ params["wo_DD"])
+    return np.concatenate(outputs, axis=1)
+''' + KV_BYTES),
     "kv_cache_bytes_keys_only": ("decode", "test_decode", _edit(
         DECODE, "return 2 * n_layers * batch", "return n_layers * batch")),
     "kv_cache_bytes_ignores_itemsize": ("decode", "test_decode", _edit(
         DECODE, "d_model * itemsize", "d_model * 2")),
+    "kv_cache_bytes_a_float": ("decode", "test_decode", _edit(
+        DECODE, "return 2 * n_layers * batch * seq_len * d_model * itemsize",
+        "return 2.0 * n_layers * batch * seq_len * d_model * itemsize")),
+    "kv_cache_bytes_via_gib": ("decode", "test_decode", _edit(
+        DECODE, "return 2 * n_layers * batch * seq_len * d_model * itemsize",
+        "return 2 * n_layers * batch * seq_len * d_model * itemsize / 2**30 * 2**30")),
+    "kv_cache_bytes_layers_first_as_it_once_was": ("decode", "test_decode", _edit(_edit(
+        DECODE, "def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=2):",
+        "def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):"),
+        "n_layers * batch * seq_len", "n_layers * batch * length")),
+    "kv_cache_bytes_default_itemsize_fp32": ("decode", "test_decode", _edit(
+        DECODE, "def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=2):",
+        "def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=4):")),
     # ---------------------------------------------------------------- the language model
     "lm_embedding_gradient_written_once_per_token": ("lm", "test_lm", _edit(
         LM, "np.add.at(grads[\"embed_VD\"], tokens_BL, dx_BLD)", "grads[\"embed_VD\"][tokens_BL] += dx_BLD")),
@@ -602,39 +690,50 @@ def block_backward(params, cache, dy_BLD):
     return dx_attn + dh, grads
 '''),
     "decode_preallocated_cache_in_a_dict": ("decode", '''
+def decode_step(params, x_B1D, cache, n_heads):
+    B, _, D = x_B1D.shape
+    H, K = n_heads, D // n_heads
+    heads = lambda w: (x_B1D[:, 0] @ params[w]).reshape(B, H, 1, K)
+    k_all = np.concatenate([cache[0], heads("wk_DD")], axis=2)
+    v_all = np.concatenate([cache[1], heads("wv_DD")], axis=2)
+    o, _ = attention_forward(heads("wq_DD"), k_all, v_all)
+    return (o.reshape(B, D) @ params["wo_DD"])[:, None], (k_all, v_all)
+
 def mha_decode(params, x_BLD, n_heads):
     B, L, D = x_BLD.shape
     H, K = n_heads, D // n_heads
     cache = {"k": np.zeros((B, H, L, K), x_BLD.dtype), "v": np.zeros((B, H, L, K), x_BLD.dtype)}
     y_BLD = np.zeros((B, L, D), dtype=np.result_type(x_BLD, params["wo_DD"]))
-    for t in range(L):
-        heads = lambda w: (x_BLD[:, t] @ params[w]).reshape(B, H, 1, K)
-        q = heads("wq_DD")
-        cache["k"][:, :, t:t + 1], cache["v"][:, :, t:t + 1] = heads("wk_DD"), heads("wv_DD")
-        o, _ = attention_forward(q, cache["k"][:, :, :t + 1], cache["v"][:, :, :t + 1])
-        y_BLD[:, t] = o.reshape(B, D) @ params["wo_DD"]
+    for t in range(L):    # the cache is preallocated; each step sees the t positions written so far
+        y_BLD[:, t:t + 1], (k, v) = decode_step(params, x_BLD[:, t:t + 1], (cache["k"][:, :, :t], cache["v"][:, :, :t]), H)
+        cache["k"][:, :, t], cache["v"][:, :, t] = k[:, :, -1], v[:, :, -1]
     return y_BLD
 
-def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):
+def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=2):
     per_token = 2 * d_model * itemsize           # one key and one value of d_model numbers
-    return n_layers * batch * length * per_token
+    return n_layers * batch * seq_len * per_token
 '''),
-    "decode_tuple_cache_and_inline_attention": ("decode", '''
+    "decode_list_cache_and_inline_attention": ("decode", '''
+def decode_step(params, x_B1D, cache, n_heads):
+    B, _, D = x_B1D.shape
+    H, K = n_heads, D // n_heads
+    q, k, v = ((x_B1D[:, 0] @ params[w]).reshape(B, H, 1, K) for w in ("wq_DD", "wk_DD", "wv_DD"))
+    kv = [np.concatenate([cache[0], k], axis=2), np.concatenate([cache[1], v], axis=2)]
+    s = np.einsum("bhqk,bhmk->bhqm", q, kv[0]) / np.sqrt(K)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    return np.einsum("bhqm,bhmk->bqhk", p, kv[1]).reshape(B, 1, D) @ params["wo_DD"], kv
+
 def mha_decode(params, x_BLD, n_heads):
     B, L, D = x_BLD.shape
-    H, K = n_heads, D // n_heads
-    kv = (np.zeros((B, H, 0, K)), np.zeros((B, H, 0, K)))
+    kv = [np.zeros((B, n_heads, 0, D // n_heads))] * 2
     out = []
     for t in range(L):
-        q, k, v = ((x_BLD[:, t] @ params[w]).reshape(B, H, 1, K) for w in ("wq_DD", "wk_DD", "wv_DD"))
-        kv = (np.concatenate([kv[0], k], axis=2), np.concatenate([kv[1], v], axis=2))
-        s = np.einsum("bhqk,bhmk->bhqm", q, kv[0]) / np.sqrt(K)
-        p = np.exp(s - s.max(-1, keepdims=True))
-        p /= p.sum(-1, keepdims=True)
-        out.append(np.einsum("bhqm,bhmk->bqhk", p, kv[1]).reshape(B, 1, D) @ params["wo_DD"])
+        y, kv = decode_step(params, x_BLD[:, t:t + 1], kv, n_heads)
+        out.append(y)
     return np.concatenate(out, axis=1)
 
-def kv_cache_bytes(n_layers, batch, length, d_model, itemsize=2):
-    return int(np.prod([2, n_layers, batch, length, d_model, itemsize], dtype=np.int64))
+def kv_cache_bytes(batch, seq_len, n_layers, d_model, itemsize=2):
+    return int(np.prod([2, n_layers, batch, seq_len, d_model, itemsize], dtype=np.int64))
 '''),
 }

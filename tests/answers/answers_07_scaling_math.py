@@ -7,7 +7,8 @@ exercise builds on (arithmetic_intensity, adam_bytes_per_param, kv_cache_bytes, 
 zero_bytes_per_device, the collectives), so every mistake is graded in its own exercise.
 
 Most wrong answers are one edit of a correct answer (``_edit``), so each entry shows the one
-mistake a learner makes, by class: units (bits, GiB, hours, floats for byte counts), factors (the 2
+mistake a learner makes, by class: units (bits, a decimal GB of capacity, hours, floats and rounding for byte counts), ties and
+boundaries (a tie at the ridge, a state of exactly the device's size), factors (the 2
 of a multiply-add, 6·P·T, the ring's (N − 1)/N), what a ZeRO stage shards, keys without values and
 heads for KV heads, and for FSDP the mean, the shard, the axis and the device's own data.
 """
@@ -118,7 +119,7 @@ def kv_cache_bytes(batch, seq_len, n_layers, n_kv_heads, head_dim, itemsize):
     return 2 * batch * seq_len * n_layers * n_kv_heads * head_dim * itemsize
 
 def max_sequences(memory_gb, model, seq_len, itemsize):
-    free = round(memory_gb * 10**9) - model["n_params"] * itemsize
+    free = round(memory_gb * 2**30) - model["n_params"] * itemsize
     per_sequence = kv_cache_bytes(1, seq_len, model["n_layers"], model["n_kv_heads"], model["head_dim"], itemsize)
     return max(0, free // per_sequence)
 '''
@@ -161,7 +162,7 @@ def plan_costs(n_params, n_devices, precision):
 
 def choose_plan(n_params, n_devices, device_gb, precision):
     costs = plan_costs(n_params, n_devices, precision)
-    return next((plan for plan in PLANS if costs[plan][0] <= device_gb * 10**9), None)
+    return next((plan for plan in PLANS if costs[plan][0] <= device_gb * 2**30), None)
 '''
 
 CORRECT = {"roofline": ROOFLINE, "decode_batch": DECODE, "train_cost": TRAIN, "adam_bytes": ADAM, "zero": ZERO,
@@ -184,7 +185,39 @@ WRONG = {
         ROOFLINE, "return max(compute_s, memory_s),", "return min(compute_s, memory_s),")),
     "roofline_bound_swapped": ("roofline", "test_roofline", _edit(
         ROOFLINE, '"compute" if compute_s >= memory_s else "memory"', '"memory" if compute_s >= memory_s else "compute"')),
+    # ties at the ridge: at least the ridge is compute-bound
+    "roofline_tie_is_memory_bound": ("roofline", "test_roofline", _edit(
+        ROOFLINE, '"compute" if compute_s >= memory_s', '"compute" if compute_s > memory_s')),
+    "roofline_tie_by_intensity_strictly_above_the_ridge": ("roofline", "test_roofline", '''
+def arithmetic_intensity(M, K, N, itemsize):
+    return 2 * M * K * N / (itemsize * (M * K + K * N + M * N))
+
+def roofline(flops, bytes_moved, peak_flops, bandwidth):
+    bound = "compute" if flops / bytes_moved > peak_flops / bandwidth else "memory"
+    return max(flops / peak_flops, bytes_moved / bandwidth), bound
+'''),
     # ---------------------------------------------------------------- the decode batch
+    "decode_batch_loop_past_the_tie": ("decode_batch", "test_decode_batch", '''
+def compute_bound_batch(K, N, itemsize, peak_flops, bandwidth):
+    ridge = peak_flops / bandwidth
+    if 2 * K * N <= ridge * itemsize * (K + N):
+        return None
+    M = 1
+    while arithmetic_intensity(M, K, N, itemsize) <= ridge:
+        M += 1
+    return M
+'''),
+    "decode_batch_floor_plus_one": ("decode_batch", "test_decode_batch", _edit(
+        DECODE, "M = max(1, int(np.ceil(ridge * itemsize * K * N / (2 * K * N - ridge * itemsize * (K + N)))))\n"
+        "    for _ in range(2):\n"
+        "        if M > 1 and arithmetic_intensity(M - 1, K, N, itemsize) >= ridge:\n"
+        "            M -= 1\n"
+        "        elif arithmetic_intensity(M, K, N, itemsize) < ridge:\n"
+        "            M += 1\n",
+        "M = int(ridge * itemsize * K * N / (2 * K * N - ridge * itemsize * (K + N))) + 1\n")),
+    "decode_batch_correction_with_strict_comparisons": ("decode_batch", "test_decode_batch", _edit(_edit(
+        DECODE, "arithmetic_intensity(M - 1, K, N, itemsize) >= ridge", "arithmetic_intensity(M - 1, K, N, itemsize) > ridge"),
+        "elif arithmetic_intensity(M, K, N, itemsize) < ridge", "elif arithmetic_intensity(M, K, N, itemsize) <= ridge")),
     "decode_batch_the_last_memory_bound_one": ("decode_batch", "test_decode_batch", _edit(
         DECODE, "    return M\n", "    return M - 1 if M > 1 else M\n")),
     "decode_batch_never_none": ("decode_batch", "test_decode_batch", _edit(
@@ -236,6 +269,12 @@ WRONG = {
         RING, "return steps[op] * array_bytes // N", "return steps[op] * array_bytes")),
     "ring_bytes_a_float": ("ring_bytes", "test_ring_bytes", _edit(
         RING, "return steps[op] * array_bytes // N", "return steps[op] / N * array_bytes")),
+    "ring_bytes_rounds_up": ("ring_bytes", "test_ring_bytes", _edit(
+        RING, "return steps[op] * array_bytes // N", "return -(-steps[op] * array_bytes // N)")),
+    "ring_bytes_rounds_to_nearest": ("ring_bytes", "test_ring_bytes", _edit(
+        RING, "return steps[op] * array_bytes // N", "return round(steps[op] * array_bytes / N)")),
+    "ring_bytes_one_chunk_rounded_down_then_multiplied": ("ring_bytes", "test_ring_bytes", _edit(
+        RING, "return steps[op] * array_bytes // N", "return steps[op] * (array_bytes // N)")),
     # ---------------------------------------------------------------- all-reduce from its two halves
     "ring_all_reduce_calls_all_reduce": ("ring_all_reduce", "test_ring_all_reduce", '''
 def ring_all_reduce(parts):
@@ -292,7 +331,13 @@ def ring_all_reduce(parts):
         KV, "return 2 * batch * seq_len", "return batch * seq_len")),
     "kv_cache_bits_for_bytes": ("kv_cache", "test_kv", _edit(
         KV, "return 2 * batch * seq_len", "return 16 * batch * seq_len")),
-    "max_sequences_gib_for_gb": ("kv_cache", "test_kv", _edit(KV, "round(memory_gb * 10**9)", "round(memory_gb * 2**30)")),
+    "max_sequences_decimal_gb": ("kv_cache", "test_kv", _edit(KV, "round(memory_gb * 2**30)", "round(memory_gb * 10**9)")),
+    "max_sequences_gb_of_1024_cubed_thousand": ("kv_cache", "test_kv", _edit(
+        KV, "round(memory_gb * 2**30)", "round(memory_gb * 1024 * 1000 * 1000)")),
+    "max_sequences_one_sequence_short_at_an_exact_fit": ("kv_cache", "test_kv", _edit(
+        KV, "return max(0, free // per_sequence)", "return max(0, (free - 1) // per_sequence)")),
+    "max_sequences_floor_of_a_float_division": ("kv_cache", "test_kv", _edit(
+        KV, "return max(0, free // per_sequence)", "return max(0, int(free / per_sequence - 1e-9))")),
     "max_sequences_query_heads": ("kv_cache", "test_kv", _edit(KV, 'model["n_kv_heads"]', 'model["n_heads"]')),
     "max_sequences_negative_when_weights_overflow": ("kv_cache", "test_kv", _edit(
         KV, "return max(0, free // per_sequence)", "return free // per_sequence")),
@@ -313,10 +358,16 @@ def ring_all_reduce(parts):
     "plan_zero2_without_the_all_gather": ("plan", "test_plan", _edit(PLAN, "scatter + gather),", "scatter),")),
     "plan_fp32_on_the_wire": ("plan", "test_plan", _edit(PLAN, '(2 if precision == "mixed" else 4)', "4")),
     "choose_plan_least_memory": ("plan", "test_plan", _edit(
-        PLAN, "return next((plan for plan in PLANS if costs[plan][0] <= device_gb * 10**9), None)",
-        "fits = [plan for plan in PLANS if costs[plan][0] <= device_gb * 10**9]\n"
+        PLAN, "return next((plan for plan in PLANS if costs[plan][0] <= device_gb * 2**30), None)",
+        "fits = [plan for plan in PLANS if costs[plan][0] <= device_gb * 2**30]\n"
         "    return min(fits, key=lambda plan: costs[plan][0]) if fits else None")),
-    "choose_plan_gib_for_gb": ("plan", "test_plan", _edit(PLAN, "device_gb * 10**9", "device_gb * 2**30")),
+    "choose_plan_decimal_gb": ("plan", "test_plan", _edit(PLAN, "device_gb * 2**30", "device_gb * 10**9")),
+    "choose_plan_an_exact_fit_does_not_fit": ("plan", "test_plan", _edit(
+        PLAN, "costs[plan][0] <= device_gb * 2**30", "costs[plan][0] < device_gb * 2**30")),
+    "choose_plan_keeps_a_byte_of_headroom": ("plan", "test_plan", _edit(
+        PLAN, "costs[plan][0] <= device_gb * 2**30", "costs[plan][0] + 1 <= device_gb * 2**30")),
+    "choose_plan_rounds_the_state_up_to_whole_gib": ("plan", "test_plan", _edit(
+        PLAN, "costs[plan][0] <= device_gb * 2**30", "-(-costs[plan][0] // 2**30) <= device_gb")),
 }
 
 ALTERNATIVE = {
@@ -339,6 +390,26 @@ def compute_bound_batch(K, N, itemsize, peak_flops, bandwidth):
     while arithmetic_intensity(M, K, N, itemsize) < ridge:
         M += 1
     return M
+'''),
+    "roofline_cross_multiplied": ("roofline", '''
+def arithmetic_intensity(M, K, N, itemsize):
+    return (M * K * N) / (itemsize * (M * K + K * N + M * N)) * 2
+
+def roofline(flops, bytes_moved, peak_flops, bandwidth):
+    compute_bound = flops * bandwidth >= bytes_moved * peak_flops
+    seconds = flops / peak_flops if compute_bound else bytes_moved / bandwidth
+    return seconds, "compute" if compute_bound else "memory"
+'''),
+    "decode_batch_exact_fractions": ("decode_batch", '''
+from fractions import Fraction
+from math import ceil
+
+def compute_bound_batch(K, N, itemsize, peak_flops, bandwidth):
+    ridge = Fraction(peak_flops) / Fraction(bandwidth)
+    gain = 2 * K * N - ridge * itemsize * (K + N)      # intensity >= ridge  <=>  M * gain >= ridge * itemsize * K * N
+    if gain <= 0:
+        return None
+    return max(1, ceil(ridge * itemsize * K * N / gain))
 '''),
     "decode_batch_bisection": ("decode_batch", '''
 def compute_bound_batch(K, N, itemsize, peak_flops, bandwidth):
@@ -446,10 +517,10 @@ def kv_cache_bytes(batch, seq_len, n_layers, n_kv_heads, head_dim, itemsize):
 
 def max_sequences(memory_gb, model, seq_len, itemsize):
     weights = model["n_params"] * itemsize
-    if weights > memory_gb * 1e9:
+    if weights > memory_gb * 1024**3:
         return 0
     one = kv_cache_bytes(1, seq_len, model["n_layers"], model["n_kv_heads"], model["head_dim"], itemsize)
-    return int((round(memory_gb * 1e9) - weights) // one)
+    return int((round(memory_gb * 1024**3) - weights) // one)
 '''),
     "pipeline_simulated_step_by_step": ("pipeline", '''
 def pipeline_bubble(n_stages, n_microbatches):
@@ -496,6 +567,53 @@ def peak_activations(events, n_stages):
         peaks.append(best)
     return peaks
 '''),
+    "gpipe_simulated_last_microbatch_back_first": ("pipeline", '''
+def pipeline_bubble(n_stages, n_microbatches):
+    idle_steps = n_stages - 1
+    return idle_steps / (n_microbatches + idle_steps)
+
+def gpipe_schedule(n_stages, n_microbatches):
+    p, m = n_stages, n_microbatches
+    done, events, t = {}, [], 0
+    while len(events) < 2 * p * m:
+        now = []
+        for s in range(p):
+            fwd = [j for j in range(m) if ("F", s, j) not in done and (s == 0 or done.get(("F", s - 1, j), t) < t)]
+            all_forwards_done = len([k for k in done if k[0] == "F"]) == p * m
+            bwd = [j for j in range(m) if ("B", s, j) not in done and all_forwards_done and
+                   (done.get(("B", s + 1, j), t) < t if s < p - 1 else done[("F", s, j)] < t)]
+            if fwd:
+                now.append((t, s, "F", min(fwd)))
+            elif bwd:
+                now.append((t, s, "B", max(bwd)))
+        for step, s, kind, j in now:
+            done[(kind, s, j)] = step
+        events += now
+        t += 1
+    return events
+
+def idle_fraction(events, n_stages):
+    busy = {(step, stage) for step, stage, _, _ in events}
+    steps = 1 + max(step for step, _, _, _ in events)
+    return (n_stages * steps - len(busy)) / (n_stages * steps)
+
+def peak_activations(events, n_stages):
+    peaks = []
+    for s in range(n_stages):
+        changes = sorted([(t, 0) for t, st, k, _ in events if st == s and k == "F"] +
+                         [(t, 1) for t, st, k, _ in events if st == s and k == "B"])
+        held = best = 0
+        for _, is_backward in changes:   # a forward adds one; a backward frees one after its step
+            if is_backward:
+                held -= 1
+            else:
+                held += 1
+                best = max(best, held)
+        peaks.append(best)
+    return peaks
+'''),
+    "gpipe_backwards_in_reverse_microbatch_order": ("pipeline", _edit(
+        PIPELINE, "(p - 1 - s) + j, s, \"B\", j)", "(p - 1 - s) + (m - 1 - j), s, \"B\", j)")),
     "plan_inline_formulas_and_a_loop": ("plan", '''
 PLANS = ("data", "zero2", "fsdp")
 
@@ -511,7 +629,7 @@ def plan_costs(n_params, n_devices, precision):
 def choose_plan(n_params, n_devices, device_gb, precision):
     costs = plan_costs(n_params, n_devices, precision)
     for plan in PLANS:
-        if costs[plan][0] / 1e9 <= device_gb:
+        if costs[plan][0] / 1024**3 <= device_gb:
             return plan
     return None
 '''),

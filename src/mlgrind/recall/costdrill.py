@@ -10,8 +10,10 @@ with the answer::
     >>> kind in KINDS and "=" in working[0]
     True
 
-A right answer is within ``TOLERANCE`` (10%) of the computed one; some answers are a word
-(``compute`` or ``memory``). recall.drills.cost registers the topic ``cost`` from these.
+A right answer is within ``TOLERANCE`` (3%) of the computed one, closer than any unit slip the
+course teaches (GB for GiB is 7.4% off, MB for MiB 4.9%), so a slip is never marked right and
+``slip`` names it; some answers are a word (``compute`` or ``memory``). recall.drills.cost registers
+the topic ``cost`` from these.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from dataclasses import dataclass
 
 from .words import number
 
-__all__ = ["KINDS", "TOLERANCE", "WORDS", "close_enough", "draw", "parse_answer", "say", "solve"]
+__all__ = ["KINDS", "SLIPS", "TOLERANCE", "WORDS", "close_enough", "draw", "parse_answer", "say", "slip", "solve"]
 
-TOLERANCE = 0.10  # a relative error: estimates, not digits, are what an interview asks for
+TOLERANCE = 0.03  # a relative error: three significant figures, and below every slip in SLIPS
 WORDS = ("compute", "memory")
 UNITS = {"FLOP": 1, "GFLOP": 1e9, "TFLOP": 1e12, "MB": 1e6, "GB": 1e9, "GiB": 2**30, "ms": 1e-3}
 DIVISORS = {"GFLOP": "1e9", "TFLOP": "1e12", "MB": "1e6", "GB": "1e9", "GiB": "2^30", "ms": "1e-3"}  # as typed
@@ -170,10 +172,10 @@ def _bound_values(rng: random.Random, level: int) -> dict:
 def _bound(v: dict) -> Working:
     intensity, lines = _intensity(v)
     ridge = v["peak"] / v["bandwidth"]
-    answer = "compute" if intensity > ridge else "memory"
+    answer = "compute" if intensity >= ridge else "memory"
     return answer, lines + [f"ridge point = peak / bandwidth = {number(v['peak'])} / {number(v['bandwidth'])} "
                             f"= {number(ridge)} FLOP/byte",
-                            f"{number(intensity)} {'>' if answer == 'compute' else '<'} {number(ridge)}: "
+                            f"{number(intensity)} {'≥' if answer == 'compute' else '<'} {number(ridge)}: "
                             f"{answer}-bound"]
 
 
@@ -184,7 +186,7 @@ def _bound(v: dict) -> Working:
                  f"{_count(v['tokens'])} tokens take? {_in(v['unit'])}"))
 def _train_flops(v: dict) -> Working:
     flops = 6 * v["params"] * v["tokens"]
-    return flops, [f"FLOPs ≈ 6·N·T = 6 × {number(v['params'])} × {number(v['tokens'])} = {number(flops)} FLOP",
+    return flops, [f"FLOPs ≈ 6·P·T = 6 × {number(v['params'])} × {number(v['tokens'])} = {number(flops)} FLOP",
                    "6 per parameter per token: 2 in the forward pass, 4 in the backward"]
 
 
@@ -319,23 +321,44 @@ def _kv_cache(v: dict) -> Working:
                     f"× {s} = {number(nbytes)} bytes", converted]
 
 
+DEVICE_BYTES = 80 * 2**30  # an "80 GB" accelerator holds 80 GiB
+
+
+def tensor_parallel_degree(weight_bytes: float) -> int:
+    """The fewest accelerators, a power of two, whose 80 GiB hold 1/N of the weights each with a quarter to spare."""
+    n = 1
+    while weight_bytes / n > 0.75 * DEVICE_BYTES:
+        n *= 2
+    return n
+
+
 def _decode_values(rng: random.Random, level: int) -> dict:
     _, bandwidth = rng.choice(ACCELERATORS)
-    return {"params": rng.choice(PARAMS[2:]), "bandwidth": bandwidth, "dtype": "bf16", "unit": "ms"}
+    params = rng.choice(PARAMS[2:])
+    return {"params": params, "bandwidth": bandwidth, "dtype": "bf16", "unit": "ms",
+            "devices": tensor_parallel_degree(ITEMSIZE["bf16"] * params)}
+
+
+def _decode_where(v: dict) -> str:
+    if v["devices"] == 1:
+        return "runs on one 80 GB accelerator"
+    return (f"is split by tensor parallelism over {v['devices']} accelerators of 80 GB (its weights do not fit "
+            f"one), each reading its 1/{v['devices']} of the weights")
 
 
 @kind("decode-time", 2, _decode_values,
-      lambda v: (f"Decoding at batch 1, a dense {_count(v['params'])}-parameter model in {v['dtype']} runs on one "
-                 f"accelerator with {number(v['bandwidth'] / 1e12)} TB/s of memory bandwidth. At least how long "
-                 f"does one token take, the KV cache left out? {_in(v['unit'])}"))
+      lambda v: (f"Decoding at batch 1, a dense {_count(v['params'])}-parameter model in {v['dtype']} "
+                 f"{_decode_where(v)} at {number(v['bandwidth'] / 1e12)} TB/s of memory bandwidth. At least how "
+                 f"long does one token take, the KV cache and communication left out? {_in(v['unit'])}"))
 def _decode_time(v: dict) -> Working:
     nbytes = ITEMSIZE[v["dtype"]] * v["params"]
-    seconds = nbytes / v["bandwidth"]
+    n = v["devices"]
+    seconds = nbytes / (n * v["bandwidth"])
     answer, converted = _converted(seconds, v["unit"], "s")
     return answer, ["at batch 1 every weight is read once per token for 2 FLOPs: about 1 FLOP per byte, "
                     "far below the ridge, so memory-bound",
-                    f"time = weight bytes / bandwidth = {ITEMSIZE[v['dtype']]} × {number(v['params'])} / "
-                    f"{number(v['bandwidth'])} = {number(seconds)} s", converted]
+                    f"time = weight bytes / (devices × bandwidth) = {ITEMSIZE[v['dtype']]} × {number(v['params'])} / "
+                    f"({n} × {number(v['bandwidth'])}) = {number(seconds)} s", converted]
 
 
 # ---------------------------------------------------------------------------- answers
@@ -375,6 +398,30 @@ def parse_answer(text: str) -> float | str:
     if not math.isfinite(value):
         raise ValueError(f"{text.strip()!r} is not a finite number: {hint}")
     return value
+
+
+# given / expected -> the slip that multiplies an answer by it
+SLIPS = {2**30 / 1e9: "looks like GiB vs GB: an accelerator's GB hold 2^30 bytes, a GB of traffic 1e9",
+         1e9 / 2**30: "looks like GB vs GiB: an accelerator's GB hold 2^30 bytes, a GB of traffic 1e9",
+         2**20 / 1e6: "looks like MiB vs MB (2^20 against 1e6 bytes)", 1e6 / 2**20: "looks like MB vs MiB (1e6 against 2^20 bytes)",
+         8: "looks like bits vs bytes (a byte is 8 bits)", 1 / 8: "looks like bytes vs bits (a byte is 8 bits)",
+         2: "twice the answer: a multiply-add is 2 FLOPs, not 4? or keys and values counted twice?",
+         1 / 2: "half the answer: a multiply-add is 2 FLOPs; the KV cache holds keys and values",
+         3: "three times the answer: 6·P·T counts forward and backward together", 1 / 3: "a third of the answer: "
+         "training is 6·P·T (2 forward, 4 backward), not 2·P·T",
+         **{10.0**k: f"off by 10^{k}: FLOP vs GFLOP or TFLOP, bytes vs MB or GB, s vs ms?" for k in (3, 6, 9, 12)},
+         **{10.0**-k: f"off by 10^-{k}: FLOP vs GFLOP or TFLOP, bytes vs MB or GB, s vs ms?" for k in (3, 6, 9, 12)}}
+
+
+def slip(expected: float | str, given: float | str) -> str:
+    """The likely slip when ``given`` is ``expected`` times one of SLIPS' factors (within TOLERANCE), else ""."""
+    if isinstance(expected, str) or isinstance(given, str) or expected == 0 or given / expected <= 0:
+        return ""
+    if close_enough(expected, given):
+        return ""
+    off = {factor: abs(math.log(given / expected / factor)) for factor in SLIPS}
+    nearest = min(off, key=off.get)  # GB for GiB (1.074) and MB for MiB (1.049) are only 2.4% apart
+    return SLIPS[nearest] if off[nearest] <= math.log1p(TOLERANCE) else ""
 
 
 def close_enough(expected: float | str, given: float | str) -> bool:

@@ -42,7 +42,7 @@ class Formula:
     """A cost formula with a worked example: ``expr`` (Python over ``values``) gives ``answer``, in ``unit``."""
 
     name: str  # what it computes: "training FLOPs"
-    expr: str  # Python arithmetic over the names in ``values`` (and ``max``): "6 * N * T"
+    expr: str  # Python arithmetic over the names in ``values`` (and ``max``): "6 * P * T"
     values: dict  # name -> the example's number
     answer: float  # the example's result, in ``unit``
     unit: str = ""  # "FLOP", "GB", "GPU-days"
@@ -451,7 +451,7 @@ D = H * K
 ATT_SHAPES = {"q_BHLK": (B, H, L, K), "k_BHMK": (B, H, M, K), "v_BHMK": (B, H, M, K), "mask_LM": (L, M),
               "scores_BHLM": (B, H, L, M), "p_BHLM": (B, H, L, M), "x_BLD": (B, L, D), "o_BHLK": (B, H, L, K),
               "do_BHLK": (B, H, L, K), "dp_BHLM": (B, H, L, M), "ds_BHLM": (B, H, L, M), "dy_BLD": (B, L, D),
-              "xhat_BLD": (B, L, D), "std_BL1": (B, L, 1), "dxhat_BLD": (B, L, D), "pad_BM": (B, M),
+              "xhat_BLD": (B, L, D), "std_BL1": (B, L, 1), "dxhat_BLD": (B, L, D), "keep_BM": (B, M),
               }
 
 
@@ -477,9 +477,9 @@ ATTENTION = Sheet("attention", "Attention and norms", "scaled dot-product attent
              "free", heads_HK=(H,K)),
         _att("o_BLD", "o_BHLK.transpose(0, 2, 1, 3).reshape(B,L,D)", "(B,H,L,K) → (B,L,D)", (B,L,D), "free",
              model_D=(D,)),
-        _att("std_BL1", "x_BLD.std(-1, keepdims=True)", "(B,L,D) → (B,L,1)", (B,L,1), "plain"),
-        _att("padded_BHLM", "scores_BHLM + pad_BM[:, None, None, :]", "(B,H,L,M) + (B,1,1,M) → (B,H,L,M)",
-             (B,H,L,M), "stretched"),
+        _att("std_BL1", "np.sqrt(x_BLD.var(-1, keepdims=True) + 1e-5)", "(B,L,D) → (B,L,1)", (B,L,1), "plain"),
+        _att("padded_BHLM", "np.where(keep_BM[:, None, None, :], scores_BHLM, -np.inf)",
+             "(B,1,1,M) with (B,H,L,M) → (B,H,L,M)", (B,H,L,M), "stretched"),
     ), note=f"e.g. column: B = {B}, H = {H}, L = {L}, M = {M}, K = {K}, D = H·K = {D}.  "
             "Scores ÷ √K, masked with −inf before the softmax; split with reshape then transpose, merge the reverse"),
     Section("Backward", ATT_FORMULAS, (
@@ -498,7 +498,7 @@ ATTENTION = Sheet("attention", "Attention and norms", "scaled dot-product attent
     Section("Say it in an interview", CUES, (
         Cue("the mask: query i sees key j when", "j ≤ i + (M − L); masked scores = −inf", "stretched"),
         Cue("why ÷ √K", "q·k sums K terms: variance K; keeps softmax unsaturated", "plain"),
-        Cue("LayerNorm vs batch norm", "per position over D, vs per feature over B", "plain"),
+        Cue("LayerNorm vs batch norm", "per position over D, vs per feature over B and L", "plain"),
         Cue("LayerNorm dx_BLD", "(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)) / std", "plain", "means over D"),
         Cue("KV cache, one decode step", "append k, v of (B,H,1,K) along M", "batch", "attend with 1 query"),
         Cue("scores memory, 32k tokens", "32768² × 4 B = 4 GiB per head; FlashAttention tiles", "plain"),
@@ -521,11 +521,11 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
     Section("Roofline: compute-bound above the ridge point, memory-bound below", COSTS, (
         _cost("matmul FLOPs", "2 * M * K * N", 1.374e11, "FLOP", M=4096, K=4096, N=4096),
         _cost("matmul bytes, bf16 (s = 2)", "s * (M * K + K * N + M * N)", 1.007e8, "B", s=2, M=4096, K=4096, N=4096),
-        _cost("arithmetic intensity", "F / Q", 160, "FLOP/B", F=4.8e11, Q=3e9),
+        _cost("arithmetic intensity", "2 * M * K * N / (s * (M * K + K * N + M * N))", 1365.3, "FLOP/B", s=2, M=4096,
+              K=4096, N=4096),
         _cost("ridge point", "peak / bw", 295.2, "FLOP/B", **H100),
-        _cost("roofline time", "max(F / peak, Q / bw)", 2.022e-3, "s", F=2e12, Q=1e9, **H100),
-    ), note="F FLOPs; Q bytes moved (inputs read, output written once); peak FLOP/s and bw bytes/s (H100-class); "
-            "s bytes/number"),
+        _cost("roofline time", "max(flops / peak, Q / bw)", 2.022e-3, "s", flops=2e12, Q=1e9, **H100),
+    ), note="(M, K) @ (K, N); Q bytes moved (inputs read, output written once); peak FLOP/s, bw bytes/s; s bytes/number"),
     Section("Training compute", COSTS, (
         _cost("training FLOPs", "6 * P * T", 8.4e23, "FLOP", P=70e9, T=2e12),
         _cost("GPU-days at a given MFU", "6 * P * T / (peak * mfu) / 86400", 24580, "GPU-days", P=70e9, T=2e12,
@@ -552,8 +552,10 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
         _cost("the same with MHA (Hkv = H)", "2 * B * L * layers * Hkv * K * s / 2**30", 160, "GiB",
               B=2, L=32768, layers=80, Hkv=64, K=128, s=2),
         _cost("bf16 weights of a 70B model", "2 * P / 1e9", 140, "GB", P=70e9),
-        _cost("decode, batch 1: time per token", "2 * P / bw * 1000", 41.79, "ms", P=70e9, bw=3.35e12),
-    ), note="Hkv KV heads: H for MHA, 8 groups for GQA (a 70B-class model), 1 for MQA; K head size; s bytes per number"),
+        _cost("decode, batch 1, N-way TP", "2 * P / (N * bw) * 1000", 10.45, "ms", P=70e9, N=4,
+              bw=3.35e12),
+    ), note="Hkv KV heads: H for MHA, 8 groups for GQA (a 70B-class model), 1 for MQA; K head size; s bytes/number; "
+            "N tensor-parallel parts"),
 ))
 
 # ---------------------------------------------------------------- the modern block

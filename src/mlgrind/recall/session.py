@@ -96,4 +96,7 @@ class DrillSession:
         self.best = max(self.best, self.streak)
         if self.course is not None:
             memory_states.record_drill(self.course, family_of(q), q, correct, self.clock() - self.asked_at, self.now())
-        return Outcome(q, given, correct, "" if correct else explain(q))
+        if correct:
+            return Outcome(q, given, correct, "")
+        slip = find(q.topic).slip(q.answer, given)
+        return Outcome(q, given, correct, (f"{slip}\n" if slip else "") + explain(q))

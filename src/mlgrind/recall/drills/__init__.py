@@ -11,7 +11,7 @@ shapes (``shape_answers``), never by our own rule code, so a drill cannot teach 
 
 The ``cost`` topic asks for numbers (FLOPs, bytes, GPU-days) or a word (``memory``): its question
 is text stating its numbers (``values``), its answer is worked out by recall.costdrill, and an
-answer within 10% is right. Each topic reads and checks answers its own way (``Topic.parse`` and
+answer within 3% is right. Each topic reads and checks answers its own way (``Topic.parse`` and
 ``Topic.check``), so a drill session, the widget and a review ask any topic alike. Each topic's
 families (kinds of question, each with its own review schedule) are listed in its registration, and
 ``FAMILIES`` holds them all in course order, the order a first review meets them::

@@ -33,7 +33,7 @@ def _attention_question(rng: random.Random, level: int) -> tuple[str, dict]:
         return "np.where(mask, scores, -np.inf)", {"mask": (m, l) if off else (l, m), "scores": (b, h, l, m)}
     if kind == "pad":
         index = "[:, None, :]" if off else "[:, None, None, :]"
-        return f"scores + pad{index}", {"scores": (b, h, l, m), "pad": (b, m)}
+        return f"scores + bias{index}", {"scores": (b, h, l, m), "bias": (b, m)}  # padding: 0 or -inf per key
     if kind == "dv":
         return ("p @ do" if off else "p.swapaxes(-1, -2) @ do"), {"p": (b, h, l, m), "do": (b, h, l, k)}
     if kind == "dk":
@@ -49,7 +49,7 @@ def _attention_question(rng: random.Random, level: int) -> tuple[str, dict]:
         return f"o.transpose(0, 2, 1, 3).reshape({b}, {l}, {d})", {"o": (b, h + off, l, k)}
     if kind == "cache":
         return "np.concatenate([k_cache, k_new], axis=2)", {"k_cache": (b, h, m, k), "k_new": (b, 1, h, k) if off else (b, h, 1, k)}
-    return f"np.arange({m})[None, :] <= np.arange({l})[:, None]", {}
+    return f"np.arange({m})[None, :] <= np.arange({l})[:, None] + ({m} - {l})", {}  # 06: j <= i + (M - L)
 
 
 def _slip(q: Question) -> str:

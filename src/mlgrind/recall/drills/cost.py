@@ -1,4 +1,4 @@
-"""The ``cost`` drill (07): FLOPs, bytes, memory, communication and time, right within 10%.
+"""The ``cost`` drill (07): FLOPs, bytes, memory, communication and time, right within 3%.
 
 Its questions, answers and working come from recall.costdrill; a family is a set of its kinds.
 """
@@ -16,9 +16,9 @@ def _kinds(*kinds: str) -> Callable[[Question], bool]:
     return lambda q: q.expr in kinds
 
 
-@topic("cost", "FLOPs, bytes, memory, communication and time of training and serving (within 10%)",
+@topic("cost", "FLOPs, bytes, memory, communication and time of training and serving (within 3%)",
        notebook="07_scaling_math", explain=lambda q: "\n".join(costdrill.solve(q.expr, q.values)[1]),
-       parse=costdrill.parse_answer, check=costdrill.close_enough, oracle="the formula",
+       parse=costdrill.parse_answer, check=costdrill.close_enough, slip=costdrill.slip, oracle="the formula",
        placeholder="6.9e10, 2*4096**3  or  memory", families=[
            family("cost-roofline", "matmul FLOPs, bytes and the roofline", level=2,
                   holds=_kinds("matmul-flops", "matmul-bytes", "intensity", "bound")),

@@ -113,6 +113,10 @@ def _same(expected: Answer, given: Answer) -> bool:
     return given == expected
 
 
+def _no_slip(expected: Answer, given: Answer) -> str:
+    return ""
+
+
 @dataclass(frozen=True)
 class Topic:
     """A drill topic: its name, one line of help, how it asks, explains, reads and checks an answer."""
@@ -127,6 +131,7 @@ class Topic:
     oracle: str  # who gives the answer, as feedback says it: "NumPy gives (9, 4, 3)"
     placeholder: str  # an example answer, for an empty answer box
     families: tuple[Family, ...]  # every question of the topic belongs to exactly one
+    slip: Callable[[Answer, Answer], str] = _no_slip  # (the answer, a wrong one) -> the likely slip, or ""
 
 
 TOPICS: dict[str, Topic] = {}  # name -> Topic, in course order: the order drills take them in turn
@@ -135,7 +140,7 @@ FAMILIES: dict[str, Family] = {}  # name -> Family, in course order: the order a
 
 def topic(name: str, help: str, *, notebook: str, families: Sequence[Family], explain: Callable[[Question], str],
           parse: Callable[[str], Answer], oracle: str, placeholder: str,
-          check: Callable[[Answer, Answer], bool] = _same):
+          check: Callable[[Answer, Answer], bool] = _same, slip: Callable[[Answer, Answer], str] = _no_slip):
     """Register the decorated ``generate(rng, level)`` as the drill topic ``name``, whole.
 
     The command line, the widget, the drills, review, FSRS and the Anki deck all read TOPICS and
@@ -158,7 +163,7 @@ def topic(name: str, help: str, *, notebook: str, families: Sequence[Family], ex
         def stamped(rng: random.Random, level: int) -> Question:
             return replace(generate(rng, level), topic=name)
         own = tuple(replace(f, topic=name) for f in families)
-        TOPICS[name] = Topic(name, help, notebook, stamped, explain, parse, check, oracle, placeholder, own)
+        TOPICS[name] = Topic(name, help, notebook, stamped, explain, parse, check, oracle, placeholder, own, slip)
         _keep_course_order()
         return stamped
     return register
