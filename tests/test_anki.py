@@ -61,6 +61,7 @@ def test_the_deck_holds_facts_interview_questions_and_drill_variants_with_stable
     for front_back, tag in one.values():  # every drill variant's answer is NumPy's, or for a cost the formula's
         if "drill::" in tag:
             front, back = html.unescape(front_back).split("\x1f")
+            front = re.sub(r"</?code>", "", front)  # the prompt is set as code, line by line
             if "drill::cost-" in tag:
                 text = front.split("<br>", 1)[1].replace("<br>", "\n").removesuffix("->").strip()
                 q = cost_variants[text]

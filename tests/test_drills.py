@@ -399,9 +399,9 @@ def _matmul_facts(q) -> list[str]:
 
 
 def _silent_pad_facts(q) -> list[str]:
-    b, h = q.shapes["pad"][0], q.shapes["scores"][1]
-    return ["-> (%d, 1, %d)" % q.shapes["pad"], f"the silent bug", f"runs only because B = {b} equals H = {h}",
-            "pad[:, None, None, :]"]
+    b, h = q.shapes["bias"][0], q.shapes["scores"][1]
+    return ["-> (%d, 1, %d)" % q.shapes["bias"], f"the silent bug", f"runs only because B = {b} equals H = {h}",
+            "bias[:, None, None, :]"]
 
 
 WRONG_ANSWERS_EXPLAINED = {  # topic: (which question, what its working must say)
@@ -411,7 +411,7 @@ WRONG_ANSWERS_EXPLAINED = {  # topic: (which question, what its working must say
     "matmul": (lambda q: min(map(len, q.shapes.values())) == 2 and max(map(len, q.shapes.values())) > 2
                and q.answer != "error", _matmul_facts),
     "reshape": (lambda q: q.expr.count("(") >= 2 and ", -1)" in q.expr and q.answer != "error", _reshape_facts),
-    "attention": (lambda q: "pad[:, None, :]" in q.expr and q.answer != "error", _silent_pad_facts),
+    "attention": (lambda q: "bias[:, None, :]" in q.expr and q.answer != "error", _silent_pad_facts),
     "cost": (lambda q: q.expr == "kv-cache", lambda q: [f"= {show(recomputed(q.expr, q.values))}"]),
     "modern": (lambda q: q.expr.startswith("np.einsum('bgrlm,bgmk->bgrlk'") and q.answer != "error", _einsum_facts),
 }

@@ -55,6 +55,11 @@ def _code(text: str) -> str:
     return f"<code>{escape(text)}</code>"
 
 
+def _code_lines(text: str) -> str:
+    """A drill's prompt or working: code line by line (``x ** 2`` is Python, not Markdown)."""
+    return "<br>".join(_code(line) for line in text.splitlines())
+
+
 def _text(text: str) -> str:
     return escape(text).replace("\n", "<br>")
 
@@ -119,8 +124,8 @@ def drill_notes(family: Family, variants: int) -> list[genanki.Note]:
         if variant_key(q) in seen:
             continue
         seen.add(variant_key(q))
-        front = f"<b>{escape(family.title)}</b><br>{_text(q.prompt())}"
-        back = _code(show(q.answer)) + f"<br><small>{_text(explain(q))}</small>"
+        front = f"<b>{escape(family.title)}</b><br>{_code_lines(q.prompt())}"
+        back = _code(show(q.answer)) + f"<br><small>{_code_lines(explain(q))}</small>"
         notes.append(_note(f"drill:{family.name}:{seed}", front, back, ["mlgrind", f"drill::{family.name}"]))
         if len(notes) == variants:
             break

@@ -604,8 +604,6 @@ MODERN = Sheet("modern", "The modern block", "RMSNorm, RoPE, SwiGLU, grouped-que
         _cost("KV cache MHA saves with GQA", "2 * B * M * (H - G) * K * layers * s / 2**30", 70, "GiB",
               B=1, M=32768, H=64, G=8, K=128, layers=80, s=2),
         _cost("full attention scores, one layer", "B * H * L * M * s / 2**30", 4, "GiB", B=1, H=32, L=8192, M=8192, s=2),
-        _cost("one tile per head", "B * H * b * b * s / 2**20", 1, "MiB", B=1, H=32, b=128, s=2),
-        _cost("SwiGLU width matching a 4D MLP", "8 * D / 3", 8 * 4096 / 3, "", D=4096),
         _cost("activations kept by one block", "(B * L * (8 * D + 2 * F) + B * H * L * L) * s / 2**30", 1.5, "GiB",
               B=1, L=4096, D=4096, H=32, F=16384, s=2),
         _cost("MoE all-to-all, sent per device", "2 * T * k * D * s * (N - 1) / N / 2**20", 112, "MiB",

@@ -55,12 +55,12 @@ def _attention_question(rng: random.Random, level: int) -> tuple[str, dict]:
 def _slip(q: Question) -> str:
     """What a question that hides the classic slip is really about, whether NumPy runs it or not."""
     runs = q.answer != "error"
-    if "pad[:, None, :]" in q.expr:
-        b, h = q.shapes["pad"][0], q.shapes["scores"][1]
-        return ("the silent bug: pad[:, None, :] is (B, 1, M), so right-aligned its B meets the heads axis H. "
+    if "bias[:, None, :]" in q.expr:
+        b, h = q.shapes["bias"][0], q.shapes["scores"][1]
+        return ("the silent bug: bias[:, None, :] is (B, 1, M), so right-aligned its B meets the heads axis H. "
                 + (f"It runs only because B = {b} equals H = {h}, adding each batch row's padding to a head "
                    "instead of to its own batch row." if runs else f"Here B = {b} and H = {h} clash, so it fails.")
-                + " pad[:, None, None, :] (B, 1, 1, M) lines B up with B.")
+                + " bias[:, None, None, :] (B, 1, 1, M) lines B up with B.")
     if "np.where" in q.expr and q.shapes["mask"] != q.shapes["scores"][-2:]:
         return ("the mask is (M, L), the transpose of the (L, M) one attention needs: "
                 + ("it runs only because L equals M, masking the wrong pairs, a silent bug." if runs

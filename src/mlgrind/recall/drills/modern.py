@@ -34,7 +34,7 @@ def _modern_question(rng: random.Random, level: int) -> tuple[str, str, dict]:
     if kind == "rope-pairs":
         return kind, "x[..., 0::2] * cos" if not off else "x[..., 0::2] * cos.T", {"x": (b, h, l, k), "cos": (l, k2)}
     if kind == "rope-angles":
-        return kind, f"positions[:, None] * 10000.0 ** (-np.arange(0, {k}, 2) / {k})", {"positions": (l + off * m,)}
+        return kind, f"positions[:, None] * np.exp(-np.log(10000.0) * np.arange(0, {k}, 2) / {k})", {"positions": (l + off * m,)}
     if kind == "rope-rotate":
         return kind, "np.stack([x[..., 0::2], x[..., 1::2]], axis=-1).reshape(x.shape)", {"x": (b, h, l, k + off)}
     if kind == "gqa-group":
