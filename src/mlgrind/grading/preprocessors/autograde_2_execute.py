@@ -120,7 +120,7 @@ class Execute(_NbgraderExecute):
                    if c.cell_type == "code" and _role(c, restored(self.resources)) == "solution" and not _is_test(c)]
         try:
             self._line_up = self._judge.open_line(self.kc, getattr(self.km, "provisioner", None), sources,
-                                                  float(self.timeout or 60))
+                                                  self._control_timeout())
         except Exception as exc:  # noqa: BLE001 - the judge's cells then report the student's kernel as gone
             self.log.warning("The judge could not reach the student's kernel: %s", exc)
             self._line_up = False
@@ -140,10 +140,23 @@ class Execute(_NbgraderExecute):
         that stopped answering, within its budget)."""
         if not self._line_up:
             self._open_line()
-        if not self._judge.sync(float(self.timeout or 60)) and self._restart_student(index):
-            self._judge.sync(float(self.timeout or 60))
+        if not self._synced() and self._restart_student(index):
+            self._synced()
         with self._in_judge():
             return super().preprocess_cell(cell, resources, index)
+
+    def _control_timeout(self) -> float:
+        """How long the grader waits for a kernel to answer its own requests (never shorter than a minute:
+        a kernel just interrupted or restarted on a busy machine answers late, not never)."""
+        return max(float(self.timeout or 60), 60.0)
+
+    def _synced(self) -> bool:
+        """Bring the student's names into the judge; whether the student's kernel still answers."""
+        try:
+            return self._judge.sync(self._control_timeout())
+        except (TimeoutError, RuntimeError) as exc:
+            self.log.warning("The judge could not bring the student's names: %s", exc)
+            return False
 
     def _restart_student(self, index: int) -> bool:
         """Start the student's kernel again (within ``MAX_RESTARTS``), replay its cells above, and reconnect
@@ -311,12 +324,20 @@ class Execute(_NbgraderExecute):
         self._failed_checks = 0
         self._enter_notebook_folder(self.kc)
         for number, earlier in enumerate(self.nb.cells[:index]):
-            if self._judge is not None and _role(earlier, restored(self.resources)) == "test":
-                continue
+            if self._judge is not None and (_role(earlier, restored(self.resources)) == "test" or (
+                    _role(earlier, restored(self.resources)) == "course"
+                    and _names_in(earlier.source) & self._student_names())):
+                continue  # a test, or a course cell calling the student's code (a check, a demo): not needed again
             if earlier.cell_type == "code" and number not in self._culprits:
-                run_sync(self.kc.execute_interactive)(
-                    earlier.source, store_history=False, output_hook=lambda msg: None, timeout=self.timeout
-                )
+                try:
+                    run_sync(self.kc.execute_interactive)(
+                        earlier.source, store_history=False, output_hook=lambda msg: None,
+                        timeout=self._control_timeout() if self._judge is not None else self.timeout,
+                    )
+                except TimeoutError:
+                    self.log.warning("Cell %s did not finish when run again; going on without it", number)
+                    run_sync(self.km.interrupt_kernel)()
+                    continue
                 if self._judge is None:
                     self._ask_guard(earlier)
         if self._judge is not None:
