@@ -1,4 +1,5 @@
-"""``Execute``: nbgrader's, in a sandboxed and guarded kernel, going on past a cell that breaks it."""
+"""``Execute``: nbgrader's, student code in a sandboxed kernel, hidden tests in a judge's, going on past a cell
+that breaks it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ from ...course.limits import MAX_RESTARTS, submission_seconds
 class Execute(_NbgraderExecute):
     """nbgrader's Execute, in a sandboxed and guarded kernel, and carrying on where nbgrader stops.
 
+    - For a notebook judged apart (``course.exercises.JUDGED_APART``), the autograded test cells run in
+      a judge's kernel (``judge_kernel``) that never runs student code, with the course's own cells
+      they need; every other cell runs in the student's kernel, and the student's names reach the
+      judge as proxies and plain data (``mlgrind.judge``). Which cells are the course's is read from the
+      gradebook, never from the submission. The guard is not asked there: nothing it watches is read.
+    - A submission's grading stops at its time budget (``MLGRIND_SUBMISSION_SECONDS``) and after
+      ``MAX_RESTARTS`` restarts of its kernel; the cells left are not run and say why.
     - Kernels are ``kernels.GradingKernelManager``'s: sandboxed where bubblewrap runs, with the
       ``guard`` installed before the first cell, and started again (a few times) when one fails to
       start. A kernel ``mlgrind grade`` started ahead of time (``grading.kernels``) is used if there is one.
