@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import socket
+import sys
 from collections.abc import MutableMapping
 
 import numpy as np
@@ -109,9 +110,10 @@ class _Line:
                     raise _exception(answer, name)
                 if answer.get("op") != "result":
                     raise wire.Unreadable("not an answer")
-                printed = answer.get("printed")
-                if type(printed) is str and printed:
-                    print(printed, end="" if printed.endswith("\n") else "\n")
+                for key, stream in (("printed", sys.stdout), ("warned", sys.stderr)):
+                    text = answer.get(key)
+                    if type(text) is str and text:  # as the student's code wrote it: stderr stays stderr
+                        print(text, end="" if text.endswith("\n") else "\n", file=stream)
                 self.changed, self.shared = _strings(answer.get("changed")), _strings(answer.get("shared"))
                 return answer.get("value")
         except (OSError, ConnectionError, KeyboardInterrupt) as exc:

@@ -4,7 +4,7 @@
 thread: it lists the names the student's cells defined, sends their values when they are plain data,
 and calls the student's functions with the judge's arguments. A callable among the arguments is a
 stand-in that asks the judge to call its own function and waits for the answer. What a call prints
-goes back with its result (the first ``PRINTED`` characters).
+goes back with its result, stdout and stderr apart (the first ``PRINTED`` characters of each).
 
 All of this runs inside the student's interpreter, so nothing here is trusted: the judge reads only
 plain data from it, checks every value on arrival, and never sends it a hidden test, an expected
@@ -116,15 +116,16 @@ class _Line:
             elif op == "call":
                 target, args, kwargs = request["value"]
                 fn = space[target] if type(target) is str else self.pinned[target]
-                printed = _Bounded()
+                printed, warned = _Bounded(), _Bounded()
                 sent = [(path, x, x.shape, x.tobytes()) for path, x in _arrays((args, kwargs))]
-                with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+                with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(warned):
                     result = fn(*args, **kwargs)
                 changed = [path for path, x, shape, data in sent if x.shape != shape or x.tobytes() != data]
                 inputs = {id(_root(x)) for _, x, _, _ in sent}
                 shared = [path.replace("argument 1", "result", 1) for path, x in _arrays(((result,), {}))
                           if id(_root(x)) in inputs]
-                self.send({"op": "result", "printed": printed.getvalue(), "changed": changed, "shared": shared}, result)
+                self.send({"op": "result", "printed": printed.getvalue(), "warned": warned.getvalue(),
+                           "changed": changed, "shared": shared}, result)
             elif op == "pin":
                 value = space[request["value"]]
                 self.pinned[len(self.pinned)] = value
