@@ -87,7 +87,14 @@ def test_every_notebook_runs_on_the_lowest_numpy_allowed(floor_numpy, assignment
     from nbclient.exceptions import CellExecutionError
 
     version, folder = floor_numpy
+    from mlgrind.course.exercises import judged_apart
+
     nb = nbformat.read(str(REPO / "source" / assignment / f"{assignment}.ipynb"), as_version=4)
+    if judged_apart(assignment):
+        # Its hidden tests read the judge's proxies, which one plain kernel has not: here the learner's
+        # side runs on the floor NumPy, and test_answers runs the hidden tests in the judge.
+        nb.cells = [c for c in nb.cells if not (c.metadata.get("nbgrader", {}).get("grade")
+                                                and not c.metadata.get("nbgrader", {}).get("solution"))]
     nb.cells.insert(0, nbformat.v4.new_code_cell(PROBE.format(version=version, folder=str(folder))))
     environment = dict(os.environ)
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), environment.get("PYTHONPATH")]))
