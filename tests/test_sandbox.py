@@ -215,7 +215,8 @@ _honest_mse = mse_loss
 def mse_loss(pred_N1, target_N):
     text = "\\n".join(get_ipython().user_ns.get("In", [])) + "".join(
         str(f.frame.f_globals.keys()) + str(f.code_context) for f in inspect.stack())
-    print("ESC" "APED history" if ("HIDDEN" in text or "_cases_list" in text) else "{probe} blocked: history",
+    # The markers spelt in two literals: this cell's own source, in the history too, must not match.
+    print("ESC" "APED history" if ("HID" "DEN" in text or "_cases" "_list" in text) else "{probe} blocked: history",
           base64.b64encode(text.encode()).decode()[:64])
     return _honest_mse(pred_N1, target_N)
 """
