@@ -15,6 +15,8 @@ import ast
 DYNAMIC = frozenset({"getattr", "eval", "exec", "compile", "__import__", "globals", "locals", "vars",
                      "importlib", "__dict__", "__getattribute__", "attrgetter", "methodcaller", "modules",
                      "import_module", "__builtins__", "builtins", "ctypes", "setattr", "delattr"})
+# String-based calls that can bind a name elsewhere (``getattr`` only reads one).
+REBINDING = DYNAMIC - {"getattr", "attrgetter", "methodcaller", "__getattribute__", "modules", "builtins"}
 # Calls that loop for the caller.
 LOOPING_CALLS = frozenset({"map", "filter", "reduce", "vectorize", "frompyfunc", "apply_along_axis",
                            "apply_over_axes", "fromiter", "starmap", "accumulate"})
@@ -181,7 +183,7 @@ def _rebinds_by_string(statement: ast.AST) -> bool:
     for node in ast.walk(statement):
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
             return True
-        if isinstance(node, ast.Call) and _called_name(node) in DYNAMIC:
+        if isinstance(node, ast.Call) and _called_name(node) in REBINDING:
             return True
     return False
 
