@@ -89,9 +89,9 @@ class Execute(_NbgraderExecute):
                 cell = self.nb.cells[index]
                 if cell.cell_type != "code":
                     continue
-                if _role(cell, restored(self.resources)) == "test":
+                if self._role_of(cell) == "test":
                     needed |= _names_in(cell.source)
-                elif (_role(cell, restored(self.resources)) == "course" and _names_in(cell.source, ast.Store) & needed
+                elif (self._role_of(cell) == "course" and _names_in(cell.source, ast.Store) & needed
                       and not _names_in(cell.source) & student):
                     chosen.add(index)
                     needed |= _names_in(cell.source)
@@ -108,7 +108,7 @@ class Execute(_NbgraderExecute):
         those a course cell defines (``QUESTIONS`` stays the course's whatever a solution cell rebinds)."""
         names, course = set(), set()
         for cell in self.nb.cells:
-            if cell.cell_type == "code" and _role(cell, restored(self.resources)) == "solution" and not _is_test(cell):
+            if cell.cell_type == "code" and self._role_of(cell) == "solution" and not _is_test(cell):
                 try:
                     tree = ast.parse(cell.source)
                 except (SyntaxError, ValueError):
@@ -119,13 +119,13 @@ class Execute(_NbgraderExecute):
                             names.add(inner.name)
                         elif isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
                             names.add(inner.id)
-            elif cell.cell_type == "code" and _role(cell, restored(self.resources)) == "course":
+            elif cell.cell_type == "code" and self._role_of(cell) == "course":
                 course |= _names_in(cell.source, ast.Store)
         return names - course
 
     def _open_line(self) -> None:
         sources = [c.source for c in self.nb.cells
-                   if c.cell_type == "code" and _role(c, restored(self.resources)) == "solution" and not _is_test(c)]
+                   if c.cell_type == "code" and self._role_of(c) == "solution" and not _is_test(c)]
         try:
             self._line_up = self._judge.open_line(self.kc, getattr(self.km, "provisioner", None), sources,
                                                   self._control_timeout())
@@ -152,6 +152,10 @@ class Execute(_NbgraderExecute):
             self._synced()
         with self._in_judge():
             return super().preprocess_cell(cell, resources, index)
+
+    def _role_of(self, cell) -> str:
+        """``_role`` of ``cell`` in the notebook being graded, against the gradebook's own cells."""
+        return _role(cell, restored(self.resources))
 
     def _control_timeout(self) -> float:
         """How long the grader waits for a kernel to answer its own requests (never shorter than a minute:
@@ -234,7 +238,7 @@ class Execute(_NbgraderExecute):
                                                    traceback=[f"NotRun: {self._stopped}; this cell was not run"])]
             return cell, resources
         if self._judge is not None and cell.cell_type == "code":
-            role = _role(cell, restored(self.resources))
+            role = self._role_of(cell)
             if role == "test":
                 return self._judge_cell(cell, resources, index)
             if _is_test(cell):
@@ -332,8 +336,8 @@ class Execute(_NbgraderExecute):
         self._failed_checks = 0
         self._enter_notebook_folder(self.kc)
         for number, earlier in enumerate(self.nb.cells[:index]):
-            if self._judge is not None and (_role(earlier, restored(self.resources)) == "test" or (
-                    _role(earlier, restored(self.resources)) == "course"
+            if self._judge is not None and (self._role_of(earlier) == "test" or (
+                    self._role_of(earlier) == "course"
                     and _names_in(earlier.source) & self._student_names())):
                 continue  # a test, or a course cell calling the student's code (a check, a demo): not needed again
             if earlier.cell_type == "code" and number not in self._culprits:
