@@ -1,5 +1,4 @@
-"""``Execute``: nbgrader's, student code in a sandboxed kernel, hidden tests in a judge's, going on past a cell
-that breaks it."""
+"""``Execute``: nbgrader's, student code sandboxed, hidden tests in a judge's kernel, past a cell that breaks."""
 
 from __future__ import annotations
 
