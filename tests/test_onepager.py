@@ -321,9 +321,9 @@ def test_the_scaling_sheet_teaches_what_the_cost_drill_computes():
     def drill(kind, **values):
         return costdrill.solve(kind, values)[0]
 
-    r = rows["matmul FLOPs"].values
-    assert value("matmul FLOPs") == drill("matmul-flops", M=r["M"], K=r["K"], N=r["N"], unit="FLOP")
-    assert value("matmul bytes, bf16 (s = 2)") == drill("matmul-bytes", M=r["M"], K=r["K"], N=r["N"], dtype="bf16",
+    r = rows["matmul FLOPs"].values  # the sheet's x_BD @ w_DF is the drill's (M, K) @ (K, N)
+    assert value("matmul FLOPs") == drill("matmul-flops", M=r["B"], K=r["D"], N=r["F"], unit="FLOP")
+    assert value("matmul bytes, bf16 (s = 2)") == drill("matmul-bytes", M=r["B"], K=r["D"], N=r["F"], dtype="bf16",
                                                         unit="MB") * 1e6
     t = rows["training FLOPs"].values
     assert value("training FLOPs") == drill("train-flops", params=t["P"], tokens=t["T"], unit="FLOP")
@@ -351,6 +351,21 @@ def test_the_scaling_sheet_teaches_what_the_cost_drill_computes():
     assert value("KV cache (K and V)") == drill("kv-cache", batch=kv["B"], seq_len=kv["L"], layers=kv["layers"],
                                                 kv_heads=kv["Hkv"], head_dim=kv["K"], unit="GiB",
                                                 dtype={1: "fp8", 2: "bf16", 4: "fp32"}[kv["s"]])
+
+
+def test_the_scaling_sheet_gives_each_course_letter_one_meaning():
+    """As the course's letters say: N counts devices (it divides), K is a head's size (beside the KV heads), F a
+    weight's output width (a (D, F) weight); a matmul's sizes are B, D, F and FLOPs are ``flops``, never a letter."""
+    rows = [row for row in SHEETS["scaling"].rows() if isinstance(row, Formula)]
+    for row in rows:
+        names = set(row.values)
+        assert "N" not in names or re.search(r"/ \(?N\b", row.expr), f"{row.name}: N is not a device count"
+        assert "K" not in names or "Hkv" in names, f"{row.name}: K is not a head's size"
+        assert "F" not in names or "D * F" in row.expr, f"{row.name}: F is not a (D, F) weight's width"
+        assert "M" not in names, f"{row.name}: M is the key length in the course, not a matmul's rows"
+    notes = " ".join(section.note for section in SHEETS["scaling"].sections)
+    for said in ("x_BD @ w_DF", "over N devices", "K head size", "N tensor-parallel parts"):
+        assert said in notes, said
 
 
 def _numbers(text: str) -> set[str]:

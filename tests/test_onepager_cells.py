@@ -315,6 +315,6 @@ def test_the_formulas_07_shares_with_the_scaling_sheet_are_written_alike():
 
     sheet = {row.expr for row in SHEETS["scaling"].rows() if isinstance(row, Formula)}
     page = {codes(row[1])[0] for _, rows in tables(one_pager("07_scaling_math")) for row in rows}
-    shared = {"4 + 4 + 4 + 4", "2 + 2 + 4 + 4 + 4", "2 + 2 + 12 / N", "2 + (2 + 12) / N", "(2 + 2 + 12) / N",
+    shared = {"2 * B * D * F", "4 + 4 + 4 + 4", "2 + 2 + 4 + 4 + 4", "2 + 2 + 12 / N", "2 + (2 + 12) / N", "(2 + 2 + 12) / N",
               "2 * (N - 1) / N * S", "(N - 1) / N * S", "(p - 1) / (m + p - 1)"}
     assert shared <= page and shared <= sheet, (shared - page, shared - sheet)

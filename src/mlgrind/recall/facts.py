@@ -519,13 +519,15 @@ def _cost(name, expr, answer, unit="", **values):
 
 SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication and time of training and serving", (
     Section("Roofline: compute-bound above the ridge point, memory-bound below", COSTS, (
-        _cost("matmul FLOPs", "2 * M * K * N", 1.374e11, "FLOP", M=4096, K=4096, N=4096),
-        _cost("matmul bytes, bf16 (s = 2)", "s * (M * K + K * N + M * N)", 1.007e8, "B", s=2, M=4096, K=4096, N=4096),
-        _cost("arithmetic intensity", "2 * M * K * N / (s * (M * K + K * N + M * N))", 1365.3, "FLOP/B", s=2, M=4096,
-              K=4096, N=4096),
-        _cost("ridge point", "peak / bw", 295.2, "FLOP/B", **H100),
+        _cost("matmul FLOPs", "2 * B * D * F", 1.374e11, "FLOP", B=4096, D=4096, F=4096),
+        _cost("matmul bytes, bf16 (s = 2)", "s * (B * D + D * F + B * F)", 1.007e8, "bytes", s=2, B=4096, D=4096,
+              F=4096),
+        _cost("arithmetic intensity", "2 * B * D * F / (s * (B * D + D * F + B * F))", 1365.3, "FLOP/byte", s=2,
+              B=4096, D=4096, F=4096),
+        _cost("ridge point", "peak / bw", 295.2, "FLOP/byte", **H100),
         _cost("roofline time", "max(flops / peak, Q / bw)", 2.022e-3, "s", flops=2e12, Q=1e9, **H100),
-    ), note="(M, K) @ (K, N); Q bytes moved (inputs read, output written once); peak FLOP/s, bw bytes/s; s bytes/number"),
+    ), note="x_BD @ w_DF: B rows (tokens), D in, F out; Q bytes moved (inputs read, output written once); "
+            "peak FLOP/s, bw bytes/s; s bytes/number"),
     Section("Training compute", COSTS, (
         _cost("training FLOPs", "6 * P * T", 8.4e23, "FLOP", P=70e9, T=2e12),
         _cost("GPU-days at a given MFU", "6 * P * T / (peak * mfu) / 86400", 24580, "GPU-days", P=70e9, T=2e12,
@@ -533,11 +535,11 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
         _cost("MFU of a training job", "6 * P * R / (N * peak)", 0.3981, "", P=7e9, R=1.2e6, N=128, peak=989e12),
     ), note="P parameters, T tokens: 6 FLOPs per parameter per token (2 forward, 4 backward); R tokens/s over N devices"),
     Section("Memory for Adam: bytes per parameter, and what ZeRO shards over N devices", COSTS, (
-        _cost("fp32: weights + grads + moments", "4 + 4 + 4 + 4", 16, "B/param"),
-        _cost("mixed: bf16 w, g; fp32 master, m, v", "2 + 2 + 4 + 4 + 4", 16, "B/param"),
-        _cost("ZeRO-1: optimizer state sharded", "2 + 2 + 12 / N", 5.5, "B/param", N=8),
-        _cost("ZeRO-2: + gradients sharded", "2 + (2 + 12) / N", 3.75, "B/param", N=8),
-        _cost("ZeRO-3: + weights sharded", "(2 + 2 + 12) / N", 2, "B/param", N=8),
+        _cost("fp32: weights + grads + moments", "4 + 4 + 4 + 4", 16, "bytes/param"),
+        _cost("mixed: bf16 w, g; fp32 master, m, v", "2 + 2 + 4 + 4 + 4", 16, "bytes/param"),
+        _cost("ZeRO-1: optimizer state sharded", "2 + 2 + 12 / N", 5.5, "bytes/param", N=8),
+        _cost("ZeRO-2: + gradients sharded", "2 + (2 + 12) / N", 3.75, "bytes/param", N=8),
+        _cost("ZeRO-3: + weights sharded", "(2 + 2 + 12) / N", 2, "bytes/param", N=8),
         _cost("7B model, mixed, no ZeRO", "16 * P / 1e9", 112, "GB", P=7e9),
     ), note="optimizer state in mixed precision: fp32 master 4 + two fp32 moments 8 = 12 bytes; activations come on top"),
     Section("Communication and the pipeline", COSTS, (
@@ -562,13 +564,13 @@ SCALING = Sheet("scaling", "Scaling math", "FLOPs, bytes, memory, communication 
 B, H, G, L, M, K, F = 2, 8, 2, 64, 80, 16, 344
 D = H * K
 R = H // G
-T = 32  # one FlashAttention tile
+b = 32  # one FlashAttention tile (T is tokens on this sheet)
 MOD_SHAPES = {"x_BLD": (B, L, D), "g_D": (D,), "dy_BLD": (B, L, D), "xhat_BLD": (B, L, D), "rms_BL1": (B, L, 1),
               "w_gate_DF": (D, F), "w_up_DF": (D, F), "w_down_FD": (F, D), "h_BLF": (B, L, F),
               "q_BHLK": (B, H, L, K), "k_BGMK": (B, G, M, K), "v_BGMK": (B, G, M, K), "p_BGRLM": (B, G, R, L, M),
-              "x_BHLK": (B, H, L, K), "q_BGRLK": (B, G, R, L, K), "alpha_BHl": (B, H, T), "p_BHlm": (B, H, T, T), "positions_L": (L,), "theta_k": (K // 2,),
-              "s_BHlm": (B, H, T, T), "m_BHl": (B, H, T), "l_BHl": (B, H, T), "acc_BHlK": (B, H, T, K),
-              "v_BHmK": (B, H, T, K), "do_BHLK": (B, H, L, K), "o_BHLK": (B, H, L, K)}
+              "x_BHLK": (B, H, L, K), "q_BGRLK": (B, G, R, L, K), "alpha_BHl": (B, H, b), "p_BHlm": (B, H, b, b), "positions_L": (L,), "theta_k": (K // 2,),
+              "s_BHlm": (B, H, b, b), "m_BHl": (B, H, b), "l_BHl": (B, H, b), "acc_BHlK": (B, H, b, K),
+              "v_BHmK": (B, H, b, K), "do_BHLK": (B, H, L, K), "o_BHLK": (B, H, L, K)}
 
 
 # Five-axis shapes need a wider "e.g." column than attention's.
@@ -594,12 +596,12 @@ MODERN = Sheet("modern", "The modern block", "RMSNorm, RoPE, SwiGLU, grouped-que
              "(B,G,R,L,K), (B,G,M,K) → (B,G,R,L,M)", (B,G,R,L,M), "stretched"),
         _mod("o_BGRLK", "p_BGRLM @ v_BGMK[:, :, None]", "(B,G,R,L,M) @ (B,G,1,M,K) → (B,G,R,L,K)", (B,G,R,L,K),
              "contracted"),
-        _mod("m_BHl", "np.maximum(m_BHl, s_BHlm.max(-1))", "(B,H,l) with (B,H,l,m) → (B,H,l)", (B,H,T), "plain"),
+        _mod("m_BHl", "np.maximum(m_BHl, s_BHlm.max(-1))", "(B,H,l) with (B,H,l,m) → (B,H,l)", (B,H,b), "plain"),
         _mod("acc_BHlK", "alpha_BHl[..., None] * acc_BHlK + p_BHlm @ v_BHmK",
-             "(B,H,l,m) @ (B,H,m,K) → (B,H,l,K)", (B,H,T,K), "contracted"),
+             "(B,H,l,m) @ (B,H,m,K) → (B,H,l,K)", (B,H,b,K), "contracted"),
         _mod("delta_BHL", "(do_BHLK * o_BHLK).sum(-1)", "(B,H,L,K) → (B,H,L)", (B,H,L), "contracted"),
-    ), note=f"e.g. column: B = {B}, H = {H}, G = {G}, L = {L}, M = {M}, K = {K}, F = {F}, tile T = {T}; "
-            "k = K/2 pairs; R = H/G query heads per group; l, m: one tile's queries and keys (T each)"),
+    ), note=f"e.g. column: B = {B}, H = {H}, G = {G}, L = {L}, M = {M}, K = {K}, F = {F}, tile b = {b}; "
+            "k = K/2 pairs; R = H/G query heads per group; l, m: one tile's queries and keys (b each)"),
     Section("Costs", COSTS, (
         _cost("KV cache MHA saves with GQA", "2 * B * M * (H - G) * K * layers * s / 2**30", 70, "GiB",
               B=1, M=32768, H=64, G=8, K=128, layers=80, s=2),
@@ -608,7 +610,8 @@ MODERN = Sheet("modern", "The modern block", "RMSNorm, RoPE, SwiGLU, grouped-que
               B=1, L=4096, D=4096, H=32, F=16384, s=2),
         _cost("MoE all-to-all, sent per device", "2 * T * k * D * s * (N - 1) / N / 2**20", 112, "MiB",
               T=4096, k=2, D=4096, s=2, N=8),
-    ), note="s bytes per number; b the tile size; SwiGLU has three D×F matrices, so F = 8D/3 keeps 2·D·4D parameters"),
+    ), note="s bytes per number; T tokens, k experts each, N devices; "
+            "SwiGLU has three D×F matrices, so F = 8D/3 keeps 2·D·4D parameters"),
     Section("Say it in an interview", CUES, (
         Cue("RMSNorm drops", "the mean and the shift: x / rms(x) · g", "plain", "one reduction, not two"),
         Cue("RMSNorm dx", "(dxhat − xhat·mean(dxhat·xhat)) / rms", "plain", "dxhat = dy·g"),
