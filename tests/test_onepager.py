@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import struct
+import zlib
 from dataclasses import replace
 from functools import cache
 
@@ -19,7 +20,7 @@ from matplotlib.patches import Patch
 from support import run
 from mlgrind.cli import main
 from mlgrind.shapes import palette
-from mlgrind.recall.onepager import DPI, KINDS, PAPERS, cell_text, render, write_onepagers
+from mlgrind.recall.onepager import DPI, KINDS, PAPERS, cell_text, formula_column, render, render_pages, write_onepagers
 from mlgrind.recall import costdrill
 from mlgrind.recall.facts import SHEETS, Fact, Formula, Section, Sheet
 from mlgrind.recall.words import number
@@ -98,6 +99,14 @@ def _page(name, paper, kind):
     return render(name, paper, kind)
 
 
+@cache
+def _pages(name, paper, kind) -> tuple[Figure, ...]:
+    return tuple(render_pages(name, paper, kind))
+
+
+FORMULA_SHEETS = [name for name, sheet in SHEETS.items() if any(formula_column(s, "recall") for s in sheet.sections)]
+
+
 def _texts(fig, answers_only=False):
     return [t for t in fig.texts if t.get_text() and (not answers_only or t.get_gid() == "answer")]
 
@@ -118,18 +127,19 @@ def test_each_sheet_fits_one_page_readably(name, paper):
 
 @pytest.mark.parametrize("name", SHEETS)
 def test_recall_has_no_answers_and_key_has_them_in_place(name):
-    reference, recall, key = (_page(name, "letter", kind) for kind in KINDS)
+    reference, key = _page(name, "letter", "reference"), _page(name, "letter", "key")
+    recall = _pages(name, "letter", "recall")
     printed = {t.get_text() for t in _texts(reference)}
     notes = {t.get_text() for t in _texts(reference) if t.get_gid() == "note"}
     given = {t.get_text() for t in _texts(reference) if t.get_gid() not in ("answer", "note")}
-    on_recall = {t.get_text() for t in _texts(recall)}
+    on_recall = {t.get_text() for page in recall for t in _texts(page)}
     answers = {cell_text(row, column.field) for section in SHEETS[name].sections for column in section.columns
                if column.answer and column.field != "role" for row in section.rows} - {""}
     assert answers <= printed
     assert not answers & notes, f"a note gives an answer away: {sorted(answers & notes)}"
     leaked = answers & on_recall - given  # an answer may also be another row's input shape
     assert not leaked, f"answers on the recall sheet: {sorted(leaked)}"
-    assert not _texts(recall, answers_only=True)
+    assert not [t for page in recall for t in _texts(page, answers_only=True)]
 
     def spots(fig):
         return sorted((round(t.get_position()[0], 3), round(t.get_position()[1], 3)) for t in _texts(fig, True))
@@ -163,24 +173,111 @@ def test_the_key_prints_each_prompt_on_its_answers_line(name):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", SHEETS)
 def test_no_colour_without_its_word(name, kind):
-    fig = _page(name, "letter", kind)
-    words = {t.get_text() for t in _texts(fig)}
-    fills = {to_hex(a.get_facecolor()) for a in fig.artists if isinstance(a, Patch) and a.get_facecolor()[3] > 0}
-    for role in palette.ROLES.values():
-        if role is not palette.PLAIN and to_hex(role.fill) in fills:
-            assert role.label in words, f"{role.name}'s colour is on the {kind} page without the word {role.label!r}"
+    for fig in _pages(name, "letter", kind):
+        words = {t.get_text() for t in _texts(fig)}
+        fills = {to_hex(a.get_facecolor()) for a in fig.artists if isinstance(a, Patch) and a.get_facecolor()[3] > 0}
+        for role in palette.ROLES.values():
+            if role is not palette.PLAIN and to_hex(role.fill) in fills:
+                assert role.label in words, f"{role.name}'s colour is on a {kind} page without the word {role.label!r}"
 
 
-def test_written_files_are_one_page_pdfs_and_pngs_of_the_paper(tmp_path):
+# ------------------------------------------------------------------ the written PDF, read back
+def _pdf_pages(data: bytes) -> list[bytes]:
+    """The decompressed content stream of each page of a PDF matplotlib wrote, in page order."""
+    def obj(number):
+        return re.search(rb"(?<!\d)%d 0 obj\s*(.*?)endobj" % number, data, re.S).group(1)
+
+    kids = re.search(rb"/Type\s*/Pages.*?/Kids\s*\[([^\]]*)\]", data, re.S).group(1)
+    streams = []
+    for page in map(int, re.findall(rb"(\d+) 0 R", kids)):
+        contents = int(re.search(rb"/Contents (\d+) 0 R", obj(page)).group(1))
+        raw = re.search(rb"stream\r?\n(.*)endstream", obj(contents), re.S).group(1)
+        streams.append(zlib.decompress(raw))
+    return streams
+
+
+def _white_boxes(content: bytes) -> list[tuple[float, float, float, float]]:
+    """(left, bottom, width, height) in points of every path a page fills white and strokes: the boxes to write in."""
+    boxes, path, fill, numbers, saved = [], [], None, [], []
+    for token in content.split():
+        try:
+            numbers.append(float(token))
+            continue
+        except ValueError:
+            pass
+        op = token.decode("latin1")
+        if op == "g":
+            fill = (numbers[-1],) * 3
+        elif op in ("rg", "sc"):
+            fill = tuple(numbers[-3:])
+        elif op == "q":
+            saved.append(fill)
+        elif op == "Q":
+            fill = saved.pop()
+        elif op in ("m", "l", "c"):
+            path.extend(zip(numbers[0::2], numbers[1::2]))
+        elif op == "re":
+            x, y, w, h = numbers[-4:]
+            path.extend([(x, y), (x + w, y + h)])
+        elif op in ("B", "b", "B*", "b*") and path and fill == (1.0, 1.0, 1.0):
+            xs, ys = [p[0] for p in path], [p[1] for p in path]
+            boxes.append((min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)))
+        if op in ("f", "f*", "S", "s", "B", "b", "B*", "b*", "n"):
+            path = []
+        numbers = []
+    return boxes
+
+
+@pytest.mark.parametrize("name", FORMULA_SHEETS)
+def test_the_written_recall_pdf_gives_every_formula_a_full_width_box_to_write_in(name, tmp_path):
+    """Read back from the PDF: one white box per formula row, at least 1.2 cm tall and 85% of the paper's width;
+    the pages the sheet needs, fonts embedded as TrueType."""
+    pdf = write_onepagers(name, tmp_path, ("letter",), ("recall",))[0]
+    data = pdf.read_bytes()
+    assert b"/FontFile2" in data and b"/Type3" not in data, f"{pdf.name}: fonts not embedded as TrueType"
+    pages = _pdf_pages(data)
+    assert len(pages) == len(_pages(name, "letter", "recall")) > 1
+    paper_w = PAPERS["letter"][0] * 72
+    cm = 72 / 2.54
+    boxes = [box for page in pages for box in _white_boxes(page)]
+    wide = [box for box in boxes if box[2] >= 0.85 * paper_w]
+    formula_rows = sum(len(s.rows) for s in SHEETS[name].sections if formula_column(s, "recall"))
+    assert len(wide) == formula_rows, f"{len(wide)} full-width boxes for {formula_rows} formulas"
+    assert min(box[3] for box in wide) >= 1.2 * cm, f"a formula box {min(b[3] for b in wide) / cm:.2f} cm tall"
+    assert min(box[3] for box in boxes) >= 0.7 * cm, "a box too small to write a shape in"
+    for page in pages:  # every box on the paper, inside the margins
+        for left, bottom, w, h in _white_boxes(page):
+            assert left >= 0.3 * 72 and left + w <= paper_w - 0.3 * 72 and bottom >= 0.3 * 72
+
+
+def test_the_pdf_reader_finds_a_small_box_too(tmp_path):
+    """The reader above measures what is drawn: a formula box made small is measured small."""
+    from mlgrind.recall import onepager
+
+    original = onepager.FORMULA_H
+    onepager.FORMULA_H = 0.2
+    try:
+        pdf = write_onepagers("mlp", tmp_path, ("letter",), ("recall",))[0]
+    finally:
+        onepager.FORMULA_H = original
+    boxes = [box for page in _pdf_pages(pdf.read_bytes()) for box in _white_boxes(page)]
+    wide = [box for box in boxes if box[2] >= 0.85 * PAPERS["letter"][0] * 72]
+    assert wide and max(box[3] for box in wide) == pytest.approx(0.2 * 72, abs=0.5)
+
+
+def test_written_files_are_pdfs_and_pngs_of_the_paper(tmp_path):
     paths = write_onepagers("parallel", tmp_path, kinds=("recall",))  # one kind: saving a page takes ~1 s
+    pages = len(_pages("parallel", "letter", "recall"))
+    assert pages == len(_pages("parallel", "a4", "recall")) > 1
     assert sorted(p.name for p in paths) == sorted(
-        f"parallel-{paper}-recall.{ext}" for paper in PAPERS for ext in ("pdf", "png"))
+        [f"parallel-{paper}-recall.{ext}" for paper in PAPERS for ext in ("pdf", "png")]
+        + [f"parallel-{paper}-recall-{n}.png" for paper in PAPERS for n in range(2, pages + 1)])
     for path in paths:
         data = path.read_bytes()
         paper = path.name.split("-")[1]
         if path.suffix == ".pdf":
             assert data.startswith(b"%PDF")
-            assert len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) == 1, f"{path.name} is not one page"
+            assert len(re.findall(rb"/Type\s*/Page(?![s\w])", data)) == pages, f"{path.name} is not {pages} pages"
             assert b"/FontFile2" in data and b"/Type3" not in data, f"{path.name}: fonts not embedded as TrueType"
         else:
             assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -376,8 +473,8 @@ def _numbers(text: str) -> set[str]:
 @pytest.mark.parametrize("name", SHEETS)
 def test_a_blank_recall_sheet_holds_no_value_answering_another_row(name):
     """No printed cell of the recall sheet states a number another row asks for, and notes (hints) are gone."""
-    recall = _page(name, "letter", "recall")
-    assert not [t.get_text() for t in _texts(recall) if t.get_gid() == "note"]
+    recall = _pages(name, "letter", "recall")
+    assert not [t.get_text() for page in recall for t in _texts(page) if t.get_gid() == "note"]
     rows = SHEETS[name].rows()
     for i, row in enumerate(rows):
         if isinstance(row, Formula):
@@ -408,24 +505,26 @@ def test_every_recall_row_asks_one_unambiguous_thing(name):
 
 @pytest.mark.parametrize("name", SHEETS)
 def test_recall_boxes_are_big_enough_to_write_in_and_no_text_touches_them(name):
-    recall = _page(name, "letter", "recall")
-    renderer = recall.canvas.get_renderer()
-    boxes = [a.get_window_extent(renderer) for a in recall.artists if isinstance(a, Patch)
-             and to_hex(a.get_facecolor()) == "#ffffff" and a.get_edgecolor()[3] > 0]
-    grid = [b for b in boxes if b.width > 0.9 * DPI]  # answer boxes of the tables (not the dimension boxes)
-    assert grid and min(b.height for b in grid) >= 0.17 * DPI
-    if any(c.field in ("expr", "formula") and c.answer for section in SHEETS[name].sections for c in section.columns):
-        # a formula written by hand needs room: at least 5.6 mm by 5.8 cm, more where the page has it
-        widest = max(grid, key=lambda b: b.width)
-        assert widest.height >= 0.22 * DPI and widest.width >= 2.3 * DPI, (widest.height / DPI, widest.width / DPI)
-    for t in _texts(recall):
-        if t.get_gid() in (None, "caption", "answer"):
-            continue
-        extent = t.get_window_extent(renderer)
-        for b in boxes:
-            same_line = extent.y0 < b.y1 and b.y0 < extent.y1
-            assert not (same_line and extent.x0 < b.x1 + 3 and b.x0 - 0.04 * DPI < extent.x1), \
-                f"{t.get_text()!r} touches a box on the {name} recall sheet"
+    formulas = 0
+    for number, recall in enumerate(_pages(name, "letter", "recall"), 1):
+        renderer = recall.canvas.get_renderer()
+        boxes = [a.get_window_extent(renderer) for a in recall.artists if isinstance(a, Patch)
+                 and to_hex(a.get_facecolor()) == "#ffffff" and a.get_edgecolor()[3] > 0]
+        grid = [b for b in boxes if b.width > 0.9 * DPI]  # answer boxes of the tables (not the dimension boxes)
+        assert grid and min(b.height for b in grid) >= 0.17 * DPI
+        wide = [b for b in grid if b.width >= 0.85 * PAPERS["letter"][0] * DPI]  # a formula's box
+        assert all(b.height >= 1.2 / 2.54 * DPI for b in wide), "a formula box under 1.2 cm"
+        formulas += len(wide)
+        for t in _texts(recall):  # every text: a prompt, a header, a row number, a title
+            extent = t.get_window_extent(renderer)
+            assert extent.y0 >= 0 and extent.y1 <= recall.get_size_inches()[1] * DPI, f"{t.get_text()!r} is cut off"
+            for b in boxes:
+                if b.x0 <= extent.x0 and extent.x1 <= b.x1 and b.y0 <= extent.y0 and extent.y1 <= b.y1:
+                    continue  # a given size printed in its own dimension box
+                near = extent.y0 < b.y1 + 1 and b.y0 - 1 < extent.y1
+                assert not (near and extent.x0 < b.x1 + 3 and b.x0 - 0.04 * DPI < extent.x1), \
+                    f"{t.get_text()!r} touches a box on page {number} of the {name} recall sheet"
+    assert formulas == sum(len(s.rows) for s in SHEETS[name].sections if formula_column(s, "recall"))
 
 
 def test_broadcasting_roles_follow_one_rule():

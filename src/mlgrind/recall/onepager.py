@@ -3,14 +3,18 @@
 Three kinds of page per sheet, with one layout so they can be laid side by side:
 
 - ``reference``: every prompt, answer, colour and note;
-- ``recall``: the same page with each answer cell an empty box, to fill in by pen from memory;
-- ``key``: the answers, small, in the positions the recall sheet leaves empty, each beside its prompt
-  in grey, so a filled-in recall sheet is checked row by row without the reference's colours.
+- ``recall``: the same rows with each answer cell an empty box, to fill in by pen from memory. A
+  formula is written by hand in a box the page's full width and 1.27 cm tall, under its row's other
+  boxes, so a sheet with formulas runs onto as many pages as its rows need;
+- ``key``: the answers, small, in the positions the reference prints them, each beside its prompt in
+  grey and under the recall sheet's row number, so a filled-in recall sheet is checked row by row
+  without the reference's colours.
 
 Colours come from shapes.palette and always sit beside their words (a chip reading "stretched",
 a legend at the top), so a grey printout loses nothing. Everything is laid out in inches, so A4 and
 US letter get the same page, fitted to each paper; matplotlib's Figure API without pyplot, so
-nothing opens a window. ``mlgrind onepager`` calls ``write_onepagers``::
+nothing opens a window. ``mlgrind onepager`` calls ``write_onepagers``; a page after the first of a
+recall sheet is a further PNG (``-2.png``…) and a further page of the same PDF::
 
     >>> import tempfile
     >>> [path.name for path in write_onepagers("matmul", tempfile.mkdtemp(), ["a4"], ["key"])]
@@ -25,6 +29,7 @@ from pathlib import Path
 
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from tqdm.auto import tqdm
@@ -33,7 +38,8 @@ from ..shapes import palette
 from ..shapes.rules import ShapeError, broadcast
 from .facts import SHEETS, Column, Cue, Fact, Formula, Section, Sheet
 
-__all__ = ["PAPERS", "KINDS", "DPI", "write_onepagers", "render", "resolve_sheets", "cell_text"]
+__all__ = ["PAPERS", "KINDS", "DPI", "FORMULA_H", "write_onepagers", "render", "render_pages", "resolve_sheets",
+           "cell_text", "formula_column"]
 
 PAPERS = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches
 KINDS = ("reference", "recall", "key")
@@ -48,6 +54,11 @@ BODY, SMALL, KEY = 7.6, 6.6, 6.4  # font sizes, points
 MIN_FONT = 5.2
 ROW_H, MIN_ROW_H = 0.29, 0.17  # taller rows when the page has room: more space to write in
 RECALL_ROW_H = 0.45  # a recall sheet's rows may grow taller still: its boxes are written in by hand
+FORMULA_FIELDS = ("expr", "formula", "code")  # an answer column holding a formula
+FORMULA_H = 0.5  # a recall sheet's formula box: 1.27 cm tall (and the page's full width), to write ds_BHLM by hand
+LINE_H = 0.34  # on a recall sheet with formula boxes, every other box: 8.6 mm
+CUE_H = FORMULA_H + 0.05  # ...but a cue's answer, often a formula in words, as tall as a formula's
+ROW_GAP = 0.07  # between one row's formula box and the next row
 TEXT_GAP = 0.12  # at least this much between a printed cell's text and the next cell (a box to write in)
 ALIGN_H = 0.40  # a row of dimension boxes (a size over one or two role words)
 TAGS = {"reference": "reference", "recall": "recall: fill in every box from memory", "key": "answer key"}
@@ -83,14 +94,27 @@ def write_onepagers(sheets: str | Iterable[str] = "all", out_dir: str | Path = "
     out.mkdir(parents=True, exist_ok=True)
     pages = [(name, size, kind) for name in names for size in papers for kind in kinds]
     written = []
-    for name, size, kind in tqdm(pages, desc="one-pagers", unit="page", disable=not progress):
-        fig = render(name, size, kind)
-        for ext in ("pdf", "png"):
-            path = out / f"{name}-{size}-{kind}.{ext}"
-            with rc_context({"pdf.fonttype": 42}):  # TrueType fonts, embedded: crisp in every viewer and printer
-                fig.savefig(path, dpi=DPI, metadata={"Title": f"The ML Grind: {SHEETS[name].title} ({kind})"})
-            written.append(path)
+    for name, size, kind in tqdm(pages, desc="one-pagers", unit="sheet", disable=not progress):
+        figs = render_pages(name, size, kind)
+        stem = f"{name}-{size}-{kind}"
+        pdf = out / f"{stem}.pdf"
+        with rc_context({"pdf.fonttype": 42}):  # TrueType fonts, embedded: crisp in every viewer and printer
+            with PdfPages(pdf, metadata={"Title": f"The ML Grind: {SHEETS[name].title} ({kind})"}) as book:
+                for fig in figs:
+                    book.savefig(fig)
+        written.append(pdf)
+        for number, fig in enumerate(figs, 1):
+            png = out / (f"{stem}.png" if number == 1 else f"{stem}-{number}.png")
+            fig.savefig(png, dpi=DPI)
+            written.append(png)
     return written
+
+
+def formula_column(section: Section, kind: str) -> Column | None:
+    """The column a recall sheet turns into a full-width box under each row of ``section``, if any."""
+    if kind != "recall":
+        return None
+    return next((c for c in section.columns if c.answer and c.field in FORMULA_FIELDS), None)
 
 
 def cell_text(row: Fact | Formula | Cue, name: str) -> str:
@@ -191,15 +215,30 @@ def _aligned(fact: Fact) -> list[tuple[str, list[tuple[str, tuple[palette.Role, 
 
 
 # ------------------------------------------------------------------------------ the page
+def render_pages(sheet: str | Sheet, paper: str = "a4", kind: str = "reference") -> list[Figure]:
+    """The pages of a sheet: one, but for a recall sheet with formula boxes, as many as its rows need."""
+    if not isinstance(sheet, Sheet):
+        sheet = SHEETS[resolve_sheets(sheet)[0]]
+    if any(formula_column(section, kind) for section in sheet.sections):
+        return _recall_pages(sheet, paper)
+    return [_one_page(sheet, paper, kind)]
+
+
 def render(sheet: str | Sheet, paper: str = "a4", kind: str = "reference") -> Figure:
     """One page of a sheet (one of SHEETS, or its name): title, colour legend, then each section.
 
-    ValueError when the sheet does not fit the page. ``figure.shrunk`` lists the texts that were set
-    smaller than asked so as to fit their cells (the tests keep them readable); ``figure.dims`` the
-    (box, size, roles) artists of the aligned sections' dimension boxes, row by row.
+    ValueError when the sheet does not fit the page (a recall sheet with formula boxes: see
+    render_pages). ``figure.shrunk`` lists the texts that were set smaller than asked so as to fit
+    their cells (the tests keep them readable); ``figure.dims`` the (box, size, roles) artists of the
+    aligned sections' dimension boxes, row by row.
     """
-    if not isinstance(sheet, Sheet):
-        sheet = SHEETS[resolve_sheets(sheet)[0]]
+    pages = render_pages(sheet, paper, kind)
+    if len(pages) > 1:
+        raise ValueError(f"this {kind} sheet takes {len(pages)} pages: render_pages draws them")
+    return pages[0]
+
+
+def _one_page(sheet: Sheet, paper: str, kind: str) -> Figure:
     page = _Page(paper, kind)
     x0, width = MARGIN, page.w - 2 * MARGIN
     y = _header(page, sheet, x0, width)
@@ -212,11 +251,92 @@ def render(sheet: str | Sheet, paper: str = "a4", kind: str = "reference") -> Fi
         else:
             y, number = _grid(page, section, x0, width, y, row_h, number)
         y += 0.12
-    page.text(x0, page.h - MARGIN * 0.6, f"The ML Grind · mlgrind onepager {sheet.name} · {paper} · {kind}",
-              size=5.8, mono=False, color=GREY)
+    _footer(page, sheet, paper, kind)
     if y > page.h - MARGIN + 1e-9:  # rows stretched to fill the page end on its margin, give or take rounding
         raise ValueError(f"{sheet.name} does not fit on one {paper} page ({y:.2f} in of {page.h - MARGIN:.2f})")
     return page.fig
+
+
+def _footer(page: _Page, sheet: Sheet, paper: str, kind: str, of: str = ""):
+    page.text(MARGIN, page.h - MARGIN * 0.6, f"The ML Grind · mlgrind onepager {sheet.name} · {paper} · {kind}{of}",
+              size=5.8, mono=False, color=GREY)
+
+
+def _recall_pages(sheet: Sheet, paper: str) -> list[Figure]:
+    """A recall sheet whose formulas get boxes the page's full width: each row is its other boxes on one
+    line and its formula box under them; a section that runs off a page goes on under its title again."""
+    x0, pages = MARGIN, [_Page(paper, "recall")]
+    width = pages[0].w - 2 * MARGIN
+    bottom = pages[0].h - MARGIN - 0.1  # room for the footer
+    y = _header(pages[0], sheet, x0, width)
+    number = 0
+    for section in sheet.sections:
+        formula = formula_column(section, "recall")
+        row_h = LINE_H + FORMULA_H + ROW_GAP if formula else _line_h(section)
+        head_h = 0.22 + (0.17 if section.note else 0) + 0.16 + (0.14 if formula else 0)
+        rows = list(section.rows)
+        title = section.title
+        while rows:
+            if y + head_h + row_h > bottom:  # not even the title and one row: a new page
+                pages.append(_Page(paper, "recall"))
+                y = _continued_header(pages[-1], sheet, x0, width)
+            page = pages[-1]
+            y = _section_title(page, replace(section, title=title), x0, width, y)
+            fit = max(1, int((bottom - y - 0.16 - (0.14 if formula else 0)) // row_h))
+            y, number = _recall_grid(page, section, rows[:fit], x0, width, y, number, formula)
+            rows, title = rows[fit:], f"{section.title} (continued)"
+            y += 0.12
+    for i, page in enumerate(pages, 1):
+        _footer(page, sheet, paper, "recall", f" · page {i} of {len(pages)}")
+    return [page.fig for page in pages]
+
+
+def _line_h(section: Section) -> float:
+    """A recall row's first line: a cue's answer, often a formula in words, gets a formula box's height."""
+    return CUE_H if all(isinstance(row, Cue) for row in section.rows) else LINE_H
+
+
+def _continued_header(page: _Page, sheet: Sheet, x0, width) -> float:
+    y = MARGIN + 0.14
+    page.text(x0, y, f"{sheet.title} (continued)", size=12, mono=False, weight="bold", color=INK)
+    page.text(x0 + width, y, TAGS["recall"].upper(), size=8, mono=False, ha="right", weight="bold", color=GREY)
+    page.rule(x0, y + 0.2, width)
+    return y + 0.3
+
+
+def _recall_grid(page: _Page, section: Section, rows, x0, width, y, number, formula) -> tuple[float, int]:
+    """Rows of a recall sheet: every column but the formula on one line, the formula's box under it."""
+    cols = [(c, cx, cw) for c, cx, cw in _columns(section, x0, width, "recall")
+            if formula is None or c.field != formula.field]
+    if formula:  # the line's columns share the whole width
+        scale = (width - NUM_W) / sum(cw for _, _, cw in cols)
+        left, spread = x0 + NUM_W, []
+        for column, _, cw in cols:
+            spread.append((column, left, cw * scale))
+            left += cw * scale
+        cols = spread
+    for column, cx, cw in cols:
+        page.text(cx + 0.04, y + 0.06, column.header, size=6.2, width=cw - 0.06, mono=False, color=GREY,
+                  style="italic")
+    y += 0.16
+    if formula:
+        page.text(x0 + NUM_W + 0.04, y + 0.05, f"{formula.header}: the wide box under each row", size=6.2,
+                  width=width - NUM_W, mono=False, color=GREY, style="italic")
+        y += 0.14
+    line_h = _line_h(section)
+    for row in rows:
+        number += 1
+        row_h = line_h + (FORMULA_H + ROW_GAP if formula else 0)
+        if number % 2 == 0:
+            page.band(x0, y, width, row_h, FAINT)
+        page.text(x0 + NUM_W - 0.06, y + line_h / 2, str(number), size=6, mono=False, ha="right", color=GREY)
+        for k, (column, cx, cw) in enumerate(cols):
+            boxed_next = k + 1 < len(cols) and cols[k + 1][0].answer
+            _draw_cell(page, row, column, cx, y, cw, line_h, gap=TEXT_GAP if boxed_next else 0.03)
+        if formula:
+            page.box(x0 + NUM_W + 0.0175, y + line_h, width - NUM_W - 0.035, FORMULA_H, fill="white")
+        y += row_h
+    return y, number
 
 
 def _header(page: _Page, sheet: Sheet, x0, width) -> float:
