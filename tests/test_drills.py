@@ -355,6 +355,80 @@ def test_attention_questions_ask_what_the_notebook_teaches():
     assert {"np.einsum", "np.where", "p @ v", "np.concatenate", "x.mean"} <= asked
 
 
+NEW_MODERN = ["modern-precision", "modern-memory", "modern-moe"]  # 08's sections 6, 7 and 8
+
+
+def test_the_modern_drill_covers_every_section_of_08_in_course_order():
+    """Families registered once, in the order 08 teaches them, after 07's; review, FSRS and Anki read FAMILIES."""
+    from mlgrind.recall.anki import drill_notes
+    from mlgrind.recall.families import family_of
+    from mlgrind.recall.memory_states import drill_item
+
+    names = list(FAMILIES)
+    assert [n for n in names if n.startswith("modern-")] == [
+        "modern-norm-mlp", "modern-rope", "modern-gqa", "modern-tiles", *NEW_MODERN]
+    assert names.index("modern-norm-mlp") > max(i for i, n in enumerate(names) if FAMILIES[n].topic == "cost")
+    asked = {family_of(q).name for q in questions("modern", 300, seed=2, level=1)}
+    assert set(NEW_MODERN) <= asked  # a first-level drill asks them too
+    for name in NEW_MODERN:
+        notes = drill_notes(FAMILIES[name], 40)
+        assert len(notes) == 40 and len({n.fields[0] for n in notes}) == 40, name  # 40 distinct Anki cards
+        assert drill_item(FAMILIES[name]).id == f"drill:{name}"
+
+
+def _modern_facts(q) -> list[str]:
+    """What the working of a question of 08's sections 6-8 must say, worked out here from its shapes."""
+    import math
+
+    s, e = q.shapes, q.expr
+    if "isfinite" in e:
+        return ([f"over all {math.prod(s['g'])} elements: one value, shape ()"] if e.endswith(".all()") else
+                [f"over axis 0 (size {s['g'][0]}), removed -> ({s['g'][1]},)"])
+    if "master" in s:
+        return ([f"-> {s['g']}", "clash: neither is 1", "so NumPy raises an error"] if s["g"] != s["master"] else
+                [f"result {s['master']}"])
+    if "xs" in s:
+        start, step = (int(n or 0) for n in re.fullmatch(r"xs\[(\d*)::(\d+)\]", e).groups())
+        kept = list(range(start, s["xs"][0], step))
+        shown = ", ".join(map(str, kept[:5])) + (", …" if len(kept) > 5 else "")
+        return [f"keeps indices {shown}: {len(kept)} of them", f"result {(len(kept), *s['xs'][1:])}"]
+    if "np.concatenate" in e:
+        sizes = [math.prod(s[name]) for name in "xhp"]
+        return [f"all {n} elements in one row" for n in sizes] + [
+            f"axis 0 adds up, {' + '.join(map(str, sizes))}", f"result ({sum(sizes)},)"]
+    if "np.argsort" in e:
+        top, axis = int(re.search(r"-(\d+):", e)[1]), 1 if "[:, " in e else 0
+        size = s["logits"][axis]
+        return [f"sorts along axis -1 (size {s['logits'][1]})",
+                f"-{top}: on axis {axis} (size {size}) keeps indices {', '.join(map(str, range(size - top, size)))}"]
+    if "frac" in s:
+        axis = int(re.search(r"mean\((\d)\)", e)[1])
+        return [f"averaged over axis {axis} (size {s['probs'][axis]}), removed"]
+    if "y.reshape" in e:
+        dims = [int(n) for n in re.findall(r"\d+", e)]
+        size, product = math.prod(s["y"]), math.prod(dims)
+        return [f"{'·'.join(map(str, dims))} = {size} elements, as many as before" if product == size else
+                f"{'·'.join(map(str, dims))} = {product} elements, but there are {size}: error"]
+    return _einsum_facts(q) if q.answer != "error" else ["one letter is one size", "so NumPy raises an error"]
+
+
+@pytest.mark.parametrize("name", NEW_MODERN)
+def test_mixed_precision_checkpoints_and_experts_are_worked_out_step_by_step(name):
+    """Each variant's working states, in numbers computed here from its shapes, why its answer is NumPy's."""
+    from mlgrind.recall.drills import explain
+
+    kinds = set()
+    for seed in range(60):
+        q = FAMILIES[name].variant(seed)
+        assert q.answer == numpy_says(q), q
+        said = explain(q)
+        kinds.add((re.sub(r"\d+", "N", q.expr), q.answer == "error"))  # a kind, its slip, right or refused
+        for fact in _modern_facts(q):
+            assert fact in said, (fact, q.expr, q.shapes, said)
+    expected = {"modern-precision": 4, "modern-memory": 3, "modern-moe": 10}[name]  # every kind, and its slip
+    assert len(kinds) >= expected, sorted(kinds)
+
+
 def _seed_where(topic: str, holds, level: int = 2) -> int:
     """The first seed whose question of ``topic`` has the property ``holds`` (``--seed S --count 1`` asks it)."""
     return next(seed for seed in range(5000) if holds(question(topic, seed, level)))

@@ -81,7 +81,8 @@ class _Walk:
         text = ast.unparse(node)
         if inner is not None and not isinstance(inner, ast.Name) and not (
                 isinstance(inner, ast.Attribute) and ast.unparse(inner) == "np"):
-            return text[len(ast.unparse(inner)):]
+            first = ast.unparse(inner)
+            return text[len(first) + 2:] if text.startswith(f"({first})") else text[len(first):]
         return text
 
     def step(self, node: ast.AST) -> str:
@@ -105,11 +106,14 @@ class _Walk:
         return ""
 
     def value(self, node: ast.AST):
-        """A method's argument: a literal, or an array's ``.shape`` (``x.reshape(x.shape)``)."""
+        """A method's argument: a literal, an array's ``.shape`` (``x.reshape(x.shape)``), else its code (``np.float32``)."""
         if (isinstance(node, ast.Attribute) and node.attr == "shape" and isinstance(node.value, ast.Name)
                 and node.value.id in self.arrays):
             return self.arrays[node.value.id].shape
-        return _literal(node)
+        try:
+            return _literal(node)
+        except ValueError:
+            return ast.unparse(node)
 
     def numpy_call(self, name: str, node: ast.Call) -> str:
         if name == "arange":
@@ -124,7 +128,22 @@ class _Walk:
             parts = [(ast.unparse(a), self.shape(a)) for a in node.args[0].elts]
             axis = next(_literal(k.value) for k in node.keywords if k.arg == "axis")
             return _concatenate(parts, axis)
+        if name == "maximum":
+            shapes = [(ast.unparse(a), self.shape(a)) for a in node.args]
+            return "the larger of each pair, elementwise; " + _broadcast(shapes)
+        if name == "isfinite":
+            return f"one True/False per element (not inf, not nan): the shape of {ast.unparse(node.args[0])}, " \
+                   f"{self.shape(node.args[0])}"
+        if name == "argsort":
+            shape, axis = self.shape(node.args[0]), _axis(node, 1)
+            return f"sorts along axis {axis} (size {shape[axis]}): the same shape, each entry an index, smallest first"
         return ""
+
+
+def _axis(node: ast.Call, position: int):
+    """A NumPy call's ``axis``, by keyword or in its ``position``-th argument (None when not given)."""
+    given = [k.value for k in node.keywords if k.arg == "axis"] or node.args[position:position + 1]
+    return _literal(given[0]) if given else None
 
 
 def _step_lines(label: str, why: str, after: str = "") -> list[str]:
@@ -197,10 +216,37 @@ def _einsum(spec: str, shapes: list[tuple]) -> str:
 
 
 def _index(shape: tuple, index: ast.AST) -> str:
+    """Each part of an index, axis by axis: None adds a 1, a slice keeps the entries it counts, ... stands for the rest."""
     items = index.elts if isinstance(index, ast.Tuple) else [index]
-    news = [i for i, item in enumerate(items) if isinstance(item, ast.Constant) and item.value is None]
-    return (f"None adds an axis of size 1 at position {', '.join(map(str, news))}; ':' keeps an axis, "
-            "and the axes not written keep their sizes")
+
+    def is_(item, value):
+        return isinstance(item, ast.Constant) and item.value is value
+
+    used = sum(not is_(item, None) and not is_(item, Ellipsis) for item in items)
+    parts, axis = [], 0
+    for item in items:
+        if is_(item, None):
+            parts.append("None adds an axis of size 1")
+        elif is_(item, Ellipsis):
+            axis = len(shape) - (used - sum(not is_(i, None) and not is_(i, Ellipsis)
+                                           for i in items[:items.index(item)]))
+            parts.append("... keeps the axes it stands for")
+        elif isinstance(item, ast.Slice):
+            if axis >= len(shape):
+                raise _Refused(f"{ast.unparse(item)} indexes axis {axis}, but there are {len(shape)}: error")
+            bounds = [_literal(b) if b is not None else None for b in (item.lower, item.upper, item.step)]
+            kept = range(*slice(*bounds).indices(shape[axis]))
+            if bounds != [None, None, None]:
+                shown = ", ".join(map(str, kept[:5])) + (", …" if len(kept) > 5 else "")
+                parts.append(f"{ast.unparse(item)} on axis {axis} (size {shape[axis]}) keeps indices {shown}: "
+                             f"{len(kept)} of them")
+            axis += 1
+        else:
+            parts.append(f"{ast.unparse(item)} picks one entry of axis {axis}: that axis goes")
+            axis += 1
+    if axis < len(shape) or any(isinstance(i, ast.Slice) and ast.unparse(i) == ":" for i in items):
+        parts.append("':' keeps an axis, and the axes not written keep their sizes")
+    return "; ".join(parts)
 
 
 def _method(name: str, shape: tuple, args: list, keywords: dict) -> str:
@@ -225,11 +271,21 @@ def _method(name: str, shape: tuple, args: list, keywords: dict) -> str:
         if shape[axis] != 1:
             raise _Refused(f".squeeze({axis}) removes axis {axis} only if it is 1; it is {shape[axis]}: error")
         return f"axis {axis} is 1: removed"
-    if name == "mean":
+    if name in _REDUCTIONS:
         axis = args[0] if args else keywords.get("axis")
+        if axis is None:
+            return f"{_REDUCTIONS[name]} all {size} elements: one value, shape ()"
         keep = keywords.get("keepdims", False)
-        return f"averaged over axis {axis} (size {shape[axis]}), " + ("kept as a 1" if keep else "removed")
+        return f"{_REDUCTIONS[name]} axis {axis} (size {shape[axis]}), " + ("kept as a 1" if keep else "removed")
+    if name == "astype":
+        return "the same numbers in another type: the same shape"
+    if name == "ravel":
+        return f"all {size} elements in one row"
     return ""
+
+
+_REDUCTIONS = {"mean": "averaged over", "sum": "summed over", "max": "the largest over", "min": "the smallest over",
+               "all": "True if every one is, over", "any": "True if any one is, over"}
 
 
 def _concatenate(parts: list[tuple[str, tuple]], axis: int) -> str:
