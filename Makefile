@@ -72,7 +72,10 @@ hub-proxy: $(STAMP)
 	fi
 
 # --durations: the slowest tests are listed at the end of every run, so a slow one shows up early.
-PYTEST = PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --durations=25
+# -n: one test worker per core (TEST_WORKERS=0 runs in one process); tests that share costly work
+# (an answer class, a module's fixture) stay on one worker (tests/conftest.py).
+TEST_WORKERS ?= auto
+PYTEST = PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --durations=25 -n $(TEST_WORKERS) --dist loadgroup
 test: $(STAMP) browser postgres hub-proxy sandbox
 	$(PYTEST) $(PYTEST_ARGS)
 

@@ -146,3 +146,27 @@ def chromium(tmp_path_factory):
         pytest.skip(reason)
     with browser_setup.launched_chromium(tmp_path_factory.mktemp("chromium-home")) as browser:
         yield browser
+
+
+# ------------------------------------------------------------------------------- parallel runs (xdist)
+def pytest_collection_modifyitems(config, items):
+    """Under ``pytest -n`` (``--dist loadgroup``), tests that share costly work run on one worker.
+
+    A module- or class-scoped fixture is built once per worker that runs a test needing it, and an
+    answer class once per worker that judges it: so the tests of one answer class share a group, and
+    so do the tests of one module that need a module's fixture. Every other test goes where a worker
+    is free.
+    """
+    for item in items:
+        group = _shared_work(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _shared_work(item) -> str | None:
+    if "graded_classes" in item.fixturenames:
+        return f"answers-{item.callspec.params['assignment']}"
+    definitions = item._fixtureinfo.name2fixturedefs
+    if any(definitions[name][-1].scope in ("module", "class") for name in item.fixturenames if name in definitions):
+        return item.module.__name__
+    return None

@@ -169,12 +169,19 @@ def test_einsum_flow_names_roles_and_survives_bad_specs():
 
 
 # ---------------------------------------------------------------------------------------- display
-def test_display_gives_a_static_picture_then_the_live_widget():
+@pytest.fixture
+def shell():
+    """An IPython shell for this test only: left alive, it would make later tests think they run in a notebook."""
     from IPython.core.interactiveshell import InteractiveShell
+
+    yield InteractiveShell.instance()
+    InteractiveShell.clear_instance()
+
+
+def test_display_gives_a_static_picture_then_the_live_widget(shell):
     from IPython.display import display
     from IPython.utils.capture import capture_output
 
-    InteractiveShell.instance()
     flow = BroadcastFlow((9, 1, 3), (4, 1))
     with capture_output() as captured:
         display(flow)
