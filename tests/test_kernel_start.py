@@ -46,3 +46,26 @@ def test_grading_gives_up_after_the_last_attempt(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="kernel_info"):
         graded(tmp_path)
     assert len(calls) == START_ATTEMPTS
+
+
+def test_grading_and_judge_kernels_share_the_process_context_which_grading_never_closes(tmp_path):
+    """A ZeroMQ context per kernel manager would be left to the garbage collector, which can finalize it
+    before its sockets and then wait on them forever: every kernel uses the process's one context."""
+    import zmq.asyncio
+    from jupyter_core.utils import run_sync
+
+    from mlgrind.grading.judge_kernel import JudgeKernel
+    from mlgrind.grading.kernels import GradingKernelManager
+
+    judge = JudgeKernel("python3", str(tmp_path))
+    try:
+        assert judge.km.context is zmq.asyncio.Context.instance() and judge.kc.context is judge.km.context
+        assert judge.run("x = 6 * 7", expression="x") == "42"
+    finally:
+        judge.stop()
+    km = GradingKernelManager(kernel_name="python3")
+    assert km.context is zmq.asyncio.Context.instance() and km.client().context is km.context
+    run_sync(km.start_kernel)(cwd=str(tmp_path))
+    run_sync(km.shutdown_kernel)(now=True)
+    assert not zmq.asyncio.Context.instance().closed
+    assert graded(tmp_path).cells[0].outputs[0]["text"] == "42\n"

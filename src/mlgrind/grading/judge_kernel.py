@@ -17,6 +17,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+from .kernels import shared_context
+
 SIDE = "__import__('mlgrind.judge.{0}').judge.{0}"
 JUDGE_SIDE = SIDE.format("judge_side")
 STUDENT_SIDE = SIDE.format("student_side")
@@ -31,7 +33,7 @@ class JudgeKernel:
         # Private (0700): the kernel's sockets and connection file (its key). Named by this process, so a
         # later grader removes it if this one is killed first (``sandbox.sweep``).
         self._folder = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")
-        self.km = AsyncKernelManager(kernel_name=kernel_name or "python3", transport="ipc",
+        self.km = AsyncKernelManager(kernel_name=kernel_name or "python3", transport="ipc", context=shared_context(),
                                      ip=os.path.join(self._folder, "s"),
                                      connection_file=os.path.join(self._folder, "c.json"))
         env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "agg"}
@@ -39,7 +41,7 @@ class JudgeKernel:
         preload = f"--IPKernelApp.exec_lines=import numpy, mlgrind.checks; {JUDGE_SIDE}"
         run_sync(self.km.start_kernel)(cwd=cwd, env=env,
                                        extra_arguments=["--HistoryManager.hist_file=:memory:", preload])
-        self.kc = self.km.client()
+        self.kc = self.km.client(context=shared_context())
         self.kc.start_channels()
         self._ready = False
 

@@ -24,9 +24,10 @@ import time
 import uuid
 from queue import Empty
 
+import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Type
+from traitlets import Type, default
 
 from . import sandbox
 
@@ -42,6 +43,10 @@ class GradingKernelClient(AsyncKernelClient):
     ahead of time (``GradingKernelManager.get_ready_ahead``)."""
 
     ready_ahead = False
+
+    @default("context")
+    def _shared_context(self):
+        return shared_context()
 
     async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
         ahead, self.ready_ahead = self.ready_ahead, False
@@ -83,6 +88,10 @@ class GradingKernelManager(AsyncKernelManager):
 
     guard_key: bytes = b""
     started_ahead = False  # started before its submission is known: its sandbox gets no data until then
+
+    @default("context")
+    def _shared_context(self):
+        return shared_context()
 
     async def _async_pre_start_kernel(self, **kw):
         if self.provisioner is None and sandbox.enabled():
@@ -256,8 +265,18 @@ def _shut_down(km: GradingKernelManager) -> None:
     asyncio.run(km.shutdown_kernel(now=True))
 
 
+def shared_context() -> zmq.asyncio.Context:
+    """This process's one ZeroMQ context, for every grading and judge kernel and their clients.
+
+    A context of its own per kernel manager would be left to the garbage collector; collected in a
+    reference cycle with its sockets, its finalizer can run first and wait forever for sockets already
+    out of its reach. The process's own context lives as long as the process.
+    """
+    return zmq.asyncio.Context.instance()
+
+
 def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
-__all__ = ["GradingKernelManager", "keep_one_ready", "new_nonce", "start", "start_judge", "stop", "take", "take_judge"]
+__all__ = ["GradingKernelManager", "keep_one_ready", "new_nonce", "shared_context", "start", "start_judge", "stop", "take", "take_judge"]
