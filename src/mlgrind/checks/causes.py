@@ -41,6 +41,7 @@ PHRASES = (
     ("along the wrong axis", "wrong axis"),
     ("reduced over an axis that should stay", "wrong axis"),
     ("wrong axis", "wrong axis"),
+    ("dims instead of", "wrong shape"),
     ("missing return?", "missing return"),
     ("new array of the default dtype", "dtype"),
     ("a division by zero, or exp of a large number", "not finite"),

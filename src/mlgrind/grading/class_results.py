@@ -56,7 +56,10 @@ def read_class(settings: Settings, assignment: str) -> ClassResults:
         except MissingEntry:
             raise CourseError(f"{assignment} is not in the gradebook; autograde it first") from None
         max_total = float(assignment_row.max_score)
-        exercises = {}
+        cells_of = gb.find_notebook(notebook_id(assignment), assignment).grade_cells
+        position = {name: i for i, name in enumerate(order)}
+        exercises = {c.name: titles[c.name].label if c.name in titles else c.name
+                     for c in sorted(cells_of, key=lambda c: position.get(c.name, len(order))) if c.cell_type == "code"}
         for student in sorted(s.id for s in gb.students):
             try:
                 submission = gb.find_submission_notebook(notebook_id(assignment), assignment, student)
@@ -68,11 +71,9 @@ def read_class(settings: Settings, assignment: str) -> ClassResults:
                 cells = _exercise_cells(read_notebook(settings.notebook("autograded", assignment, student)))
             except NotebookUnreadable:
                 cells = None
-            for grade in sorted(submission.grades, key=lambda g: order.index(g.name) if g.name in order else len(order)):
-                if grade.cell.cell_type == "markdown" or (cells is not None and is_manual(grade)):
-                    continue  # a written answer (or a cell autograde left to a person)
-                label = titles[grade.name].label if grade.name in titles else grade.name
-                exercises[label] = None
+            for grade in submission.grades:
+                if grade.name not in exercises or (cells is not None and is_manual(grade)):
+                    continue  # a written answer, or a cell autograde left to a person
                 score, max_score = float(grade.score or 0), float(grade.max_score)
                 if score >= max_score:
                     cause = None
@@ -80,5 +81,5 @@ def read_class(settings: Settings, assignment: str) -> ClassResults:
                     cause = NOT_GRADED
                 else:
                     cause = failure_cause(cells.get(grade.name) or [{}], settings.limits)
-                outcomes.append(Outcome(student, label, score, max_score, cause))
-    return ClassResults(assignment, list(exercises), outcomes, totals, max_total, missing)
+                outcomes.append(Outcome(student, grade.name, score, max_score, cause))
+    return ClassResults(assignment, exercises, outcomes, totals, max_total, missing)

@@ -24,7 +24,7 @@ class Outcome:
     """One student's result on one autograded exercise; ``cause`` is None when it got full marks."""
 
     student: str
-    exercise: str
+    grade_id: str  # the exercise's test cell
     score: float
     max_score: float
     cause: str | None
@@ -36,7 +36,7 @@ class ClassResults:
     (written answers included), ``max_total`` the assignment's points."""
 
     assignment: str
-    exercises: list[str]
+    exercises: dict[str, str]  # grade_id -> the exercise's heading, in notebook order
     outcomes: list[Outcome]
     totals: dict[str, float]
     max_total: float
@@ -45,6 +45,7 @@ class ClassResults:
 
 @dataclass(frozen=True)
 class ExerciseTally:
+    grade_id: str
     exercise: str
     students: int
     passed: int
@@ -58,10 +59,10 @@ class ExerciseTally:
 def tallies(results: ClassResults) -> list[ExerciseTally]:
     """Per exercise, in notebook order: how many students, how many passed, failures by cause."""
     found = []
-    for exercise in results.exercises:
-        mine = [o for o in results.outcomes if o.exercise == exercise]
+    for grade_id, exercise in results.exercises.items():
+        mine = [o for o in results.outcomes if o.grade_id == grade_id]
         causes = Counter(o.cause for o in mine if o.cause is not None)
-        found.append(ExerciseTally(exercise, len(mine), sum(o.cause is None for o in mine), causes))
+        found.append(ExerciseTally(grade_id, exercise, len(mine), sum(o.cause is None for o in mine), causes))
     return found
 
 
@@ -92,7 +93,8 @@ def format_table(results: ClassResults, at_least: int = HELP_AT) -> str:
     """The report as a terminal reads it: one row per exercise, then the hardest, the scores, who may need help."""
     rows = tallies(results)
     lines = [f"{results.assignment}: {len(results.totals)} submissions"
-             + (f", {len(results.missing)} students did not submit" if results.missing else "")]
+             + (f", {len(results.missing)} {'student' if len(results.missing) == 1 else 'students'} did not submit"
+                if results.missing else "")]
     table = [("exercise", "passed", "failures by likely cause")]
     table += [(r.exercise, f"{r.passed}/{r.students} {r.share_passed:.0%}", _split(r.causes) or "-") for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(2)]
@@ -120,8 +122,8 @@ def to_csv(results: ClassResults) -> str:
     columns are the same for every assignment)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["assignment", "exercise", "students", "passed", "share_passed", *ALL])
+    writer.writerow(["assignment", "grade_id", "exercise", "students", "passed", "share_passed", *ALL])
     for r in tallies(results):
-        writer.writerow([results.assignment, r.exercise, r.students, r.passed, f"{r.share_passed:.4f}",
+        writer.writerow([results.assignment, r.grade_id, r.exercise, r.students, r.passed, f"{r.share_passed:.4f}",
                          *(r.causes.get(tag, 0) for tag in ALL)])
     return out.getvalue()
