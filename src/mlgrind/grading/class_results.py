@@ -1,5 +1,4 @@
-"""A class's results in one assignment, read after autograde: scores from the gradebook, causes from the
-autograded notebooks.
+"""A class's results in one assignment, read after autograde: scores and the likely cause of each failure.
 
 Scores come through nbgrader's own ``Gradebook``, so a SQLite and a PostgreSQL gradebook read the same.
 The cause of a failed exercise comes from its cells in ``autograded/<student>/<assignment>/``: an error

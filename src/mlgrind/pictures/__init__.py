@@ -1,5 +1,4 @@
-"""The figures notebooks draw from the learner's own numbers, one module per notebook, and the class
-report an instructor reads.
+"""The figures notebooks draw from the learner's own numbers, and the class report an instructor reads.
 
 ``sharding``: 05_parallel_mlp's three ways to put an MLP on two devices; ``scaling``:
 07_scaling_math's roofline with the learner's matmuls on it, and a pipeline schedule. They draw what

@@ -1,5 +1,7 @@
-"""The class report as one HTML page: three pictures (scores, share passed, causes per exercise) and the
-tables under them, every image inlined so the file opens anywhere, the formgrader's machine included.
+"""The class report as one self-contained HTML page: three pictures and the tables under them.
+
+The pictures are the scores, the share passed per exercise and the causes per exercise; every image is
+inlined so the file opens anywhere, the formgrader's machine included.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""What a class got wrong in one assignment: per exercise the share that passed and how the failures split
-by likely cause, the hardest exercises, the scores, and the students who may need help.
+"""What a class got wrong in one assignment, counted: the numbers behind ``mlgrind report``.
+
+Per exercise the share that passed and how the failures split by likely cause; the hardest exercises,
+the scores, and the students who may need help.
 
 ``ClassResults`` holds plain records (the grading side reads them from the gradebook and the autograded
 notebooks); everything here counts them and writes them out as a terminal table or a CSV, without
