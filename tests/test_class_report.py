@@ -155,3 +155,18 @@ def test_the_roster_maps_ids_and_names_the_student_it_lacks(tmp_path):
             read_roster(roster)
     with pytest.raises(RosterError, match="cannot read the roster"):
         read_roster(tmp_path / "absent.csv")
+
+
+def test_a_report_before_any_autograde_says_so_in_one_line(generated_course):
+    from support import run
+
+    fresh = run(["mlgrind", "report", "01"], generated_course)
+    assert fresh.returncode == 0, fresh.stderr  # generated, nobody submitted: an empty report
+    assert fresh.stdout.startswith("01_broadcasting: 0 submissions")
+    (generated_course / "autograder" / "gradebook.db").unlink()
+    result = run(["mlgrind", "report", "01"], generated_course)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"mlgrind report: no gradebook at {generated_course / 'autograder' / 'gradebook.db'}: "
+        "generate, collect and autograde 01_broadcasting first"]
+    assert not (generated_course / "autograder" / "gradebook.db").exists()

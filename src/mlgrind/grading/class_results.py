@@ -13,7 +13,7 @@ from ..course import CourseError
 from ..course.exercises import headings, is_manual, judge
 from ..course.settings import Settings, notebook_id
 from ..pictures.class_report import ClassResults, Outcome
-from .gradebook import MissingEntry, open_gradebook
+from .gradebook import MissingEntry, check_gradebook, open_gradebook
 from .submission import NotebookUnreadable, read_notebook
 
 
@@ -45,6 +45,10 @@ def failure_cause(cells: list, limits) -> str:
 
 def read_class(settings: Settings, assignment: str) -> ClassResults:
     """Every student's outcome on every autograded exercise of ``assignment``, and their total score."""
+    check_gradebook(settings)
+    file = settings.gradebook_file
+    if file is not None and not file.exists():  # opening it would make an empty one
+        raise CourseError(f"no gradebook at {file}: generate, collect and autograde {assignment} first")
     source = read_notebook(settings.notebook("source", assignment))
     titles = headings(source)
     order = list(_exercise_cells(source))

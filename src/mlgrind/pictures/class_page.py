@@ -27,6 +27,7 @@ def score_histogram(results: ClassResults) -> Figure:
     top = max(results.max_total, max(scores, default=0.0), 1.0)
     ax.hist(scores, bins=min(20, max(5, int(top))), range=(0, top), color="#4c72b0", edgecolor="white")
     ax.set(xlabel=f"score (out of {results.max_total:g})", ylabel="students", title="scores")
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.yaxis.get_major_locator().set_params(integer=True)
     fig.tight_layout()
     return fig
