@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mlgrind.checks import Checker
-from mlgrind.checks.causes import ALL, CRASH, NOT_ATTEMPTED, NOT_GRADED, READ_AT_MOST, TIME_LIMIT, WRONG_VALUE, cause_of
+from mlgrind.checks.causes import ALL, CRASH, NOT_ATTEMPTED, READ_AT_MOST, TIME_LIMIT, WRONG_VALUE, cause_of
 from mlgrind.checks.shape_hints import shape_hint
 from mlgrind.pictures.class_page import page
 from mlgrind.pictures.class_report import ClassResults, Outcome, format_table, hardest, needs_help, tallies, to_csv
