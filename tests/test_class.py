@@ -3,6 +3,8 @@
 generate_assignment -> release_assignment -> each student fetches and submits -> collect ->
 `mlgrind autograde --jobs 2` -> manual grades of the interview answer through the gradebook API (as the
 formgrader would) -> generate_feedback -> release_feedback -> each student fetches feedback -> export.
+Then `mlgrind report` on the class (each injected mistake under its cause, the page in Chromium) and the
+Canvas and Moodle exports (every score under the roster's id).
 The class holds correct, partially correct and untouched notebooks and every kind of odd submission;
 each odd one is reported, scores zero only where it could not be graded, and changes no one else's grade.
 """
