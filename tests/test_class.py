@@ -3,6 +3,8 @@
 generate_assignment -> release_assignment -> each student fetches and submits -> collect ->
 `mlgrind autograde --jobs 2` -> manual grades of the interview answer through the gradebook API (as the
 formgrader would) -> generate_feedback -> release_feedback -> each student fetches feedback -> export.
+Then `mlgrind report` on the class (each injected mistake under its cause, the page in Chromium) and the
+Canvas and Moodle exports (every score under the roster's id).
 The class holds correct, partially correct and untouched notebooks and every kind of odd submission;
 each odd one is reported, scores zero only where it could not be graded, and changes no one else's grade.
 """
@@ -253,3 +255,161 @@ def test_an_unreachable_postgresql_gradebook_gets_one_line_and_no_password(postg
             assert "cannot reach the gradebook at postgresql+psycopg://postgres:***@127.0.0.1" in result.stderr
             assert "not-the-password" not in result.stderr and "secret" not in result.stderr
     assert not (course / "autograder" / "gradebook.db").exists()
+
+
+# --- the class's mistakes, and its grades for an LMS ----------------------------------------------
+
+# Submissions of build_class whose mistake is of a known class: student -> (test cell, the cause the
+# report must give). Each loses only that cell (test_every_students_exported_score_is_as_expected).
+INJECTED = {
+    "partial-pairwise_transposed": ("test_pairwise_sq_dists", "transposed"),
+    "partial-pairwise_sums_wrong_axis": ("test_pairwise_sq_dists", "wrong axis"),
+    "partial-pairwise_loops": ("test_pairwise_sq_dists", "loops"),
+    "partial-broadcast_calls_numpy": ("test_broadcast_shape", "ruled-out call"),
+    "partial-standardize_in_place": ("test_standardize", "changed its input"),
+    "partial-standardize_loses_float32": ("test_standardize", "dtype"),
+    "partial-mse_the_original_bug": ("test_mse_loss", "silent broadcast"),
+    "infinite-loop": ("test_broadcast_shape", "time limit"),
+    "memory-hog": ("test_standardize", "memory limit"),
+    "kernel-dies": ("test_mse_loss", "crash"),
+}
+# Submissions that lose every exercise, and why.
+STOPPED = {"untouched": "not attempted", "malformed": "not graded", "renamed": "not graded",
+           "other-assignment": "not graded"}
+
+
+def db_env(url: str) -> dict:
+    return {"MLGRIND_DB_URL": url} if url.startswith("postgresql") else {}
+
+
+def lost_cells(course: Path, student: str) -> set[str]:
+    """The test cells a student of build_class gets no full marks for."""
+    tests = {g.grade_id for g in gradesheet(A, course).autograded}
+    if student in STOPPED:
+        return tests
+    if student in INJECTED:
+        return {INJECTED[student][0]}
+    if student.startswith("partial-"):
+        return {load_answers(A).WRONG[student.removeprefix("partial-")][1]}
+    return set()
+
+
+@pytest.fixture(scope="module")
+def class_report(cycle, tmp_path_factory):
+    """`mlgrind report 01 --csv --html` on the class, and the outcomes it read (in this process)."""
+    from mlgrind.course import Course
+    from mlgrind.grading.class_results import read_class
+
+    course, _students, _homes, _graded, url = cycle
+    out = tmp_path_factory.mktemp("report")
+    result = run(["mlgrind", "report", "01", "--csv", str(out / "report.csv"), "--html", str(out / "report.html")],
+                 course, **db_env(url))
+    assert result.returncode == 0, result.stderr[-3000:]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLGRIND_DB_URL", url)
+        results = read_class(Course(course).settings, A)
+    return result.stdout, out, results
+
+
+def test_the_report_gives_each_injected_mistake_its_cause(cycle, class_report):
+    course, students, _homes, _graded, _url = cycle
+    _stdout, _out, results = class_report
+    found = {(o.student, o.grade_id): o.cause for o in results.outcomes}
+    tests = [g.grade_id for g in gradesheet(A, course).autograded]
+    assert list(results.exercises) == tests
+    assert sorted(results.totals) == sorted(students)
+    for student in students:
+        for test in tests:
+            cause = found[(student, test)]
+            if test not in lost_cells(course, student):
+                assert cause is None, (student, test, cause)
+            elif student in INJECTED:
+                assert cause == INJECTED[student][1], (student, test)
+            elif student in STOPPED:
+                assert cause == STOPPED[student], (student, test)
+            else:
+                assert cause is not None, (student, test)
+
+
+def test_the_reports_table_and_csv_count_the_class(cycle, class_report):
+    course, students, _homes, _graded, _url = cycle
+    stdout, out, _results = class_report
+    rows = {r["grade_id"]: r for r in csv.DictReader((out / "report.csv").open(encoding="utf-8"))}
+    sheet = gradesheet(A, course)
+    assert list(rows) == [g.grade_id for g in sheet.autograded]
+    for test, row in rows.items():
+        losing = [s for s in students if test in lost_cells(course, s)]
+        assert int(row["students"]) == len(students)
+        assert int(row["passed"]) == len(students) - len(losing), test
+        injected = [cause for s, (cell, cause) in INJECTED.items() if cell == test]
+        for cause in set(injected):
+            assert int(row[cause]) >= injected.count(cause), (test, cause)
+        for cause in ("time limit", "memory limit", "crash"):  # no wrong answer of the class hits a limit
+            assert int(row[cause]) == injected.count(cause), (test, cause)
+        assert int(row["not attempted"]) == 1 and int(row["not graded"]) == 3
+        counted = sum(int(v) for k, v in row.items() if k not in ("assignment", "grade_id", "exercise", "students",
+                                                                  "passed", "share_passed"))
+        assert counted == len(losing)
+        label = sheet[test].label
+        assert f"{row['passed']}/{row['students']}" in next(line for line in stdout.splitlines() if line.startswith(label))
+    helped = next(line for line in stdout.splitlines() if line.startswith("may need help"))
+    assert sorted(name.split(" (")[0] for name in helped.split(": ", 1)[1].split(", ")) == sorted(STOPPED)
+
+
+@pytest.mark.browser
+def test_the_reports_page_opens_in_a_browser(cycle, class_report, chromium):
+    _course, _students, _homes, _graded, url = cycle
+    if not url.startswith("sqlite"):
+        pytest.skip("the page is looked at once, on the SQLite class (the PostgreSQL one writes the same)")
+    _stdout, out, _results = class_report
+    page = chromium.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto((out / "report.html").as_uri())
+    drawn = page.evaluate("Array.from(document.images).map(i => [i.alt, i.complete && i.naturalWidth > 300])")
+    assert drawn == [["scores", True], ["share passed per exercise", True],
+                     ["failures by likely cause per exercise", True]]
+    row = page.locator("#exercises tbody tr").first.inner_text()
+    assert "broadcast_shape" in row and "/38" not in row
+    assert page.locator("#help li").count() == len(STOPPED)
+    assert "untouched: 5 exercises not attempted" in page.locator("#help").inner_text()
+    page.close()
+
+
+def write_roster(path: Path, students, leave_out: str | None = None) -> dict[str, str]:
+    """A roster giving each student an LMS id (all but ``leave_out``); nbgrader id -> LMS id."""
+    ids = {s: f"u{7000 + i}" for i, s in enumerate(sorted(students)) if s != leave_out}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["nbgrader_id", "lms_id", "name"])
+        writer.writerows([s, lms, f"Student {s}"] for s, lms in ids.items())
+    return ids
+
+
+def test_canvas_and_moodle_exports_hold_each_score_under_its_roster_id(cycle, tmp_path):
+    course, students, _homes, _graded, url = cycle
+    exported = {r["student_id"]: float(r["score"]) for r in csv.DictReader((course / "grades.csv").open())
+                if r["assignment"] == A}
+    ids = write_roster(tmp_path / "roster.csv", students)
+    for exporter, name in (("CanvasExport", "canvas.csv"), ("MoodleExport", "moodle.csv")):
+        result = run(["nbgrader", "export", f"--exporter=mlgrind.grading.lms_export.{exporter}", f"--assignment={A}",
+                      f"--{exporter}.roster={tmp_path / 'roster.csv'}", f"--to={tmp_path / name}"], course, **db_env(url))
+        assert result.returncode == 0, result.stderr[-3000:]
+    canvas = list(csv.reader((tmp_path / "canvas.csv").open(encoding="utf-8")))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", A]
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][5]) == gradesheet(A, course).total + gradesheet(A, course).read_by_a_person
+    assert {row[1]: float(row[5]) for row in canvas[2:]} == {ids[s]: score for s, score in exported.items()}
+    moodle = list(csv.reader((tmp_path / "moodle.csv").open(encoding="utf-8")))
+    assert moodle[0] == ["Email address", A]
+    assert {row[0]: float(row[1]) for row in moodle[1:]} == {ids[s]: score for s, score in exported.items()}
+
+
+def test_a_student_missing_from_the_roster_stops_the_export_with_one_line(cycle, tmp_path):
+    course, students, _homes, _graded, url = cycle
+    write_roster(tmp_path / "roster.csv", students, leave_out="kernel-dies")
+    result = run(["nbgrader", "export", "--exporter=mlgrind.grading.lms_export.MoodleExport",
+                  f"--MoodleExport.roster={tmp_path / 'roster.csv'}", f"--to={tmp_path / 'moodle.csv'}"],
+                 course, **db_env(url))
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if "ERROR" in line or "Traceback" in line]
+    assert errors == [f"[ExportApp | ERROR] student kernel-dies is not in the roster {tmp_path / 'roster.csv'}; "
+                      "add a row 'kernel-dies,<their LMS id>' under nbgrader_id,lms_id"]
+    assert not (tmp_path / "moodle.csv").exists()

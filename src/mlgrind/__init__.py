@@ -20,7 +20,7 @@ drawing sits in layer 2.
    ``checks`` is what the notebooks' test cells import; ``judge`` carries plain data between the
    student's kernel and the judge's; ``shapes`` holds the shape rules.
 2. Drawing: ``shapes.html`` and ``shapes.flows`` draw the rules as diagrams and live widgets;
-   ``pictures`` draws 05's and 07's figures from the learner's numbers.
+   ``pictures`` draws 05's and 07's figures from the learner's numbers, and a class's report.
 3. The work: ``grading`` runs nbgrader (build, self-grade, class autograde, the warm grader and the
    sandboxed kernels); ``recall`` keeps what was learnt (drills, review, interview, one-pagers, Anki).
    Neither imports the other: what both need lives in the foundation.

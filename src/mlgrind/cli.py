@@ -134,6 +134,23 @@ def _autograde(course: Course, args) -> int:
     return 1 if summary.counts()["failed"] else 0
 
 
+def _report(course: Course, args) -> int:
+    from .grading.class_results import read_class
+    from .pictures.class_report import format_table, to_csv
+
+    results = read_class(course.settings, course.resolve(args.assignment))
+    print(format_table(results, at_least=args.help_at))
+    if args.csv:
+        Path(args.csv).write_text(to_csv(results), encoding="utf-8")
+        print(f"csv: {args.csv}")
+    if args.html:
+        from .pictures.class_page import page
+
+        Path(args.html).write_text(page(results, at_least=args.help_at), encoding="utf-8")
+        print(f"html: {args.html}")
+    return 0
+
+
 def _limits(course: Course | None, args) -> int:
     from .grading.sandbox import limits_text
 
@@ -318,6 +335,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", "-j", type=int, default=2, help="worker processes (default: 2)")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.set_defaults(run=_autograde)
+
+    p = sub.add_parser("report", help="what a class got wrong in an autograded assignment (instructors)")
+    p.add_argument("assignment", help="an assignment id or its number, e.g. 01")
+    p.add_argument("--csv", metavar="PATH", help="also write one row per exercise, a column per likely cause")
+    p.add_argument("--html", metavar="PATH", help="also write one HTML page with the pictures")
+    p.add_argument("--help-at", type=int, default=2, metavar="N",
+                   help="name students with N or more exercises not attempted (default: 2)")
+    p.set_defaults(run=_report)
 
     p = sub.add_parser("scaffold", help="write an assignment as a .py module with its quick checks")
     p.add_argument("assignment", help="an assignment id or its number, e.g. 04")

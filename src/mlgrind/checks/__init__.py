@@ -25,7 +25,8 @@ module of its own, from the bottom up:
 - ``shape_hints``: the likely cause of a wrong shape; ``memory_layout``: strided inputs;
 - ``bytecode``: loops and names read from a function's code;
 - ``forbidden_calls``: calls an exercise rules out; ``array_watch``: arrays built "by hand";
-- ``checker``: ``Checker`` and ``QuickCheck``, which use all of the above.
+- ``checker``: ``Checker`` and ``QuickCheck``, which use all of the above;
+- ``causes``: the likely causes those messages name, read back as tags a class report counts.
 """
 
 from __future__ import annotations
