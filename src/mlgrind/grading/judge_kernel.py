@@ -17,7 +17,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
-from .kernels import shared_context
+from .zmq_context import shared_context
 
 SIDE = "__import__('mlgrind.judge.{0}').judge.{0}"
 JUDGE_SIDE = SIDE.format("judge_side")

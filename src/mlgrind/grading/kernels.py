@@ -24,12 +24,12 @@ import time
 import uuid
 from queue import Empty
 
-import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Type, default
 
 from . import sandbox
+from .zmq_context import shared_context
 
 START_ATTEMPTS = 3
 KEY_FILE = ".mlgrind-guard-key"
@@ -265,18 +265,8 @@ def _shut_down(km: GradingKernelManager) -> None:
     asyncio.run(km.shutdown_kernel(now=True))
 
 
-def shared_context() -> zmq.asyncio.Context:
-    """This process's one ZeroMQ context, for every grading and judge kernel and their clients.
-
-    A context of its own per kernel manager would be left to the garbage collector; collected in a
-    reference cycle with its sockets, its finalizer can run first and wait forever for sockets already
-    out of its reach. The process's own context lives as long as the process.
-    """
-    return zmq.asyncio.Context.instance()
-
-
 def new_nonce() -> str:
     return secrets.token_hex(16)
 
 
-__all__ = ["GradingKernelManager", "keep_one_ready", "new_nonce", "shared_context", "start", "start_judge", "stop", "take", "take_judge"]
+__all__ = ["GradingKernelManager", "keep_one_ready", "new_nonce", "start", "start_judge", "stop", "take", "take_judge"]
