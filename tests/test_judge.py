@@ -161,6 +161,9 @@ def dies():
     import os
     os._exit(3)
 
+def holds(n):
+    return float(np.ones(n).sum())
+
 answers = [(9, 4, 3), "error"]
 QUESTIONS = ["rebound"]
 side.serve({path!r})
@@ -175,7 +178,7 @@ def student(tmp_path):
     path = str(tmp_path / "j")
     proc = subprocess.Popen([sys.executable, "-c", STUDENT.replace("{path!r}", repr(path))], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
-    judge_side.connect(path, [textwrap.dedent(STUDENT.split("import mlgrind")[0])])
+    judge_side.connect(path, [textwrap.dedent(STUDENT.split("import mlgrind")[0])], meter={"pid": proc.pid})
     namespace = {"QUESTIONS": ["the course's"]}
     judge_side.sync(namespace)
     yield namespace
@@ -241,6 +244,63 @@ def test_a_student_process_that_dies_breaks_the_line_with_a_clear_error(student)
     with pytest.raises(judge_side.LineBroken, match="stopped answering"):
         student["dies"]()
     assert not judge_side.healthy()
+
+
+MiB = 2**20
+
+
+def test_the_memory_a_call_held_is_read_from_the_students_process(student):
+    """Without a control group, the process's peak (VmHWM): 64 MiB held is seen, 80 KiB is not."""
+    holds = student["holds"]
+    assert holds(8 * MiB) == 8 * MiB and 60 * MiB <= holds.peak_bytes < 72 * MiB
+    assert holds(10_000) == 10_000 and holds.peak_bytes < 2 * MiB
+    assert not holds.peak_trusted  # the student's code could reset its own peak, or work in a child process
+    with Checker("holds") as check:
+        assert check.peak_below("holds", holds, 2 * MiB)
+        holds(4 * MiB)
+        assert not check.peak_below("holds", holds, 16 * MiB, "hold one tile at a time")
+        check.failures.clear()
+
+
+def test_the_memory_a_sandboxed_call_held_is_read_from_its_control_group(tmp_path):
+    """Where the grader made the sandbox's memory group, the judge reads (and resets) its peak there, from
+    what the grader says; the student's code can neither see nor write the group's files."""
+    import asyncio
+
+    from mlgrind.grading import cgroups, sandbox
+    from mlgrind.grading.judge_kernel import STUDENT_SIDE, meter_spec, run_silently
+    from mlgrind.grading.kernels import GradingKernelManager
+
+    if sandbox.mode() == "off" or (sandbox.mode() == "auto" and sandbox._probe()) or cgroups.available():
+        pytest.skip("no sandbox with a memory control group here")  # CI (root, cgroup v1) runs it
+    km = GradingKernelManager(kernel_name="python3")
+    asyncio.run(km.start_kernel(cwd=str(tmp_path)))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        asyncio.run(kc.wait_for_ready(timeout=120))
+        spec = meter_spec(km.provisioner)
+        assert spec == {"cgroup": str(km.provisioner.groups.memory)}
+        group = spec["cgroup"] + "/memory.max_usage_in_bytes"
+        path = str(sandbox.sockets(km.provisioner.scratch) / "j")
+        tried = ("import numpy as np\n"
+                 "def holds(n):\n    return float(np.ones(n).sum())\n"
+                 "def resets():\n"
+                 "    for f in (%r, '/sys/fs/cgroup/memory/memory.max_usage_in_bytes'):\n"
+                 "        try:\n            open(f, 'w').write('0')\n            return f\n"
+                 "        except OSError:\n            pass\n"
+                 "    return ''\n" % group)
+        run_silently(kc, tried + f"{STUDENT_SIDE}.serve({path!r})", 60)
+        judge_side.connect(path, [tried], meter=spec)
+        namespace = {}
+        judge_side.sync(namespace)
+        holds = namespace["holds"]
+        assert holds(8 * MiB) == 8 * MiB and 60 * MiB <= holds.peak_bytes < 72 * MiB and holds.peak_trusted
+        assert holds(10_000) == 10_000 and holds.peak_bytes < 2 * MiB
+        assert namespace["resets"]() == ""
+    finally:
+        kc.stop_channels()
+        asyncio.run(km.shutdown_kernel(now=True))
 
 
 # --- source ----------------------------------------------------------------------------------------

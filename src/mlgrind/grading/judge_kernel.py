@@ -65,7 +65,8 @@ class JudgeKernel:
         path = self._socket_path(provisioner)
         run_silently(student_kc, f"{STUDENT_SIDE}.serve({path!r})", timeout)
         sources = json.dumps(solution_sources)
-        answer = self.run(f"{JUDGE_SIDE}.connect({path!r}, __import__('json').loads({sources!r}))",
+        meter = meter_spec(provisioner)
+        answer = self.run(f"{JUDGE_SIDE}.connect({path!r}, __import__('json').loads({sources!r}), meter={meter!r})",
                           timeout, expression=f"{JUDGE_SIDE}.healthy()")
         return answer == "True"
 
@@ -90,6 +91,19 @@ class JudgeKernel:
         run_sync(self.km.restart_kernel)(now=True)
         self._ready = False
         self.wait_ready()
+
+
+def meter_spec(provisioner) -> dict:
+    """Where the judge reads the memory the student's kernel holds (``judge.peak``), from what the grader
+    made, never from the student's kernel: its sandbox's memory control group, else its process."""
+    groups = getattr(provisioner, "groups", None)
+    if groups is not None:
+        return {"cgroup": str(groups.memory)}
+    if hasattr(provisioner, "kernel_pid"):
+        pid = provisioner.kernel_pid()  # inside bubblewrap: its process outside the sandbox's namespace
+    else:
+        pid = getattr(getattr(provisioner, "process", None), "pid", None)  # a local kernel: the process itself
+    return {"pid": int(pid)} if isinstance(pid, int) else {}
 
 
 def run_silently(kc, code: str, timeout: float, expression: str = "") -> str:

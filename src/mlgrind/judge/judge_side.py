@@ -17,7 +17,7 @@ from collections.abc import MutableMapping
 
 import numpy as np
 
-from . import wire
+from . import peak, wire
 from .source import SolutionSource
 from .student_side import IPYTHON_NAMES
 
@@ -88,9 +88,12 @@ def _exception(answer: dict, name: str) -> BaseException:
 class _Line:
     """The judge's connection to the student's kernel: requests, answers, and callbacks in between."""
 
-    def __init__(self, sock: socket.socket):
+    def __init__(self, sock: socket.socket, meter=None):
         self.sock = sock
+        self.meter = meter  # where the grader said the student's kernel's memory is read (``peak``), or None
+        self.peak: int | None = None  # the most bytes the student's kernel held in the last call, beyond before
         self.broken = ""
+        self.calling = False
         self.changed: list[str] = []  # the arguments the last call changed in place, in the student's kernel
         self.shared: list[str] = []  # the parts of its result that were (views of) its arguments there
         self.callbacks: list = []  # every judge function handed to the student, by number, for the whole run
@@ -99,6 +102,9 @@ class _Line:
         if self.broken:
             raise LineBroken(self.broken)
         header, buffers = wire.encode({"op": op, "value": value}, self.callbacks)
+        outermost = op == "call" and not self.calling  # a call from a callback is part of the outer one
+        self.peak, before = None, self._memory("start") if outermost else None
+        self.calling |= outermost
         try:
             wire.send(self.sock, header, buffers)
             while True:
@@ -115,11 +121,22 @@ class _Line:
                     if type(text) is str and text:  # as the student's code wrote it: stderr stays stderr
                         print(text, end="" if text.endswith("\n") else "\n", file=stream)
                 self.changed, self.shared = _strings(answer.get("changed")), _strings(answer.get("shared"))
+                after = self._memory("peak") if before is not None else None
+                self.peak = max(after - before, 0) if after is not None else None
                 return answer.get("value")
         except (OSError, ConnectionError, KeyboardInterrupt) as exc:
             self.broken = ("the student's kernel stopped answering"
                            + (" (the call was interrupted at its time limit)" if isinstance(exc, KeyboardInterrupt) else ""))
             raise LineBroken(self.broken) from None
+        finally:
+            self.calling &= not outermost
+
+    def _memory(self, what: str) -> int | None:
+        """The meter's ``start`` (forget the peak; bytes held now) or ``peak``; None if it cannot be read."""
+        try:
+            return getattr(self.meter, what)() if self.meter is not None else None
+        except (OSError, ValueError):
+            return None
 
     def _receive(self, name: str) -> dict:
         header, buffers = wire.receive(self.sock)
@@ -165,16 +182,25 @@ class StudentFunction:
         self.handle = handle
         self.changed_inputs: list[str] = []
         self.shared_inputs: list[str] = []
+        self.peak_bytes: int | None = None
 
     def __call__(self, *args, **kwargs):
         """The student's function's result for copies of the arguments. ``changed_inputs`` then names the
         arguments it changed in place there, ``shared_inputs`` the parts of the result that were its
-        arguments or views of them (the judge's own arrays never change)."""
-        self.changed_inputs, self.shared_inputs = [], []
+        arguments or views of them (the judge's own arrays never change), ``peak_bytes`` the most memory
+        the student's kernel held during the call beyond what it held before (the arguments' copies
+        there included; None where it cannot be measured), ``peak_trusted`` whether no student code
+        could have lowered that reading (``judge.peak``)."""
+        self.changed_inputs, self.shared_inputs, self.peak_bytes = [], [], None
         target = self.__name__ if self.handle is None else self.handle
         value = _line.request("call", (target, args, kwargs), name=self.__name__)
         self.changed_inputs, self.shared_inputs = list(_line.changed), list(_line.shared)
+        self.peak_bytes = _line.peak
         return _arrived(value, f"{self.__name__}(...)'s result")
+
+    @property
+    def peak_trusted(self) -> bool:
+        return bool(getattr(_line.meter, "trusted", False)) if _line is not None else False
 
     @property
     def __globals__(self):
@@ -236,14 +262,15 @@ def _arrived(value, what: str):
     return value
 
 
-def connect(path: str, solution_sources: list[str], timeout: float = 60) -> None:
-    """Connect to the student's kernel listening at ``path``; ``solution_sources`` are the solution cells' code."""
+def connect(path: str, solution_sources: list[str], timeout: float = 60, meter: dict | None = None) -> None:
+    """Connect to the student's kernel listening at ``path``; ``solution_sources`` are the solution cells' code,
+    ``meter`` where the grader said that kernel's memory is read (``peak.meter``)."""
     global _line, _source
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     sock.connect(path)
     sock.settimeout(None)
-    _line = _Line(sock)
+    _line = _Line(sock, peak.meter(meter))
     _source = SolutionSource(solution_sources)
     _theirs.clear()
 
