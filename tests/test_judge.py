@@ -240,6 +240,13 @@ def test_an_answer_that_equals_anything_equals_nothing(student):
         got == (9, 4, 3)
 
 
+def test_a_value_that_is_not_plain_data_is_never_handed_back_to_the_student(student):
+    got = student["sneaky"]()
+    with pytest.raises(TypeError, match=r"sneaky\(\.\.\.\)'s result is a .*Yes, which grading cannot read"):
+        student["echo"]((np.ones(2), [got]))
+    assert student["echo"](1) == ((1,), {})
+
+
 def test_a_student_process_that_dies_breaks_the_line_with_a_clear_error(student):
     with pytest.raises(judge_side.LineBroken, match="stopped answering"):
         student["dies"]()

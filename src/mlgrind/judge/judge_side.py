@@ -192,6 +192,7 @@ class StudentFunction:
         there included; None where it cannot be measured), ``peak_trusted`` whether no student code
         could have lowered that reading (``judge.peak``)."""
         self.changed_inputs, self.shared_inputs, self.peak_bytes = [], [], None
+        _refuse_placeholders((args, kwargs))
         target = self.__name__ if self.handle is None else self.handle
         value = _line.request("call", (target, args, kwargs), name=self.__name__)
         self.changed_inputs, self.shared_inputs = list(_line.changed), list(_line.shared)
@@ -247,6 +248,19 @@ class StudentNamespace(MutableMapping):
 
     def __len__(self):
         return len(self._names())
+
+
+def _refuse_placeholders(value, depth: int = 0) -> None:
+    """Raise the ``TypeError`` naming a student's value that is not plain data, if ``value`` holds one: handed
+    back to the student's code (a forward's cache passed to its backward), it would cross as a callback."""
+    if isinstance(value, NotPlainData):
+        value._refuse()
+    if depth < wire.DEEPEST and type(value) in (list, tuple):
+        for v in value:
+            _refuse_placeholders(v, depth + 1)
+    elif depth < wire.DEEPEST and type(value) is dict:
+        for v in value.values():
+            _refuse_placeholders(v, depth + 1)
 
 
 def _arrived(value, what: str):
