@@ -3,7 +3,8 @@
 A plain local kernel (it never runs student code, so it needs no sandbox), started while the
 student's kernel boots. ``open_line`` has the student's kernel listen on a socket in its own scratch
 folder and the judge connect to it: from then on the judge reaches the student's names only as
-``judge.judge_side`` proxies and plain data.
+``judge.judge_side`` proxies and plain data, and reads the memory each call held at its peak where
+the grader says (the sandbox's memory control group, else the kernel's process: ``judge.peak``).
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class JudgeKernel:
         return run_silently(self.kc, code, timeout, expression)
 
     def open_line(self, student_kc, provisioner, solution_sources: list[str], timeout: float = 60) -> bool:
-        """Have the student's kernel listen and the judge connect; whether the line is up."""
+        """Have the student's kernel listen and the judge connect, told where that kernel's memory is read
+        (``meter_spec``); whether the line is up."""
         path = self._socket_path(provisioner)
         run_silently(student_kc, f"{STUDENT_SIDE}.serve({path!r})", timeout)
         sources = json.dumps(solution_sources)
