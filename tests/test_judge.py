@@ -256,7 +256,7 @@ def test_a_student_process_that_dies_breaks_the_line_with_a_clear_error(student)
 MiB = 2**20
 
 
-def test_the_memory_a_call_held_is_read_from_the_students_process(student):
+def test_the_memory_a_call_held_is_read_from_the_students_process(student, capsys):
     """Without a control group, the process's peak (VmHWM): 64 MiB held is seen, 80 KiB is not."""
     holds = student["holds"]
     assert holds(8 * MiB) == 8 * MiB and 60 * MiB <= holds.peak_bytes < 72 * MiB
@@ -266,7 +266,11 @@ def test_the_memory_a_call_held_is_read_from_the_students_process(student):
         assert check.peak_below("holds", holds, 2 * MiB)
         holds(4 * MiB)
         assert not check.peak_below("holds", holds, 16 * MiB, "hold one tile at a time")
+        [said] = check.failures
+        assert said.startswith("holds held 3") and said.endswith(" MiB at its peak, more than 16 MiB: hold one tile at a time")
         check.failures.clear()
+        assert check.peak_below("len", len, 0)  # nothing measured it: said, not failed
+    assert "len: the memory it held was not measured here" in capsys.readouterr().out
 
 
 def test_the_memory_a_sandboxed_call_held_is_read_from_its_control_group(tmp_path):
