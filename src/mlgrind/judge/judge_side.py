@@ -6,11 +6,18 @@ judge's namespace: a function as a ``StudentFunction`` (calling it sends the arg
 student's kernel and brings the result back), plain data as a fresh copy, anything else as a
 ``NotPlainData`` that names itself when a test uses it. A name the judge's own cells defined (the
 course's imports and given data, a test's helpers) is never replaced by the student's.
+
+A ``NotPlainData`` carries the student's kernel's handle on its value: handed to a student function
+(anywhere in its arguments, as a forward's cache is handed to its backward), the handle crosses and the
+student's code gets its own object back. A handle is good only on the line it came on: after the
+student's kernel restarted, handing it back is a ``StaleValue`` error. A placeholder the judge drops is
+released there with its next request.
 """
 
 from __future__ import annotations
 
 import builtins
+import itertools
 import socket
 import sys
 from collections.abc import MutableMapping
@@ -27,10 +34,15 @@ _theirs: dict = {}  # name -> the value the student's name was brought in as (re
 
 
 _MISSING = object()
+_lines = itertools.count(1)
 
 
 class LineBroken(RuntimeError):
     """The student's kernel stopped answering (it died, or a call was interrupted)."""
+
+
+class StaleValue(RuntimeError):
+    """A student's value held by a kernel that has since restarted, handed back to the new one."""
 
 
 class StudentError(Exception):
@@ -42,14 +54,32 @@ class StudentError(Exception):
 
 
 class NotPlainData:
-    """Stands for a student's value that is not plain data: any use says so, naming the value."""
+    """Stands for a student's value that is not plain data: any use says so, naming the value. Handed back to
+    a student function, it is the student's own value there (when its kernel holds it: ``handle``)."""
 
-    def __init__(self, what: str, type_name: str):
+    def __init__(self, what: str, type_name: str, handle: int | None = None):
         object.__setattr__(self, "_message", f"{what} is a {type_name}, which grading cannot read: "
                            "use numbers, strings, None, NumPy arrays, and tuples, lists or dicts of these")
+        object.__setattr__(self, "_what", what)
+        object.__setattr__(self, "_held", (_line, handle) if handle is not None and _line is not None else None)
 
     def _refuse(self, *args, **kwargs):
         raise TypeError(object.__getattribute__(self, "_message"))
+
+    def _handle(self) -> int:
+        """The student's kernel's handle on this value, for handing it back; raises when there is none."""
+        held = object.__getattribute__(self, "_held")
+        if held is None:
+            self._refuse()
+        if held[0] is not _line:
+            raise StaleValue(f"{object.__getattribute__(self, '_what')} was made before the student's kernel "
+                             "restarted, which holds it no longer: call again for a new one")
+        return held[1]
+
+    def __del__(self):
+        held = self.__dict__.get("_held")
+        if held is not None:
+            held[0].released.append(held[1])
 
     __getattr__ = __call__ = __len__ = __iter__ = __getitem__ = __bool__ = __eq__ = _refuse
     __array__ = __float__ = __int__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = __ne__ = _refuse
@@ -97,11 +127,15 @@ class _Line:
         self.changed: list[str] = []  # the arguments the last call changed in place, in the student's kernel
         self.shared: list[str] = []  # the parts of its result that were (views of) its arguments there
         self.callbacks: list = []  # every judge function handed to the student, by number, for the whole run
+        self.released: list[int] = []  # handles on the student's values the judge dropped since its last request
 
     def request(self, op: str, value=None, name: str = ""):
         if self.broken:
             raise LineBroken(self.broken)
-        header, buffers = wire.encode({"op": op, "value": value}, self.callbacks)
+        released = self.released[:]
+        header, buffers = wire.encode({"op": op, "value": value, "release": released}, self.callbacks,
+                                      hold=_handed_back)
+        del self.released[:len(released)]  # a placeholder dropped meanwhile is added after these
         outermost = op == "call" and not self.calling  # a call from a callback is part of the outer one
         self.peak, before = None, self._memory("start") if outermost else None
         self.calling |= outermost
@@ -157,10 +191,11 @@ class _Line:
             return
         try:
             result = callbacks[number](*call[0], **{str(k): v for k, v in call[1].items()})
+            header, buffers = wire.encode({"op": "result", "value": result}, self.callbacks, hold=_handed_back)
         except Exception as exc:  # noqa: BLE001 - the judge's function refused the student's arguments
             self._send({"op": "error", "type": type(exc).__name__, "message": str(exc)})
             return
-        self._send({"op": "result", "value": result})
+        wire.send(self.sock, header, buffers)
 
     def _send(self, message: dict) -> None:
         header, buffers = wire.encode(message, self.callbacks)
@@ -180,6 +215,7 @@ class StudentFunction:
     def __init__(self, name: str, handle: int | None = None):
         self.__name__ = self.__qualname__ = name
         self.handle = handle
+        self._line = _line
         self.changed_inputs: list[str] = []
         self.shared_inputs: list[str] = []
         self.peak_bytes: int | None = None
@@ -192,12 +228,22 @@ class StudentFunction:
         there included; None where it cannot be measured), ``peak_trusted`` whether no student code
         could have lowered that reading (``judge.peak``)."""
         self.changed_inputs, self.shared_inputs, self.peak_bytes = [], [], None
-        _refuse_placeholders((args, kwargs))
-        target = self.__name__ if self.handle is None else self.handle
+        target = self.__name__ if self.handle is None else self.pinned()
         value = _line.request("call", (target, args, kwargs), name=self.__name__)
         self.changed_inputs, self.shared_inputs = list(_line.changed), list(_line.shared)
         self.peak_bytes = _line.peak
         return _arrived(value, f"{self.__name__}(...)'s result")
+
+    def pinned(self) -> int:
+        """The student's kernel's handle on the very function this stands for."""
+        if self._line is not _line:
+            raise StaleValue(f"{self.__name__} was read before the student's kernel restarted, "
+                             "which holds it no longer: read it again")
+        return self.handle
+
+    def __del__(self):
+        if self.handle is not None and self._line is not None:
+            self._line.released.append(self.handle)
 
     @property
     def peak_trusted(self) -> bool:
@@ -226,11 +272,12 @@ class StudentNamespace(MutableMapping):
         handle, kind = _line.request("pin", name, name=name)
         if kind == "function":
             return StudentFunction(name, handle)
+        _line.released.append(handle)
         return _arrived(_line.request("get", name, name=name), name)
 
     def __setitem__(self, name, value):
         if isinstance(value, StudentFunction) and value.handle is not None:
-            _line.request("bind_pinned", (name, value.handle), name=name)
+            _line.request("bind_pinned", (name, value.pinned()), name=name)
         else:
             _line.request("bind", (name, value), name=name)
 
@@ -250,23 +297,16 @@ class StudentNamespace(MutableMapping):
         return len(self._names())
 
 
-def _refuse_placeholders(value, depth: int = 0) -> None:
-    """Raise the ``TypeError`` naming a student's value that is not plain data, if ``value`` holds one: handed
-    back to the student's code (a forward's cache passed to its backward), it would cross as a callback."""
-    if isinstance(value, NotPlainData):
-        value._refuse()
-    if depth < wire.DEEPEST and type(value) in (list, tuple):
-        for v in value:
-            _refuse_placeholders(v, depth + 1)
-    elif depth < wire.DEEPEST and type(value) is dict:
-        for v in value.values():
-            _refuse_placeholders(v, depth + 1)
+def _handed_back(value) -> int | None:
+    """The student's kernel's handle on the value a ``NotPlainData`` stands for, which crosses in its place
+    (refused, naming the value, when there is none); None for anything else."""
+    return value._handle() if type(value) is NotPlainData else None
 
 
 def _arrived(value, what: str):
     """``value`` with every ``wire.Unsupported`` in it replaced by a ``NotPlainData`` naming where it is."""
     if isinstance(value, wire.Unsupported):
-        return NotPlainData(what, value.type_name)
+        return NotPlainData(what, value.type_name, value.handle)
     if type(value) is list:
         return [_arrived(v, f"{what}[{i}]") for i, v in enumerate(value)]
     if type(value) is tuple:
