@@ -97,7 +97,7 @@ def test_anything_else_arrives_as_a_placeholder_that_names_it(value, named):
     (b'{"$view":0,"dtype":"<f8","shape":[1],"strides":[8],"offset":-8}', [b"x" * 16]),
     (b'{"$array":1,"dtype":"<f8","shape":[1]}', [b"x" * 8]),
     (b'{"$pickle":"gASV"}', []), (b'{"$callback":0}', []), (b"not json", []),
-    (b'{"$int":"12x"}', []), (b'{"$dict":[[[1],2]]}', []), (b"[" * 100 + b"]" * 100, []),
+    (b'{"$int":"12x"}', []), (b'{"$held":"0"}', []), (b'{"$dict":[[[1],2]]}', []), (b"[" * 100 + b"]" * 100, []),
 ])
 def test_malformed_messages_are_refused(header, buffers):
     with pytest.raises(wire.Unreadable):
