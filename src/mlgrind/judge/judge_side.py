@@ -17,7 +17,6 @@ released there with its next request.
 from __future__ import annotations
 
 import builtins
-import itertools
 import socket
 import sys
 from collections.abc import MutableMapping
@@ -34,7 +33,6 @@ _theirs: dict = {}  # name -> the value the student's name was brought in as (re
 
 
 _MISSING = object()
-_lines = itertools.count(1)
 
 
 class LineBroken(RuntimeError):
