@@ -97,7 +97,7 @@ def test_anything_else_arrives_as_a_placeholder_that_names_it(value, named):
     (b'{"$view":0,"dtype":"<f8","shape":[1],"strides":[8],"offset":-8}', [b"x" * 16]),
     (b'{"$array":1,"dtype":"<f8","shape":[1]}', [b"x" * 8]),
     (b'{"$pickle":"gASV"}', []), (b'{"$callback":0}', []), (b"not json", []),
-    (b'{"$int":"12x"}', []), (b'{"$dict":[[[1],2]]}', []), (b"[" * 100 + b"]" * 100, []),
+    (b'{"$int":"12x"}', []), (b'{"$held":"0"}', []), (b'{"$dict":[[[1],2]]}', []), (b"[" * 100 + b"]" * 100, []),
 ])
 def test_malformed_messages_are_refused(header, buffers):
     with pytest.raises(wire.Unreadable):
@@ -161,6 +161,35 @@ def dies():
     import os
     os._exit(3)
 
+def holds(n):
+    return float(np.ones(n).sum())
+
+from collections import namedtuple
+from dataclasses import dataclass
+
+Cache = namedtuple("Cache", "x_BD w_DF")
+
+@dataclass
+class Kept:
+    x_BD: np.ndarray
+    scale: float
+
+def forward(x_BD, w_DF):
+    return x_BD @ w_DF, Cache(x_BD, w_DF)
+
+def backward(dh_BF, cache):
+    return dh_BF @ cache.w_DF.T, cache.x_BD.T @ dh_BF
+
+def scaled(x_BD):
+    return 2 * x_BD, Kept(x_BD, 2.0)
+
+def unscaled(caches):
+    return [c["kept"].x_BD * c["kept"].scale for c in caches]
+
+def how_many_held():
+    import gc
+    return sum(len(o.held) for o in gc.get_objects() if type(o) is side._Line)
+
 answers = [(9, 4, 3), "error"]
 QUESTIONS = ["rebound"]
 side.serve({path!r})
@@ -170,17 +199,23 @@ time.sleep(600)
 '''
 
 
-@pytest.fixture
-def student(tmp_path):
-    path = str(tmp_path / "j")
+def start_student(path: str) -> subprocess.Popen:
+    """A student process serving its ``__main__`` at ``path``, with the judge connected to it."""
     proc = subprocess.Popen([sys.executable, "-c", STUDENT.replace("{path!r}", repr(path))], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
-    judge_side.connect(path, [textwrap.dedent(STUDENT.split("import mlgrind")[0])])
-    namespace = {"QUESTIONS": ["the course's"]}
+    judge_side.connect(path, [textwrap.dedent(STUDENT.split("import mlgrind")[0])], meter={"pid": proc.pid})
+    return proc
+
+
+@pytest.fixture
+def student(tmp_path):
+    procs = [start_student(str(tmp_path / "j"))]
+    namespace = {"QUESTIONS": ["the course's"], "restart": lambda: procs.append(start_student(str(tmp_path / "j")))}
     judge_side.sync(namespace)
     yield namespace
-    proc.kill()
-    proc.wait()
+    for proc in procs:
+        proc.kill()
+        proc.wait()
 
 
 def test_names_arrive_as_proxies_and_data_never_over_the_judges_own(student):
@@ -237,10 +272,119 @@ def test_an_answer_that_equals_anything_equals_nothing(student):
         got == (9, 4, 3)
 
 
+def test_a_value_that_is_not_plain_data_is_handed_back_as_the_students_own(student):
+    """A forward's cache (a namedtuple, a dataclass) reaches its backward as the very object; the judge
+    cannot read it, and gets back only placeholders of the values it handed over."""
+    x_BD, w_DF, dh_BF = np.arange(6.0).reshape(2, 3), np.ones((3, 4)), np.arange(8.0).reshape(2, 4)
+    h_BF, cache = student["forward"](x_BD, w_DF)
+    assert np.array_equal(h_BF, x_BD @ w_DF) and isinstance(cache, judge_side.NotPlainData)
+    dx_BD, dw_DF = student["backward"](dh_BF, cache)
+    assert np.array_equal(dx_BD, dh_BF @ w_DF.T) and np.array_equal(dw_DF, x_BD.T @ dh_BF)
+    assert np.array_equal(student["backward"](dh_BF, cache=cache)[0], dx_BD)
+    for use in (lambda c: c.x_BD, lambda c: c[0], len, np.asarray, lambda c: c == cache, bool, lambda c: c(1)):
+        with pytest.raises(TypeError, match=r"forward\(\.\.\.\)'s result\[1\] is a __main__\.Cache, which grading cannot read"):
+            use(cache)
+    kept = [student["scaled"](x_BD)[1] for _ in range(2)]
+    assert [np.array_equal(x, 2 * x_BD) for x in student["unscaled"]([{"kept": k} for k in kept])] == [True, True]
+    (back,), _ = student["echo"]((kept[0], 1))
+    assert isinstance(back[0], judge_side.NotPlainData) and back[1] == 1
+
+
+def test_the_students_values_held_for_the_judge_are_released_when_it_drops_them(student):
+    x_BD, w_DF = np.ones((2, 3)), np.ones((3, 4))
+    before = student["how_many_held"]()
+    for _ in range(300):
+        _, cache = student["forward"](x_BD, w_DF)
+        student["backward"](np.ones((2, 4)), cache)
+    assert student["how_many_held"]() <= before + 2
+
+
+def test_a_value_held_by_a_kernel_since_restarted_is_refused_not_mistaken(student):
+    _, cache = student["forward"](np.ones((2, 3)), np.ones((3, 4)))
+    pinned = student["forward"].__globals__["forward"]
+    student["restart"]()
+    fresh = {}
+    judge_side.sync(fresh)
+    with pytest.raises(judge_side.StaleValue, match=r"forward\(\.\.\.\)'s result\[1\] was made before the student's kernel restarted"):
+        fresh["backward"](np.ones((2, 4)), {"cache": [cache]})
+    with pytest.raises(judge_side.StaleValue, match="forward was read before the student's kernel restarted"):
+        pinned(np.ones((2, 3)), np.ones((3, 4)))
+    _, cache = fresh["forward"](np.ones((2, 3)), np.ones((3, 4)))
+    assert fresh["backward"](np.ones((2, 4)), cache)[0].shape == (2, 3)
+
+
+def test_a_value_nothing_holds_is_refused_by_name_when_handed_back(student):
+    got = judge_side._arrived(wire.Unsupported("set"), "answer")
+    with pytest.raises(TypeError, match="answer is a set, which grading cannot read"):
+        student["echo"]((np.ones(2), [got]))
+    assert student["echo"](1) == ((1,), {})
+
+
 def test_a_student_process_that_dies_breaks_the_line_with_a_clear_error(student):
     with pytest.raises(judge_side.LineBroken, match="stopped answering"):
         student["dies"]()
     assert not judge_side.healthy()
+
+
+MiB = 2**20
+
+
+def test_the_memory_a_call_held_is_read_from_the_students_process(student, capsys):
+    """Without a control group, the process's peak (VmHWM): 64 MiB held is seen, 80 KiB is not."""
+    holds = student["holds"]
+    assert holds(8 * MiB) == 8 * MiB and 60 * MiB <= holds.peak_bytes < 72 * MiB
+    assert holds(10_000) == 10_000 and holds.peak_bytes < 2 * MiB
+    assert not holds.peak_trusted  # the student's code could reset its own peak, or work in a child process
+    with Checker("holds") as check:
+        assert check.peak_below("holds", holds, 2 * MiB)
+        holds(4 * MiB)
+        assert not check.peak_below("holds", holds, 16 * MiB, "hold one tile at a time")
+        [said] = check.failures
+        assert said.startswith("holds held 3") and said.endswith(" MiB at its peak, more than 16 MiB: hold one tile at a time")
+        check.failures.clear()
+        assert check.peak_below("len", len, 0)  # nothing measured it: said, not failed
+    assert "len: the memory it held was not measured here" in capsys.readouterr().out
+
+
+def test_the_memory_a_sandboxed_call_held_is_read_from_its_control_group(tmp_path):
+    """Where the grader made the sandbox's memory group, the judge reads (and resets) its peak there, from
+    what the grader says; the student's code can neither see nor write the group's files."""
+    import asyncio
+
+    from mlgrind.grading import cgroups, sandbox
+    from mlgrind.grading.judge_kernel import STUDENT_SIDE, meter_spec, run_silently
+    from mlgrind.grading.kernels import GradingKernelManager
+
+    if sandbox.mode() == "off" or (sandbox.mode() == "auto" and sandbox._probe()) or cgroups.available():
+        pytest.skip("no sandbox with a memory control group here")  # CI (root, cgroup v1) runs it
+    km = GradingKernelManager(kernel_name="python3")
+    asyncio.run(km.start_kernel(cwd=str(tmp_path)))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        asyncio.run(kc.wait_for_ready(timeout=120))
+        spec = meter_spec(km.provisioner)
+        assert spec == {"cgroup": str(km.provisioner.groups.memory)}
+        group = spec["cgroup"] + "/memory.max_usage_in_bytes"
+        path = str(sandbox.sockets(km.provisioner.scratch) / "j")
+        tried = ("import numpy as np\n"
+                 "def holds(n):\n    return float(np.ones(n).sum())\n"
+                 "def resets():\n"
+                 "    for f in (%r, '/sys/fs/cgroup/memory/memory.max_usage_in_bytes'):\n"
+                 "        try:\n            open(f, 'w').write('0')\n            return f\n"
+                 "        except OSError:\n            pass\n"
+                 "    return ''\n" % group)
+        run_silently(kc, tried + f"{STUDENT_SIDE}.serve({path!r})", 60)
+        judge_side.connect(path, [tried], meter=spec)
+        namespace = {}
+        judge_side.sync(namespace)
+        holds = namespace["holds"]
+        assert holds(8 * MiB) == 8 * MiB and 60 * MiB <= holds.peak_bytes < 72 * MiB and holds.peak_trusted
+        assert holds(10_000) == 10_000 and holds.peak_bytes < 2 * MiB
+        assert namespace["resets"]() == ""
+    finally:
+        kc.stop_channels()
+        asyncio.run(km.shutdown_kernel(now=True))
 
 
 # --- source ----------------------------------------------------------------------------------------

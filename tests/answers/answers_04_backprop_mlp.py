@@ -646,6 +646,25 @@ def mlp_backward(params, cache, dlogits_BC):
     return {"w1_DF": x_BD.T @ dh_BF, "b1_F": dh_BF.sum(axis=0),
             "w2_FC": a_BF.T @ dlogits_BC, "b2_C": dlogits_BC.sum(axis=0)}
 '''),
+    "mlp_cache_as_a_dataclass": ("mlp_backward", '''
+from dataclasses import dataclass
+
+@dataclass
+class MLPCache:
+    x_BD: np.ndarray
+    h_BF: np.ndarray
+    a_BF: np.ndarray
+
+def mlp_forward(params, x_BD):
+    h_BF = x_BD @ params["w1_DF"] + params["b1_F"]
+    cache = MLPCache(x_BD=x_BD, h_BF=h_BF, a_BF=np.maximum(h_BF, 0))
+    return cache.a_BF @ params["w2_FC"] + params["b2_C"], cache
+
+def mlp_backward(params, cache, dlogits_BC):
+    dh_BF = (dlogits_BC @ params["w2_FC"].T) * (cache.h_BF > 0)
+    return {"w1_DF": cache.x_BD.T @ dh_BF, "b1_F": dh_BF.sum(axis=0),
+            "w2_FC": cache.a_BF.T @ dlogits_BC, "b2_C": dlogits_BC.sum(axis=0)}
+'''),
     "mlp_backward_einsum": ("mlp_backward", '''
 def mlp_backward(params, cache, dlogits_BC):
     x_BD, h_BF, a_BF = cache["x_BD"], cache["h_BF"], cache["a_BF"]

@@ -844,6 +844,21 @@ def rmsnorm_backward(dy_BLD, cache):
     dx_BLD = dxhat_BLD * inv_BL1 - x_BLD * inv_BL1 ** 3 * (dxhat_BLD * x_BLD).sum(-1, keepdims=True) / D
     return dx_BLD, dg_D
 '''),
+    "rmsnorm_caching_in_a_namedtuple": ("rmsnorm", '''
+from collections import namedtuple
+
+RMSCache = namedtuple("RMSCache", ["xhat_BLD", "rms_BL1", "g_D"])
+
+def rmsnorm_forward(x_BLD, g_D, eps=1e-6):
+    rms_BL1 = np.sqrt(np.mean(x_BLD ** 2, axis=-1, keepdims=True) + eps)
+    cache = RMSCache(xhat_BLD=x_BLD / rms_BL1, rms_BL1=rms_BL1, g_D=g_D)
+    return cache.xhat_BLD * g_D, cache
+
+def rmsnorm_backward(dy_BLD, cache):
+    dxhat_BLD = dy_BLD * cache.g_D
+    projection_BL1 = (dxhat_BLD * cache.xhat_BLD).mean(axis=-1, keepdims=True)
+    return (dxhat_BLD - cache.xhat_BLD * projection_BL1) / cache.rms_BL1, (dy_BLD * cache.xhat_BLD).sum(axis=(0, 1))
+'''),
     "rmsnorm_one_position_at_a_time": ("rmsnorm", '''
 def rmsnorm_forward(x_BLD, g_D, eps=1e-6):
     y_BLD = np.zeros(x_BLD.shape)
@@ -900,6 +915,28 @@ def swiglu_backward(dy_BLD, cache):
     du_NF = dh_NF * g_NF * s_NF
     dx_ND = dg_NF @ w_gate_DF.T + du_NF @ w_up_DF.T
     return dx_ND.reshape(B, L, -1), x_ND.T @ dg_NF, x_ND.T @ du_NF, h_NF.T @ dy_ND
+'''),
+    "swiglu_caching_in_an_object": ("swiglu", '''
+class SwiGLUCache:
+    """What the backward needs: the input, the weights, and the two branches before the product."""
+
+    def __init__(self, x_BLD, w_gate_DF, w_up_DF, w_down_FD, gate_BLF, up_BLF):
+        self.x_BLD, self.w_gate_DF, self.w_up_DF, self.w_down_FD = x_BLD, w_gate_DF, w_up_DF, w_down_FD
+        self.gate_BLF, self.up_BLF = gate_BLF, up_BLF
+        self.sig_BLF = 0.5 * (1.0 + np.tanh(0.5 * gate_BLF))
+        self.h_BLF = gate_BLF * self.sig_BLF * up_BLF
+
+def swiglu_forward(x_BLD, w_gate_DF, w_up_DF, w_down_FD):
+    c = SwiGLUCache(x_BLD, w_gate_DF, w_up_DF, w_down_FD, x_BLD @ w_gate_DF, x_BLD @ w_up_DF)
+    return c.h_BLF @ w_down_FD, c
+
+def swiglu_backward(dy_BLD, c):
+    dh_BLF = dy_BLD @ c.w_down_FD.T
+    dup_BLF = dh_BLF * c.gate_BLF * c.sig_BLF
+    dgate_BLF = dh_BLF * c.up_BLF * c.sig_BLF * (1.0 + c.gate_BLF * (1.0 - c.sig_BLF))
+    dx_BLD = dgate_BLF @ c.w_gate_DF.T + dup_BLF @ c.w_up_DF.T
+    return (dx_BLD, np.einsum("bld,blf->df", c.x_BLD, dgate_BLF), np.einsum("bld,blf->df", c.x_BLD, dup_BLF),
+            np.einsum("blf,bld->fd", c.h_BLF, dy_BLD))
 '''),
     # ---------------------------------------------------------------- grouped-query attention
     "gqa_one_head_at_a_time_with_views": ("gqa", GQA_HEAD_LOOP),

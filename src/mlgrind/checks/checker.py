@@ -285,6 +285,19 @@ class Checker:
             return True
         return self.fail(f"{name} returned its input, or a view of it ({', '.join(shared[:3])}); return a new array")
 
+    def peak_below(self, name: str, fn, limit: int, hint: str = "") -> bool:
+        """``fn``'s last call held at most ``limit`` bytes at its peak beyond what the student's kernel held
+        before: read by the grader from outside that kernel (the judge's proxy's ``peak_bytes``)."""
+        self.count += 1
+        peak = getattr(fn, "peak_bytes", None)
+        if type(peak) is not int:
+            print(f"{name}: the memory it held was not measured here (no control group or /proc to read)")
+            return True
+        if peak <= limit:
+            return True
+        return self.fail(f"{name} held {peak / 2**20:.1f} MiB at its peak, more than {limit / 2**20:g} MiB"
+                         + (f": {hint}" if hint else ""))
+
     def no_matmul(self, fn) -> bool:
         """``fn``'s code (and what it reaches) has no ``@`` operator."""
         self.count += 1

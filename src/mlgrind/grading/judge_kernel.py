@@ -3,7 +3,8 @@
 A plain local kernel (it never runs student code, so it needs no sandbox), started while the
 student's kernel boots. ``open_line`` has the student's kernel listen on a socket in its own scratch
 folder and the judge connect to it: from then on the judge reaches the student's names only as
-``judge.judge_side`` proxies and plain data.
+``judge.judge_side`` proxies and plain data, and reads the memory each call held at its peak where
+the grader says (the sandbox's memory control group, else the kernel's process: ``judge.peak``).
 """
 
 from __future__ import annotations
@@ -63,11 +64,13 @@ class JudgeKernel:
         return run_silently(self.kc, code, timeout, expression)
 
     def open_line(self, student_kc, provisioner, solution_sources: list[str], timeout: float = 60) -> bool:
-        """Have the student's kernel listen and the judge connect; whether the line is up."""
+        """Have the student's kernel listen and the judge connect, told where that kernel's memory is read
+        (``meter_spec``); whether the line is up."""
         path = self._socket_path(provisioner)
         run_silently(student_kc, f"{STUDENT_SIDE}.serve({path!r})", timeout)
         sources = json.dumps(solution_sources)
-        answer = self.run(f"{JUDGE_SIDE}.connect({path!r}, __import__('json').loads({sources!r}))",
+        meter = meter_spec(provisioner)
+        answer = self.run(f"{JUDGE_SIDE}.connect({path!r}, __import__('json').loads({sources!r}), meter={meter!r})",
                           timeout, expression=f"{JUDGE_SIDE}.healthy()")
         return answer == "True"
 
@@ -92,6 +95,19 @@ class JudgeKernel:
         run_sync(self.km.restart_kernel)(now=True)
         self._ready = False
         self.wait_ready()
+
+
+def meter_spec(provisioner) -> dict:
+    """Where the judge reads the memory the student's kernel holds (``judge.peak``), from what the grader
+    made, never from the student's kernel: its sandbox's memory control group, else its process."""
+    groups = getattr(provisioner, "groups", None)
+    if groups is not None:
+        return {"cgroup": str(groups.memory)}
+    if hasattr(provisioner, "kernel_pid"):
+        pid = provisioner.kernel_pid()  # inside bubblewrap: its process outside the sandbox's namespace
+    else:
+        pid = getattr(getattr(provisioner, "process", None), "pid", None)  # a local kernel: the process itself
+    return {"pid": int(pid)} if isinstance(pid, int) else {}
 
 
 def run_silently(kc, code: str, timeout: float, expression: str = "") -> str:

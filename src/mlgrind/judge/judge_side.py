@@ -6,6 +6,12 @@ judge's namespace: a function as a ``StudentFunction`` (calling it sends the arg
 student's kernel and brings the result back), plain data as a fresh copy, anything else as a
 ``NotPlainData`` that names itself when a test uses it. A name the judge's own cells defined (the
 course's imports and given data, a test's helpers) is never replaced by the student's.
+
+A ``NotPlainData`` carries the student's kernel's handle on its value: handed to a student function
+(anywhere in its arguments, as a forward's cache is handed to its backward), the handle crosses and the
+student's code gets its own object back. A handle is good only on the line it came on: after the
+student's kernel restarted, handing it back is a ``StaleValue`` error. A placeholder the judge drops is
+released there with its next request.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from collections.abc import MutableMapping
 
 import numpy as np
 
-from . import wire
+from . import peak, wire
 from .source import SolutionSource
 from .student_side import IPYTHON_NAMES
 
@@ -33,6 +39,10 @@ class LineBroken(RuntimeError):
     """The student's kernel stopped answering (it died, or a call was interrupted)."""
 
 
+class StaleValue(RuntimeError):
+    """A student's value held by a kernel that has since restarted, handed back to the new one."""
+
+
 class StudentError(Exception):
     """An exception of a type the judge does not know, raised by the student's code."""
 
@@ -42,14 +52,32 @@ class StudentError(Exception):
 
 
 class NotPlainData:
-    """Stands for a student's value that is not plain data: any use says so, naming the value."""
+    """Stands for a student's value that is not plain data: any use says so, naming the value. Handed back to
+    a student function, it is the student's own value there (when its kernel holds it: ``handle``)."""
 
-    def __init__(self, what: str, type_name: str):
+    def __init__(self, what: str, type_name: str, handle: int | None = None):
         object.__setattr__(self, "_message", f"{what} is a {type_name}, which grading cannot read: "
                            "use numbers, strings, None, NumPy arrays, and tuples, lists or dicts of these")
+        object.__setattr__(self, "_what", what)
+        object.__setattr__(self, "_held", (_line, handle) if handle is not None and _line is not None else None)
 
     def _refuse(self, *args, **kwargs):
         raise TypeError(object.__getattribute__(self, "_message"))
+
+    def _handle(self) -> int:
+        """The student's kernel's handle on this value, for handing it back; raises when there is none."""
+        held = object.__getattribute__(self, "_held")
+        if held is None:
+            self._refuse()
+        if held[0] is not _line:
+            raise StaleValue(f"{object.__getattribute__(self, '_what')} was made before the student's kernel "
+                             "restarted, which holds it no longer: call again for a new one")
+        return held[1]
+
+    def __del__(self):
+        held = self.__dict__.get("_held")
+        if held is not None:
+            held[0].released.append(held[1])
 
     __getattr__ = __call__ = __len__ = __iter__ = __getitem__ = __bool__ = __eq__ = _refuse
     __array__ = __float__ = __int__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = __ne__ = _refuse
@@ -88,17 +116,27 @@ def _exception(answer: dict, name: str) -> BaseException:
 class _Line:
     """The judge's connection to the student's kernel: requests, answers, and callbacks in between."""
 
-    def __init__(self, sock: socket.socket):
+    def __init__(self, sock: socket.socket, meter=None):
         self.sock = sock
+        self.meter = meter  # where the grader said the student's kernel's memory is read (``peak``), or None
+        self.peak: int | None = None  # the most bytes the student's kernel held in the last call, beyond before
         self.broken = ""
+        self.calling = False
         self.changed: list[str] = []  # the arguments the last call changed in place, in the student's kernel
         self.shared: list[str] = []  # the parts of its result that were (views of) its arguments there
         self.callbacks: list = []  # every judge function handed to the student, by number, for the whole run
+        self.released: list[int] = []  # handles on the student's values the judge dropped since its last request
 
     def request(self, op: str, value=None, name: str = ""):
         if self.broken:
             raise LineBroken(self.broken)
-        header, buffers = wire.encode({"op": op, "value": value}, self.callbacks)
+        released = self.released[:]
+        header, buffers = wire.encode({"op": op, "value": value, "release": released}, self.callbacks,
+                                      hold=_handed_back)
+        del self.released[:len(released)]  # a placeholder dropped meanwhile is added after these
+        outermost = op == "call" and not self.calling  # a call from a callback is part of the outer one
+        self.peak, before = None, self._memory("start") if outermost else None
+        self.calling |= outermost
         try:
             wire.send(self.sock, header, buffers)
             while True:
@@ -115,11 +153,22 @@ class _Line:
                     if type(text) is str and text:  # as the student's code wrote it: stderr stays stderr
                         print(text, end="" if text.endswith("\n") else "\n", file=stream)
                 self.changed, self.shared = _strings(answer.get("changed")), _strings(answer.get("shared"))
+                after = self._memory("peak") if before is not None else None
+                self.peak = max(after - before, 0) if after is not None else None
                 return answer.get("value")
         except (OSError, ConnectionError, KeyboardInterrupt) as exc:
             self.broken = ("the student's kernel stopped answering"
                            + (" (the call was interrupted at its time limit)" if isinstance(exc, KeyboardInterrupt) else ""))
             raise LineBroken(self.broken) from None
+        finally:
+            self.calling &= not outermost
+
+    def _memory(self, what: str) -> int | None:
+        """The meter's ``start`` (forget the peak; bytes held now) or ``peak``; None if it cannot be read."""
+        try:
+            return getattr(self.meter, what)() if self.meter is not None else None
+        except (OSError, ValueError):
+            return None
 
     def _receive(self, name: str) -> dict:
         header, buffers = wire.receive(self.sock)
@@ -140,10 +189,11 @@ class _Line:
             return
         try:
             result = callbacks[number](*call[0], **{str(k): v for k, v in call[1].items()})
+            header, buffers = wire.encode({"op": "result", "value": result}, self.callbacks, hold=_handed_back)
         except Exception as exc:  # noqa: BLE001 - the judge's function refused the student's arguments
             self._send({"op": "error", "type": type(exc).__name__, "message": str(exc)})
             return
-        self._send({"op": "result", "value": result})
+        wire.send(self.sock, header, buffers)
 
     def _send(self, message: dict) -> None:
         header, buffers = wire.encode(message, self.callbacks)
@@ -163,18 +213,39 @@ class StudentFunction:
     def __init__(self, name: str, handle: int | None = None):
         self.__name__ = self.__qualname__ = name
         self.handle = handle
+        self._line = _line
         self.changed_inputs: list[str] = []
         self.shared_inputs: list[str] = []
+        self.peak_bytes: int | None = None
 
     def __call__(self, *args, **kwargs):
         """The student's function's result for copies of the arguments. ``changed_inputs`` then names the
         arguments it changed in place there, ``shared_inputs`` the parts of the result that were its
-        arguments or views of them (the judge's own arrays never change)."""
-        self.changed_inputs, self.shared_inputs = [], []
-        target = self.__name__ if self.handle is None else self.handle
+        arguments or views of them (the judge's own arrays never change), ``peak_bytes`` the most memory
+        the student's kernel held during the call beyond what it held before (the arguments' copies
+        there included; None where it cannot be measured), ``peak_trusted`` whether no student code
+        could have lowered that reading (``judge.peak``)."""
+        self.changed_inputs, self.shared_inputs, self.peak_bytes = [], [], None
+        target = self.__name__ if self.handle is None else self.pinned()
         value = _line.request("call", (target, args, kwargs), name=self.__name__)
         self.changed_inputs, self.shared_inputs = list(_line.changed), list(_line.shared)
+        self.peak_bytes = _line.peak
         return _arrived(value, f"{self.__name__}(...)'s result")
+
+    def pinned(self) -> int:
+        """The student's kernel's handle on the very function this stands for."""
+        if self._line is not _line:
+            raise StaleValue(f"{self.__name__} was read before the student's kernel restarted, "
+                             "which holds it no longer: read it again")
+        return self.handle
+
+    def __del__(self):
+        if self.handle is not None and self._line is not None:
+            self._line.released.append(self.handle)
+
+    @property
+    def peak_trusted(self) -> bool:
+        return bool(getattr(_line.meter, "trusted", False)) if _line is not None else False
 
     @property
     def __globals__(self):
@@ -199,11 +270,12 @@ class StudentNamespace(MutableMapping):
         handle, kind = _line.request("pin", name, name=name)
         if kind == "function":
             return StudentFunction(name, handle)
+        _line.released.append(handle)
         return _arrived(_line.request("get", name, name=name), name)
 
     def __setitem__(self, name, value):
         if isinstance(value, StudentFunction) and value.handle is not None:
-            _line.request("bind_pinned", (name, value.handle), name=name)
+            _line.request("bind_pinned", (name, value.pinned()), name=name)
         else:
             _line.request("bind", (name, value), name=name)
 
@@ -223,10 +295,16 @@ class StudentNamespace(MutableMapping):
         return len(self._names())
 
 
+def _handed_back(value) -> int | None:
+    """The student's kernel's handle on the value a ``NotPlainData`` stands for, which crosses in its place
+    (refused, naming the value, when there is none); None for anything else."""
+    return value._handle() if type(value) is NotPlainData else None
+
+
 def _arrived(value, what: str):
     """``value`` with every ``wire.Unsupported`` in it replaced by a ``NotPlainData`` naming where it is."""
     if isinstance(value, wire.Unsupported):
-        return NotPlainData(what, value.type_name)
+        return NotPlainData(what, value.type_name, value.handle)
     if type(value) is list:
         return [_arrived(v, f"{what}[{i}]") for i, v in enumerate(value)]
     if type(value) is tuple:
@@ -236,14 +314,15 @@ def _arrived(value, what: str):
     return value
 
 
-def connect(path: str, solution_sources: list[str], timeout: float = 60) -> None:
-    """Connect to the student's kernel listening at ``path``; ``solution_sources`` are the solution cells' code."""
+def connect(path: str, solution_sources: list[str], timeout: float = 60, meter: dict | None = None) -> None:
+    """Connect to the student's kernel listening at ``path``; ``solution_sources`` are the solution cells' code,
+    ``meter`` where the grader said that kernel's memory is read (``peak.meter``)."""
     global _line, _source
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     sock.connect(path)
     sock.settimeout(None)
-    _line = _Line(sock)
+    _line = _Line(sock, peak.meter(meter))
     _source = SolutionSource(solution_sources)
     _theirs.clear()
 

@@ -5,6 +5,10 @@ thread: it lists the names the student's cells defined, sends their values when 
 and calls the student's functions with the judge's arguments. A callable among the arguments is a
 stand-in that asks the judge to call its own function and waits for the answer. What a call prints
 goes back with its result, stdout and stderr apart (the first ``PRINTED`` characters of each).
+A value that is not plain data (a forward pass's cache that is a namedtuple or an object) stays here,
+held under a handle the judge gets instead; handed that handle back (a cache passed to its backward), a
+call gets the object itself. The judge says which handles it dropped, so what is held stays what the
+judge still holds, and never more than ``MOST_HELD``.
 
 All of this runs inside the student's interpreter, so nothing here is trusted: the judge reads only
 plain data from it, checks every value on arrival, and never sends it a hidden test, an expected
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import socket
 import threading
@@ -25,6 +30,7 @@ import numpy as np
 from . import wire
 
 PRINTED = 4000
+MOST_HELD = 10_000
 # Names of IPython's own, never the student's answers.
 IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "open"})
 
@@ -66,15 +72,27 @@ def _root(x: np.ndarray) -> np.ndarray:
 class _Line:
     def __init__(self, conn: socket.socket):
         self.conn = conn
-        self.pinned: dict[int, object] = {}  # the judge's handles on objects it asked for by name
+        self.held: dict[int, object] = {}  # handle -> an object the judge has a handle on
+        self.handles = itertools.count()
+
+    def hold(self, value) -> int | None:
+        """A new handle on ``value`` for the judge; None (it arrives unreadable) past ``MOST_HELD``."""
+        if len(self.held) >= MOST_HELD:
+            return None
+        handle = next(self.handles)
+        self.held[handle] = value
+        return handle
+
+    def _object(self, handle: int):
+        return self.held[handle] if handle in self.held else _Lost()
 
     def send(self, message: dict, value=None) -> None:
-        header, buffers = wire.encode({**message, "value": value})
+        header, buffers = wire.encode({**message, "value": value}, hold=self.hold)
         wire.send(self.conn, header, buffers)
 
     def receive(self) -> dict:
         header, buffers = wire.receive(self.conn)
-        message = wire.decode(header, buffers, callback=self._stand_in)
+        message = wire.decode(header, buffers, callback=self._stand_in, held=self._object)
         if type(message) is not dict:
             raise wire.Unreadable("not a message")
         return message
@@ -106,6 +124,10 @@ class _Line:
     def answer(self, request: dict) -> None:
         op = request.get("op")
         space = _namespace()
+        released = request.get("release")
+        for handle in released if type(released) is list else []:
+            if type(handle) is int:
+                self.held.pop(handle, None)
         try:
             if op == "names":
                 names = {name: kind(value) for name, value in list(space.items())
@@ -115,7 +137,7 @@ class _Line:
                 self.send({"op": "result"}, space.get(request["value"]))
             elif op == "call":
                 target, args, kwargs = request["value"]
-                fn = space[target] if type(target) is str else self.pinned[target]
+                fn = space[target] if type(target) is str else self.held[target]
                 printed, warned = _Bounded(), _Bounded()
                 sent = [(path, x, x.shape, x.tobytes()) for path, x in _arrays((args, kwargs))]
                 with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(warned):
@@ -128,15 +150,17 @@ class _Line:
                            "changed": changed, "shared": shared}, result)
             elif op == "pin":
                 value = space[request["value"]]
-                self.pinned[len(self.pinned)] = value
-                self.send({"op": "result"}, (len(self.pinned) - 1, kind(value)))
+                handle = self.hold(value)
+                if handle is None:
+                    raise MemoryError(f"the judge holds over {MOST_HELD} of the student's values")
+                self.send({"op": "result"}, (handle, kind(value)))
             elif op == "bind":
                 name, value = request["value"]
                 space[name] = value
                 self.send({"op": "result"})
             elif op == "bind_pinned":
                 name, handle = request["value"]
-                space[name] = self.pinned[handle]
+                space[name] = self.held[handle]
                 self.send({"op": "result"})
             elif op == "unbind":
                 space.pop(request["value"], None)
@@ -147,6 +171,13 @@ class _Line:
             raise
         except BaseException as exc:  # noqa: BLE001 - every failure of student code goes back as data
             self.send({"op": "error", **describe(exc)})
+
+
+class _Lost:
+    """What a handle the judge no longer holds names (the judge never sends one): any use says so."""
+
+    def __getattr__(self, name):
+        raise LookupError("the judge handed back a value it no longer holds")
 
 
 def _arrays(call, path: str = ""):

@@ -6,6 +6,9 @@ dtype, and tuples, lists and dicts of these. Decoding builds only those exact ty
 writable array for each array; no pickle, no object dtype, no subclass), checks every size against
 the bytes that came, and turns anything else into ``Unreadable``. A value that cannot cross is
 encoded as ``{"$unsupported": type name}`` and arrives as ``NotPlainData``, which names it when used.
+When the sender holds such values (``hold``), it sends ``{"$held": handle, "type": type name}`` instead:
+the receiver that holds nothing gets an ``Unsupported`` carrying the handle, and the sender, handed the
+handle back, its own object (``held``). A handle is a number; no object ever crosses.
 
 Arrays keep their memory layout's kind (C-ordered, Fortran-ordered, or strided), so a test's
 non-contiguous input reaches the student's code non-contiguous.
@@ -33,10 +36,12 @@ class Unreadable(ValueError):
 
 
 class Unsupported:
-    """Placeholder for a value that is not plain data (encoded by its type's name)."""
+    """Placeholder for a value that is not plain data (encoded by its type's name), with the sender's
+    handle on it when the sender holds it."""
 
-    def __init__(self, type_name: str):
+    def __init__(self, type_name: str, handle: int | None = None):
         self.type_name = type_name
+        self.handle = handle
 
 
 _SCALAR_TYPES = frozenset(np.dtype(code).type for code in "?bBhHiIlLqQefdgFDG")
@@ -67,9 +72,10 @@ def _layout(x: np.ndarray) -> str:
     return "strided"
 
 
-def encode(value, callbacks=None) -> tuple[bytes, list[bytes]]:
-    """``(header, buffers)`` for ``value``; a callable becomes ``{"$callback": n}`` when ``callbacks`` (a
-    list) is given, which then holds it at index ``n``."""
+def encode(value, callbacks=None, hold=None) -> tuple[bytes, list[bytes]]:
+    """``(header, buffers)`` for ``value``. A value that is not plain data becomes ``{"$held": n, ...}``
+    when ``hold`` is given and ``hold(value)`` returns a number ``n`` (its handle on it), else a callable
+    becomes ``{"$callback": n}`` when ``callbacks`` (a list) is given, which then holds it at index ``n``."""
     buffers: list[bytes] = []
     items = 0
     roots: dict[int, int] = {}  # id of an array owning memory -> its buffer
@@ -111,6 +117,10 @@ def encode(value, callbacks=None) -> tuple[bytes, list[bytes]]:
         if t in _SCALAR_TYPES:
             buffers.append(np.array(v).tobytes())
             return {"$scalar": len(buffers) - 1, "dtype": np.dtype(t).str}
+        if hold is not None:
+            handle = hold(v)
+            if handle is not None:
+                return {"$held": handle, "type": _type_name(v)}
         if callbacks is not None and callable(v):
             callbacks.append(v)
             return {"$callback": len(callbacks) - 1}
@@ -134,8 +144,9 @@ def _type_name(v) -> str:
     return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
-def decode(header: bytes, buffers: list[bytes], callback=None):
-    """The value ``encode`` encoded; ``callback(n)`` makes the stand-in for ``{"$callback": n}``."""
+def decode(header: bytes, buffers: list[bytes], callback=None, held=None):
+    """The value ``encode`` encoded; ``callback(n)`` makes the stand-in for ``{"$callback": n}``, ``held(n)``
+    the object for ``{"$held": n}`` (without it, an ``Unsupported`` carrying ``n``)."""
     try:
         tree = json.loads(header)
     except (ValueError, RecursionError) as exc:
@@ -237,6 +248,11 @@ def decode(header: bytes, buffers: list[bytes], callback=None):
                 raise Unreadable("bad complex") from None
         if "$callback" in v and callback is not None and type(v["$callback"]) is int:
             return callback(v["$callback"])
+        if "$held" in v and type(v["$held"]) is int:
+            if held is not None:
+                return held(v["$held"])
+            type_name = v.get("type")
+            return Unsupported(type_name[:200] if type(type_name) is str else "value", v["$held"])
         if "$unsupported" in v and type(v["$unsupported"]) is str:
             return Unsupported(v["$unsupported"][:200])
         raise Unreadable("unknown tag")
