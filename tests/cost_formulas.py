@@ -43,4 +43,14 @@ def recomputed(kind: str, v: dict) -> float | str:
         return in_unit(2 * v["batch"] * v["seq_len"] * v["layers"] * kv_heads * v["head_dim"] * ITEMSIZE[v["dtype"]])
     if kind == "decode-time":
         return in_unit(ITEMSIZE[v["dtype"]] * v["params"] / (v["devices"] * v["bandwidth"]))
+    if kind == "ttft":
+        compute = 2 * v["params"] * v["batch"] * v["prompt"] / (v["devices"] * v["peak"])
+        return in_unit(max(compute, ITEMSIZE[v["dtype"]] * v["params"] / (v["devices"] * v["bandwidth"])))
+    if kind == "tpot":
+        cache = v["batch"] * v["context"] * 2 * v["layers"] * v["kv_heads"] * v["head_dim"] * ITEMSIZE[v["dtype"]]
+        return in_unit((ITEMSIZE[v["dtype"]] * v["params"] + cache) / (v["devices"] * v["bandwidth"]))
+    if kind == "kv-budget":
+        return in_unit(v["memory_gb"] * 2**30 - ITEMSIZE[v["dtype"]] * v["params"] / v["devices"])
+    if kind == "spec-tokens":
+        return sum(v["alpha"] ** k for k in range(v["gamma"] + 1))
     raise AssertionError(f"a kind of cost question these formulas do not know: {kind}")

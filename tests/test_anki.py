@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cost_formulas import recomputed
 from mlgrind.course import Course
+from mlgrind.recall.anki import MAX_SEEDS_PER_VARIANT
 from mlgrind.recall.bank import questions
 from mlgrind.recall.drills import Question, show
 from mlgrind.recall.facts import SHEETS
@@ -57,7 +58,7 @@ def test_the_deck_holds_facts_interview_questions_and_drill_variants_with_stable
         words = " ".join(re.findall(r"[A-Za-z]{4,}", q.rubric.items[0].text)[:6])  # Markdown rendered or not
         assert words in " ".join(re.findall(r"[A-Za-z]{4,}", fields)), words
     cost_variants = {f.variant(seed).text: f.variant(seed) for f in FAMILIES.values() if f.topic == "cost"
-                     for seed in range(VARIANTS)}
+                     for seed in range(VARIANTS * MAX_SEEDS_PER_VARIANT)}  # the seeds the deck may use
     for front_back, tag in one.values():  # every drill variant's answer is NumPy's, or for a cost the formula's
         if "drill::" in tag:
             front, back = html.unescape(front_back).split("\x1f")

@@ -33,7 +33,7 @@ def test_every_answer_is_the_formulas_worked_out_again():
 
 
 def test_every_question_names_its_unit_and_states_its_numbers():
-    units = {"FLOP", "GFLOP", "MB", "GB", "GiB", "milliseconds", "FLOP per byte", "GPU-days", "a fraction", "compute or memory"}
+    units = {"FLOP", "GFLOP", "MB", "GB", "GiB", "milliseconds", "FLOP per byte", "GPU-days", "a fraction", "compute or memory", "tokens"}
     for q in ASKED:
         assert any(f"Answer in {unit}" in q.text or f"Answer as {unit}" in q.text or f"Answer {unit}" in q.text
                    for unit in units), q.text

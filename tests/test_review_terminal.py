@@ -242,7 +242,8 @@ def test_interview_bad_input_is_one_clear_line(course):
     assert unknown.returncode == 2 and unknown.stdout == ""
     assert unknown.stderr.strip().splitlines() == [
         "mlgrind interview: unknown topic 'calculus'; valid: 01_broadcasting, 02_matmul_einsum, 03_reshape_view, "
-        "04_backprop_mlp, 05_parallel_mlp, 06_attention_norms, 07_scaling_math, 08_modern_transformer (or their numbers)"]
+        "04_backprop_mlp, 05_parallel_mlp, 06_attention_norms, 07_scaling_math, 08_modern_transformer, 09_serving "
+        "(or their numbers)"]
     minutes = run(["mlgrind", "review", "--minutes", "soon"], course)
     assert minutes.returncode == 2 and "'soon' is not a positive number of minutes" in minutes.stderr
     plot = run(["mlgrind", "progress", "--plot", "memory_states.xyz"], course)

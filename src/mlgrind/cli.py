@@ -380,7 +380,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("onepager", help="write print-ready one-page references and blank recall sheets")
     # The topics are written out rather than imported, to keep every command's start-up light.
     p.add_argument("topic", nargs="*", default=["all"],
-                   help="broadcasting, matmul, einsum, reshape, suffixes, mlp, parallel, attention, scaling, modern, "
+                   help="broadcasting, matmul, einsum, reshape, suffixes, mlp, parallel, attention, scaling, modern, serving, "
                         "or all (default)")
     p.add_argument("--out", default="onepagers", help="folder to write into (default: onepagers)")
     p.add_argument("--paper", action="append", help="a4 or letter (repeatable; default: both)")

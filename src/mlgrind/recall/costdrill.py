@@ -361,6 +361,107 @@ def _decode_time(v: dict) -> Working:
                     f"({n} × {number(v['bandwidth'])}) = {number(seconds)} s", converted]
 
 
+# ---------------------------------------------------------------------------- serving a request (09)
+# A 70B-class layout: 80 layers, 8 KV heads of 128; bf16 cache: 2 · 80 · 8 · 128 · 2 bytes a token.
+KV_LAYOUTS = [(32, 8), (48, 8), (80, 8), (126, 8), (32, 32)]
+
+
+def _ttft_values(rng: random.Random, level: int) -> dict:
+    peak, bandwidth = rng.choice(ACCELERATORS)
+    params = rng.choice(PARAMS[2:])
+    return {"params": params, "batch": rng.choice([1, 4, 16]), "prompt": rng.choice([512, 2048, 8192]),
+            "peak": peak, "bandwidth": bandwidth, "dtype": "bf16", "unit": "ms",
+            "devices": tensor_parallel_degree(ITEMSIZE["bf16"] * params)}
+
+
+@kind("ttft", 2, _ttft_values,
+      lambda v: (f"Prefill: a dense {_count(v['params'])}-parameter model in {v['dtype']}, split over "
+                 f"{v['devices']} accelerator(s) with a peak of {number(v['peak'] / 1e12)} TFLOP/s and "
+                 f"{number(v['bandwidth'] / 1e12)} TB/s each, takes batch {v['batch']} of prompts of "
+                 f"{v['prompt']} tokens. At least how long until the first token, attention's FLOPs and "
+                 f"communication left out? {_in(v['unit'])}"))
+def _ttft(v: dict) -> Working:
+    n, s = v["devices"], ITEMSIZE[v["dtype"]]
+    flops = 2 * v["params"] * v["batch"] * v["prompt"]
+    compute, memory = flops / (n * v["peak"]), s * v["params"] / (n * v["bandwidth"])
+    seconds = max(compute, memory)
+    answer, converted = _converted(seconds, v["unit"], "s")
+    return answer, [f"FLOPs = 2·P·batch·prompt = 2 × {number(v['params'])} × {v['batch']} × {v['prompt']} "
+                    f"= {number(flops)} FLOP",
+                    f"compute = FLOPs / (devices × peak) = {number(compute)} s; reading the weights once = "
+                    f"{s} × {number(v['params'])} / ({n} × {number(v['bandwidth'])}) = {number(memory)} s",
+                    f"the larger: {'compute' if compute >= memory else 'memory'}-bound, {number(seconds)} s",
+                    converted]
+
+
+def _tpot_values(rng: random.Random, level: int) -> dict:
+    _, bandwidth = rng.choice(ACCELERATORS)
+    params = rng.choice(PARAMS[2:])
+    layers, kv_heads = rng.choice(KV_LAYOUTS)
+    return {"params": params, "layers": layers, "kv_heads": kv_heads, "head_dim": 128, "batch": rng.choice([1, 8, 32, 64]),
+            "context": rng.choice([1024, 4096, 32768]), "bandwidth": bandwidth, "dtype": "bf16", "unit": "ms",
+            "devices": tensor_parallel_degree(ITEMSIZE["bf16"] * params)}
+
+
+def _kv_token_line(v: dict) -> tuple[int, str]:
+    s = ITEMSIZE[v["dtype"]]
+    per_token = 2 * v["layers"] * v["kv_heads"] * v["head_dim"] * s
+    return per_token, (f"cache per token = 2 · layers · kv_heads · head_dim · s = 2 × {v['layers']} × {v['kv_heads']} × "
+                       f"{v['head_dim']} × {s} = {number(per_token)} bytes")
+
+
+@kind("tpot", 2, _tpot_values,
+      lambda v: (f"Decode: a dense {_count(v['params'])}-parameter model in {v['dtype']} ({v['layers']} layers, "
+                 f"{v['kv_heads']} KV heads of {v['head_dim']}, a {v['dtype']} KV cache), split over {v['devices']} "
+                 f"accelerator(s) of {number(v['bandwidth'] / 1e12)} TB/s, decodes batch {v['batch']} with "
+                 f"{v['context']} tokens of context each. At least how long does a step (one token per sequence) "
+                 f"take, reading the weights once and every sequence's cache, communication left out? "
+                 f"{_in(v['unit'])}"))
+def _tpot(v: dict) -> Working:
+    per_token, line = _kv_token_line(v)
+    s, n = ITEMSIZE[v["dtype"]], v["devices"]
+    nbytes = s * v["params"] + v["batch"] * v["context"] * per_token
+    seconds = nbytes / (n * v["bandwidth"])
+    answer, converted = _converted(seconds, v["unit"], "s")
+    return answer, ["a decode step is memory-bound: about 2·batch FLOPs per weight read, far below the ridge", line,
+                    f"bytes = weights + batch · context · cache per token = {s} × {number(v['params'])} + {v['batch']} × "
+                    f"{v['context']} × {number(per_token)} = {number(nbytes)} bytes",
+                    f"time = bytes / (devices × bandwidth) = {number(nbytes)} / ({n} × {number(v['bandwidth'])}) "
+                    f"= {number(seconds)} s", converted]
+
+
+def _budget_values(rng: random.Random, level: int) -> dict:
+    params = rng.choice(PARAMS[2:])
+    return {"params": params, "dtype": "bf16", "memory_gb": 80, "unit": "GiB",
+            "devices": tensor_parallel_degree(ITEMSIZE["bf16"] * params) * rng.choice([1, 2])}
+
+
+@kind("kv-budget", 2, _budget_values,
+      lambda v: (f"A dense {_count(v['params'])}-parameter model in {v['dtype']} is split by tensor parallelism over "
+                 f"{v['devices']} accelerators of {v['memory_gb']} GB each. How much memory does each keep for the "
+                 f"KV cache once its share of the weights is loaded (nothing else counted)? {_in(v['unit'])}"))
+def _kv_budget(v: dict) -> Working:
+    s, n = ITEMSIZE[v["dtype"]], v["devices"]
+    capacity = v["memory_gb"] * 2**30
+    nbytes = capacity - s * v["params"] / n
+    answer, converted = _converted(nbytes, v["unit"], "bytes")
+    return answer, [f"capacity is binary: {v['memory_gb']} GB holds {v['memory_gb']} × 2^30 = {number(capacity)} bytes",
+                    f"budget = capacity − weights / devices = {number(capacity)} − {s} × {number(v['params'])} / {n} "
+                    f"= {number(nbytes)} bytes", converted]
+
+
+@kind("spec-tokens", 2, lambda rng, level: {"alpha": rng.choice([0.5, 0.6, 0.7, 0.8, 0.9]), "gamma": rng.choice([2, 3, 4, 5, 8])},
+      lambda v: (f"Speculative decoding: a draft proposes {v['gamma']} tokens per step and each is accepted with "
+                 f"probability {v['alpha']}, independently. How many tokens does a step emit on average, the bonus "
+                 "token included? Answer in tokens."))
+def _spec_tokens(v: dict) -> Working:
+    a, g = v["alpha"], v["gamma"]
+    answer = (1 - a ** (g + 1)) / (1 - a)
+    return answer, [f"tokens per step = (1 − α^(γ+1)) / (1 − α) with α = {a}, γ = {g}: "
+                    f"(1 − {a}^{g + 1}) / (1 − {a}) = {number(answer)}",
+                    "1 + α + α² + … + α^γ: the k-th draft counts only when the k before it were all accepted"]
+
+
 # ---------------------------------------------------------------------------- answers
 _OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
               ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos}

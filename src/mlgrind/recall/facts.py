@@ -627,11 +627,45 @@ MODERN = Sheet("modern", "The modern block", "RMSNorm, RoPE, SwiGLU, grouped-que
     )),
 ))
 
+# ---------------------------------------------------------------- serving
+SERVING = Sheet("serving", "Serving", "prefill and decode, the paged KV cache, batching, speculative decoding, quantization", (
+    Section("Time to first token and time per output token", COSTS, (
+        _cost("prefill FLOPs (b prompts of L)", "2 * P * b * L", 2.867e14, "FLOP", P=70e9, b=1, L=2048),
+        _cost("TTFT, compute-bound", "2 * P * b * L / peak * 1000", 289.9, "ms", P=70e9, b=1, L=2048, peak=989e12),
+        _cost("KV bytes per token", "2 * layers * Hkv * K * s", 327680, "B", layers=80, Hkv=8, K=128, s=2),
+        _cost("TPOT, memory-bound (all caches)", "(P * s + b * L * kv) / bw * 1000", 9.904, "ms",
+              P=8e9, s=2, b=32, L=4096, kv=131072, bw=3.35e12),
+        _cost("decode compute-bound, no KV", "s * peak / (2 * bw)", 295.2, "batch", s=2, peak=989e12, bw=3.35e12),
+        _cost("KV budget/device, 70B bf16, N = 2", "(80 * 2**30 - P * s / N) / 2**30", 14.81, "GiB", P=70e9, s=2, N=2),
+    ), note="P parameters, s bytes each, b sequences, L tokens of context, kv bytes per token; peak FLOP/s, bw bytes/s"),
+    Section("Blocks, speculation, quantization", COSTS, (
+        _cost("paged cache: blocks for T tokens", "-(-T // n)", 3, "blocks", T=33, n=16),
+        _cost("slots wasted per sequence, max", "n - 1", 15, "slots", n=16),
+        _cost("tokens per speculative step", "(1 - a ** (g + 1)) / (1 - a)", 3.362, "tokens", a=0.8, g=4),
+        _cost("int8 rounding error, at most", "amax / 127 / 2", 1.969e-3, "", amax=0.5),
+        _cost("int4, groups of 128, bf16 scales", "4 + 16 / group", 4.125, "bits/weight", group=128),
+        _cost("int4 g128 decode speed-up vs bf16", "16 / (4 + 16 / group)", 3.879, "×", group=128),
+    ), note="n tokens a block; a acceptance rate, g draft tokens; amax a channel's largest |w|; "
+            "memory-bound decode is as fast as the bytes read"),
+    Section("Say it in an interview", CUES, (
+        Cue("prefill is", "compute-bound: all prompt tokens in one matmul", "plain", "TTFT ≈ 2·P·tokens / peak"),
+        Cue("decode is", "memory-bound: ~2·b FLOPs per weight read", "plain", "TPOT ≈ bytes read / bw"),
+        Cue("a bigger batch shares", "the weight reads, never the KV caches", "plain", "each sequence reads its own"),
+        Cue("PagedAttention", "blocks on demand, a block table per sequence", "plain", "≤ n − 1 slots wasted"),
+        Cue("continuous batching", "refill a slot after any step", "plain", "static waits for the longest"),
+        Cue("speculative: keep x with", "min(1, p(x)/q(x)); else draw from max(0, p − q)", "plain", "bonus if all kept"),
+        Cue("why exact", "min(p, q) + rejected mass × residual = p", "plain"),
+        Cue("int8 per channel", "scale = max|w| / 127 per output column", "plain", "sum in int32"),
+        Cue("int4 groups", "a scale per 128 input rows, values −7…7", "plain", "≈ 4.125 bits/weight"),
+        Cue("serve 70B at 50 ms", "2 × 80 GB: 70e9 B each, batch 23 at 4096", "plain", "fewest devices first"),
+    )),
+))
+
 SHEETS = {sheet.name: sheet for sheet in (BROADCASTING, MATMUL, EINSUM, RESHAPE, SUFFIXES, MLP, PARALLEL, ATTENTION,
-                                          SCALING, MODERN)}
+                                          SCALING, MODERN, SERVING)}
 # The notebook each sheet belongs to (where its one-pager cell or its first use is): the Anki
 # deck files a sheet's notes under that notebook's subdeck. A sheet left out goes to a "one-pagers" subdeck.
 NOTEBOOK_OF_SHEET = {"broadcasting": "01_broadcasting", "suffixes": "02_matmul_einsum", "matmul": "02_matmul_einsum",
                      "einsum": "02_matmul_einsum", "reshape": "03_reshape_view", "mlp": "04_backprop_mlp",
                      "parallel": "05_parallel_mlp", "attention": "06_attention_norms", "scaling": "07_scaling_math",
-                     "modern": "08_modern_transformer"}
+                     "modern": "08_modern_transformer", "serving": "09_serving"}

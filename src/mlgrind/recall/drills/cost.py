@@ -27,6 +27,8 @@ def _kinds(*kinds: str) -> Callable[[Question], bool]:
            family("cost-communication", "ring collectives and the pipeline bubble", level=2,
                   holds=_kinds("ring", "bubble")),
            family("cost-serving", "KV cache and decode time", level=2, holds=_kinds("kv-cache", "decode-time")),
+           family("cost-inference", "TTFT, time per token, KV budget and speculative tokens per step", level=2,
+                  holds=_kinds("ttft", "tpot", "kv-budget", "spec-tokens")),
        ])
 def generate(rng: random.Random, level: int) -> Question:
     kind, values = costdrill.draw(rng, level)
