@@ -69,3 +69,20 @@ def test_grading_and_judge_kernels_share_the_process_context_which_grading_never
     run_sync(km.shutdown_kernel)(now=True)
     assert not zmq.asyncio.Context.instance().closed
     assert graded(tmp_path).cells[0].outputs[0]["text"] == "42\n"
+
+
+def test_a_judge_kernel_starts_under_a_temp_folder_too_deep_for_its_sockets(tmp_path, monkeypatch):
+    """A Unix socket's path holds 107 bytes: under a deeper TMPDIR the judge's folder goes to /tmp."""
+    import tempfile
+
+    from mlgrind.grading.judge_kernel import JudgeKernel
+
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    judge = JudgeKernel("python3", str(tmp_path))
+    try:
+        assert judge.run("x = 6 * 7", expression="x") == "42"
+    finally:
+        judge.stop()
+    assert not list(deep.iterdir())

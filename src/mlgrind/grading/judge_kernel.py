@@ -18,12 +18,12 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+from .sandbox import JUDGE_PREFIX, short_temp_folder
 from .zmq_context import shared_context
 
 SIDE = "__import__('mlgrind.judge.{0}').judge.{0}"
 JUDGE_SIDE = SIDE.format("judge_side")
 STUDENT_SIDE = SIDE.format("student_side")
-FOLDER_PREFIX = "mlgrind-judge-"
 
 
 class JudgeKernel:
@@ -33,7 +33,7 @@ class JudgeKernel:
         self.startup_timeout = startup_timeout
         # Private (0700): the kernel's sockets and connection file (its key). Named by this process, so a
         # later grader removes it if this one is killed first (``sandbox.sweep``).
-        self._folder = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-")
+        self._folder = tempfile.mkdtemp(prefix=f"{JUDGE_PREFIX}{os.getpid()}-", dir=short_temp_folder())
         self.km = AsyncKernelManager(kernel_name=kernel_name or "python3", transport="ipc", context=shared_context(),
                                      ip=os.path.join(self._folder, "s"),
                                      connection_file=os.path.join(self._folder, "c.json"))

@@ -196,6 +196,7 @@ def _children(pid: int) -> list[int]:
 # --- scratch folders ------------------------------------------------------------------------------
 
 SCRATCH_PREFIX = "mlgrind-kernel-"
+JUDGE_PREFIX = "mlgrind-judge-"  # a judge kernel's private folder (``judge_kernel``), swept like a scratch folder
 _MS_NOSUID, _MS_NODEV, _MNT_DETACH = 2, 4, 2
 
 
@@ -229,8 +230,8 @@ _live: dict[Path, int] = {}  # scratch folder -> the process that made it
 _live_groups: dict[int, tuple[int, cgroups.Groups]] = {}  # id -> (the process that made them, the groups)
 
 
-def _temp_folder() -> str:
-    """The system's temp folder, or ``/tmp`` where that is too deep for the kernel's socket paths."""
+def short_temp_folder() -> str:
+    """The system's temp folder, or ``/tmp`` where that is too deep for a kernel's socket paths."""
     folder = tempfile.gettempdir()
     return folder if len(folder) + len(SCRATCH_PREFIX) + 20 <= LONGEST_SCRATCH_PATH else "/tmp"
 
@@ -245,7 +246,7 @@ def new_scratch(limits: SandboxLimits) -> tuple[Path, bool]:
 
     Its name carries this process's id, so a later grader removes it if this one dies first.
     """
-    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=_temp_folder()))
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=short_temp_folder()))
     _live[scratch] = os.getpid()
     limited = _mount_tmpfs(scratch, limits.write)
     for folder in (sockets(scratch), scratch / "work"):
@@ -272,10 +273,8 @@ def _remove_left_scratch() -> None:
 
 def sweep() -> None:
     """Remove the scratch folders and control groups of graders that are gone (killed before cleaning up)."""
-    from .judge_kernel import FOLDER_PREFIX
-
-    for prefix in (SCRATCH_PREFIX, FOLDER_PREFIX):
-        for scratch in {*Path(_temp_folder()).glob(f"{prefix}*"), *Path(tempfile.gettempdir()).glob(f"{prefix}*"),
+    for prefix in (SCRATCH_PREFIX, JUDGE_PREFIX):
+        for scratch in {*Path(short_temp_folder()).glob(f"{prefix}*"), *Path(tempfile.gettempdir()).glob(f"{prefix}*"),
                         *Path("/tmp").glob(f"{prefix}*")}:
             _remove_if_orphaned(scratch, prefix)
     if not cgroups.available():
