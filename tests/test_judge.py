@@ -265,6 +265,24 @@ def test_the_judges_functions_are_called_back_and_helpers_swapped(student):
     assert student["uses_helper"](1) == 2 and original(5) == 5
 
 
+def test_a_checker_swaps_helpers_for_its_block_and_puts_the_students_back(student):
+    uses = student["uses_helper"]
+    with Checker("uses_helper") as check, check.swapped(uses, helper=lambda x: 100, unbound=lambda: 0):
+        assert uses(1) == 101 and "unbound" in uses.__globals__
+    assert uses(1) == 2 and "unbound" not in uses.__globals__
+    with pytest.raises(CheckFailed, match="still swapped"):
+        with Checker("uses_helper") as check, check.swapped(uses, helper=lambda x: 100):
+            check.true(uses(1) == 2, "still swapped")
+    assert uses(1) == 2
+    space = {}
+    exec("def helper(x):\n    return x\n\ndef uses(x):\n    return helper(x) + 1", space)
+    with pytest.raises(ValueError):
+        with Checker("uses") as check, check.swapped(space["uses"], helper=lambda x: -1):
+            assert space["uses"](1) == 0
+            raise ValueError
+    assert space["uses"](1) == 2
+
+
 def test_an_answer_that_equals_anything_equals_nothing(student):
     got = student["sneaky"]()
     assert isinstance(got, judge_side.NotPlainData)

@@ -6,6 +6,7 @@ yet instead of failing it, and in a notebook show a failure as one red line inst
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import re
 import sys
@@ -297,6 +298,28 @@ class Checker:
             return True
         return self.fail(f"{name} held {peak / 2**20:.1f} MiB at its peak, more than {limit / 2**20:g} MiB"
                          + (f": {hint}" if hint else ""))
+
+    @contextlib.contextmanager
+    def swapped(self, fn, **helpers):
+        """Within the block, ``fn`` (and every function defined beside it) finds ``helpers`` (name=function)
+        in place of the names it looks up; what those names were bound to is put back after the block,
+        whatever happens, and a name that was not bound is unbound again. In the judge the helpers stay
+        there and are called back from the student's code."""
+        space = fn.__globals__
+        saved, missing = {}, []
+        try:
+            for name, helper in helpers.items():
+                if name in space:
+                    saved[name] = space[name]
+                else:
+                    missing.append(name)
+                space[name] = helper
+            yield
+        finally:
+            for name, value in saved.items():
+                space[name] = value
+            for name in missing:
+                space.pop(name, None)
 
     def no_matmul(self, fn) -> bool:
         """``fn``'s code (and what it reaches) has no ``@`` operator."""

@@ -18,7 +18,7 @@ STATUSES = ("not attempted", "pass", "fail", "error", "manual")
 FAILURES = {"AssertionError", "CheckFailed", "ForbiddenCall"}
 # Notebooks whose hidden tests run in a judge process of their own, never in the student's kernel.
 JUDGED_APART = frozenset({"01_broadcasting", "02_matmul_einsum", "03_reshape_view", "04_backprop_mlp", "05_parallel_mlp",
-                          "08_modern_transformer", "09_serving"})
+                          "06_attention_norms", "07_scaling_math", "08_modern_transformer", "09_serving"})
 SUMMARY_WIDTH = 64  # characters of a message in one row of the table
 
 _HEADING = re.compile(r"^#{1,2}\s+(.+?)\s*#*\s*$")
