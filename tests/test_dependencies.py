@@ -41,7 +41,6 @@ PUBLIC_ONLY = {
     "sqlalchemy": "create_engine, make_url, SQLAlchemyError (nbgrader bounds it)",
     "traitlets": "Config, PyFileConfigLoader",
     "tqdm": "a progress bar",
-    "numpy": "the guard snapshots the public namespaces numpy, numpy.linalg and numpy.testing",
     "matplotlib": "get_cachedir, to lend a sandboxed kernel the font list",
     "pyzmq": "asyncio.Context.instance, the one context of a grading process's kernels",
     "alembic": "script.ScriptDirectory, the schema version nbgrader's migrations reach (nbgrader bounds it)",

@@ -73,7 +73,6 @@ LIMIT_ERRORS = {
     "KernelExited": ("exit() called", "{cell} called exit(); the kernel was restarted without it and the rest was graded"),
     "InterruptIgnored": ("cell timed out", "{cell} ran past the {timeout} limit and ignored the interrupt; "
                                            "it was killed and the rest was graded"),
-    "Tampering": ("tampering", "{cell}: {detail}"),
     "NotRun": ("not run", "{cell} was not run: {detail}"),
     # The sandbox's control group reached its memory limit and its OOM killer ended the kernel.
     "SandboxMemory": ("out of memory", "{cell} went past the sandbox's {sandbox_memory} memory limit (its processes "
@@ -89,7 +88,7 @@ class Limits:
     kernel_memory: int | None = None
 
     def explain(self, ename: str, cell: str, detail: str = "") -> tuple[str, str] | None:
-        """``(kind, sentence)`` for an error a grading limit (or the guard) caused in ``cell``, else None."""
+        """``(kind, sentence)`` for an error a grading limit caused in ``cell``, else None."""
         if ename not in LIMIT_ERRORS:
             return None
         kind, template = LIMIT_ERRORS[ename]

@@ -11,7 +11,7 @@ the limits, how an exercise is named and judged, the rubrics) comes from ``mlgri
 - ``preprocessors``: the steps nbgrader runs in place of its own, one module each, in the order they run;
 - ``hidden_tests``: a notebook's hidden test regions and the output lines that would quote them;
 - ``kernels``: the grading kernels, and the one started ahead of time;
-- ``sandbox``, ``guard``: a grading kernel's bubblewrap sandbox, and the guard over what hidden tests rely on;
+- ``sandbox``: a grading kernel's bubblewrap sandbox;
 - ``written_answers``: what a self-grade prints about the written answers after its table;
 - ``feedback_template/``: the feedback report's nbconvert template;
 - ``settings``, ``limits``: old import paths of ``mlgrind.course.settings`` and ``.limits``, for course configs.

@@ -1,10 +1,9 @@
-"""Grading kernels: sandboxed, guarded, retried at start-up, and one started early.
+"""Grading kernels: sandboxed, retried at start-up, and one started early.
 
 ``GradingKernelManager`` is the kernel manager of every grading run (``mlgrind grade``, ``check``,
 ``autograde`` and plain ``nbgrader autograde``, through ``preprocessors.Execute``). It launches the
-kernel through ``sandbox.SandboxProvisioner`` where bubblewrap can run, installs the ``guard`` before
-any cell with a fresh key, and retries a kernel that fails to start (a loaded machine can miss the
-start-up deadline).
+kernel through ``sandbox.SandboxProvisioner`` where bubblewrap can run, and retries a kernel that
+fails to start (a loaded machine can miss the start-up deadline).
 
 ``start`` launches, ahead of time, the kernel nbgrader's Execute would launch, so it boots while the
 grader is still importing nbgrader; ``Execute`` takes it with ``take``; ``stop`` ends one left unused.
@@ -17,8 +16,6 @@ import asyncio
 import atexit
 import multiprocessing.util
 import os
-import secrets
-import tempfile
 import threading
 import time
 import uuid
@@ -32,7 +29,6 @@ from . import sandbox
 from .zmq_context import shared_context
 
 START_ATTEMPTS = 3
-KEY_FILE = ".mlgrind-guard-key"
 
 _ready: list = []
 _ready_judges: list = []
@@ -84,9 +80,8 @@ class GradingKernelClient(AsyncKernelClient):
 
 
 class GradingKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager whose kernels run sandboxed (when possible) with the grading guard."""
+    """An AsyncKernelManager whose kernels run sandboxed (when possible)."""
 
-    guard_key: bytes = b""
     started_ahead = False  # started before its submission is known: its sandbox gets no data until then
 
     @default("context")
@@ -99,21 +94,7 @@ class GradingKernelManager(AsyncKernelManager):
             self.provisioner = sandbox.SandboxProvisioner(
                 kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
             )
-        earlier = [a for a in kw.get("extra_arguments", []) if "mlgrind.grading.guard" not in a]
-        kw["extra_arguments"] = [*earlier, self._guard_argument()]
         return await super()._async_pre_start_kernel(**kw)
-
-    def _guard_argument(self) -> str:
-        """A new key for this launch, in a file the guard reads and deletes before any cell runs."""
-        self.guard_key = secrets.token_bytes(32)
-        if isinstance(self.provisioner, sandbox.SandboxProvisioner):
-            path = KEY_FILE  # written into the scratch folder by the provisioner, the kernel's working folder
-            self.provisioner.secret_files = {KEY_FILE: self.guard_key}
-        else:
-            fd, path = tempfile.mkstemp(prefix="mlgrind-guard-")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(self.guard_key)
-        return f"--IPKernelApp.exec_lines=__import__('mlgrind.grading.guard').grading.guard.install({path!r})"
 
     async def _async_start_kernel(self, **kw):
         for attempt in range(START_ATTEMPTS):
@@ -265,8 +246,4 @@ def _shut_down(km: GradingKernelManager) -> None:
     asyncio.run(km.shutdown_kernel(now=True))
 
 
-def new_nonce() -> str:
-    return secrets.token_hex(16)
-
-
-__all__ = ["GradingKernelManager", "keep_one_ready", "new_nonce", "start", "start_judge", "stop", "take", "take_judge"]
+__all__ = ["GradingKernelManager", "keep_one_ready", "start", "start_judge", "stop", "take", "take_judge"]

@@ -339,7 +339,6 @@ class SandboxProvisioner(LocalProvisioner):
 
     scratch: Path | None = None
     submission: Path | None = None
-    secret_files: dict = {}
     groups: cgroups.Groups | None = None
     skipped: list = []  # one line per submission file that was not copied in
 
@@ -360,10 +359,6 @@ class SandboxProvisioner(LocalProvisioner):
         if self.submission is None and cwd and not getattr(km, "started_ahead", False):
             self.submission = Path(cwd)
         self.fill_scratch()
-        for name, content in self.secret_files.items():
-            secret = self.work / name
-            secret.write_bytes(content)
-            secret.chmod(0o600)
         km.transport = "ipc"
         km.ip = str(sockets(self.scratch) / "s")
         km.connection_file = str(sockets(self.scratch) / "c.json")

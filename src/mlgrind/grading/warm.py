@@ -2,7 +2,7 @@
 
 A self-grade in a fresh process spends most of its time importing nbgrader and booting a sandboxed
 kernel. So after grading in its own process, the command starts this grader, detached (``start``).
-It imports nbgrader once, keeps one grading kernel booted ahead (sandboxed and guarded as always,
+It imports nbgrader once, keeps one grading kernel booted ahead (sandboxed as always,
 and a fresh one for every grade: ``kernels.keep_one_ready``), and grades each request with
 ``selfgrade`` exactly as the command would have. The command (``ask``) talks to it over a Unix socket
 that only its owner can open, with ``multiprocessing.connection``'s key handshake (the key is in a

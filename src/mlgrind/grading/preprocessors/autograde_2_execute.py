@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import ast
-import asyncio
 import contextlib
 import copy
 import os
 import time
-from queue import Empty
 
 import nbformat
 from jupyter_core.utils import run_sync
@@ -19,21 +17,20 @@ from ...course.limits import MAX_RESTARTS, submission_seconds
 
 
 class Execute(_NbgraderExecute):
-    """nbgrader's Execute, in a sandboxed and guarded kernel, and carrying on where nbgrader stops.
+    """nbgrader's Execute, in a sandboxed kernel, hidden tests apart, and carrying on where nbgrader stops.
 
     - For a notebook judged apart (``course.exercises.JUDGED_APART``), the autograded test cells run in
       a judge's kernel (``judge_kernel``) that never runs student code, with the course's own cells
       they need; every other cell runs in the student's kernel, and the student's names reach the
       judge as proxies and plain data (``mlgrind.judge``). Which cells are the course's is read from the
-      gradebook, never from the submission. The guard is not asked there: nothing it watches is read.
+      gradebook, never from the submission.
     - A submission's grading stops at its time budget (``MLGRIND_SUBMISSION_SECONDS``) and after
       ``MAX_RESTARTS`` restarts of its kernel; the cells left are not run and say why.
-    - Kernels are ``kernels.GradingKernelManager``'s: sandboxed where bubblewrap runs, with the
-      ``guard`` installed before the first cell, and started again (a few times) when one fails to
-      start. A kernel ``mlgrind grade`` started ahead of time (``grading.kernels``) is used if there is one.
-    - After every cell the guard is asked what changed. A cell that replaced what the hidden tests
-      rely on, hid a failed check, called ``exit()``, killed the kernel, or ignored the interrupt at
-      its time limit gets an error naming that, in its own outputs; the kernel is restarted, the cells
+    - Kernels are ``kernels.GradingKernelManager``'s: sandboxed where bubblewrap runs, and started
+      again (a few times) when one fails to start. A kernel ``mlgrind grade`` started ahead of time
+      (``grading.kernels``) is used if there is one.
+    - A cell that called ``exit()``, killed the kernel, or ignored the interrupt at its time limit
+      gets an error naming that, in its own outputs; the kernel is restarted, the cells
       above are run again without every such cell, and grading goes on. nbgrader alone would blame the
       next cell, replay the culprit, or stop and score the whole notebook zero.
     """
@@ -44,7 +41,6 @@ class Execute(_NbgraderExecute):
         kwargs.setdefault("kernel_manager_class", GradingKernelManager)
         super().__init__(*args, **kwargs)
         self._culprits: set[int] = set()
-        self._failed_checks = 0
         self._exit_asked = False
         self._judge = None
         self._restarts = 0
@@ -266,9 +262,6 @@ class Execute(_NbgraderExecute):
             return cell, resources
         if self._exit_asked:
             return self._blame(cell, index, "KernelExited", EXIT_MESSAGE)
-        problem = self._ask_guard(cell) if self._judge is None else ""
-        if problem:
-            return self._blame(cell, index, "Tampering", problem, f"{problem} {TAMPERING_MESSAGE}")
         return cell, resources
 
     def _blame(self, cell, index: int, ename: str, message: str, explanation: str = ""):
@@ -280,49 +273,6 @@ class Execute(_NbgraderExecute):
         self._restart_and_replay(index)
         return cell, self.resources
 
-    def _ask_guard(self, cell) -> str:
-        """What the guard found since the last cell, in one sentence ("" if nothing)."""
-        from .. import guard
-        from ..kernels import new_nonce
-
-        key = getattr(self.km, "guard_key", b"")
-        if not key:
-            return ""  # a kernel not started by GradingKernelManager has no guard
-        nonce = new_nonce()
-        try:
-            value = run_sync(self._async_user_expression)(guard.request(nonce))
-        except TimeoutError:
-            return "the kernel did not answer the grader after this cell."
-        found = guard.read(value, nonce, key)
-        if found is None:
-            return "the grading guard's answer was missing or forged after this cell."
-        failed, changes = found
-        hidden = failed > self._failed_checks and not any(o.get("output_type") == "error" for o in cell.outputs)
-        self._failed_checks = failed
-        if changes:
-            shown = "; ".join(changes[:3]) + (f" (+{len(changes) - 3} more)" if len(changes) > 3 else "")
-            return f"{shown}."
-        if hidden:
-            return "a failed check raised no error (the failure was hidden)."
-        return ""
-
-    async def _async_user_expression(self, expression: str) -> str:
-        """The text of ``expression`` evaluated in the kernel after nothing else, without a trace in its history."""
-        timeout = max(float(self.timeout or 60), 30.0)
-        msg_id = self.kc.execute("", silent=True, store_history=False, user_expressions={"value": expression})
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                raise TimeoutError
-            try:
-                msg = await self.kc.shell_channel.get_msg(timeout=remaining)
-            except Empty:
-                raise TimeoutError from None
-            if msg["parent_header"].get("msg_id") == msg_id:
-                value = msg["content"].get("user_expressions", {}).get("value", {})
-                return value.get("data", {}).get("text/plain", "") if value.get("status") == "ok" else ""
-
     def _restart_and_replay(self, index: int) -> None:
         """Start the student's kernel again and run its cells above ``index`` (never a culprit, never a test),
         at most ``MAX_RESTARTS`` times a notebook: past that, the cells left are not run."""
@@ -332,7 +282,6 @@ class Execute(_NbgraderExecute):
         self._restarts += 1
         run_sync(self.km.restart_kernel)(now=True)
         run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
-        self._failed_checks = 0
         self._enter_notebook_folder(self.kc)
         for number, earlier in enumerate(self.nb.cells[:index]):
             if self._judge is not None and (self._role_of(earlier) == "test" or (
@@ -349,8 +298,6 @@ class Execute(_NbgraderExecute):
                     self.log.warning("Cell %s did not finish when run again; going on without it", number)
                     run_sync(self.km.interrupt_kernel)()
                     continue
-                if self._judge is None:
-                    self._ask_guard(earlier)
         if self._judge is not None:
             self._open_line()
 
@@ -428,8 +375,4 @@ INTERRUPT_IGNORED_MESSAGE = (
     "this cell ran past its time limit and ignored the interrupt (an except clause catching "
     "KeyboardInterrupt?); its kernel was replaced, the cells above were run again without it, "
     "and grading went on"
-)
-TAMPERING_MESSAGE = (
-    "What the hidden tests rely on must not be changed: the kernel was restarted without this cell, "
-    "and grading went on."
 )
