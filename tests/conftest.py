@@ -149,6 +149,7 @@ def chromium(tmp_path_factory):
 
 
 # ------------------------------------------------------------------------------- parallel runs (xdist)
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into each test's id
 def pytest_collection_modifyitems(config, items):
     """Under ``pytest -n`` (``--dist loadgroup``), tests that share costly work run on one worker.
 

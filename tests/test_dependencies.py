@@ -33,7 +33,7 @@ RELIED_ON = {
     "nbclient": "grading/preprocessors/autograde_2_execute.py rebinds NotebookClient.start_new_kernel_client, uses km and kc",
     "jupyter-client": "grading/kernels.py starts AsyncKernelManager kernels Execute takes over",
     "jupyter-core": "grading/preprocessors/autograde_2_execute.py wraps coroutines with jupyter_core.utils.run_sync",
-    "pytest": "conftest.py collects doctests with _pytest.doctest.DoctestModule",
+    "pytest": "conftest.py collects doctests with _pytest.doctest.DoctestModule; xdist groups tests through Node._nodeid",
 }
 # Imported by mlgrind.grading through public API only.
 PUBLIC_ONLY = {
